@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# boxcar build driver.
+#   ./build.sh          install build deps, build static deps + boxcar, pack and run examples/hello
+#   ./build.sh test     the same build, then the whole test suite (tests/run.sh)
+#   ./build.sh build    build only          ./build.sh asan   ASan/UBSan build + suite
+#   ./build.sh deps     static dependencies only
+set -euo pipefail
+cd "$(dirname "$0")"
+TOP=$PWD
+DEPS=$TOP/build/deps          # sources, objects and the static prefix (cached between runs)
+PREFIX=$DEPS/prefix
+SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson"
+APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
+          umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux"
+
+say() { printf 'build.sh: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root or sudo to run: $*"; fi; }
+
+install_packages() {
+    local missing=()
+    for p in $APT_PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+enable_deb_src() {
+    if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ || grep -qs '^deb-src' /etc/apt/sources.list; then return 0; fi
+    say "enabling deb-src lines"
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        as_root sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
+    else
+        grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | as_root tee /etc/apt/sources.list.d/boxcar-src.list >/dev/null
+    fi
+    as_root apt-get update -qq
+}
+
+# musl-gcc uses -nostdinc: give it the kernel headers libseccomp and we need.
+kernel_headers() {
+    local inc=$DEPS/kinc
+    [ -d "$inc/linux" ] && return 0
+    mkdir -p "$inc"
+    cp -r /usr/include/linux /usr/include/asm-generic "$inc/"
+    cp -r "/usr/include/$(gcc -dumpmachine)/asm" "$inc/asm"
+}
+
+fetch_source() {   # $1 = source package; prints its unpacked dir
+    local pkg=$1 dir
+    dir=$(ls -d "$DEPS/src/$pkg"/*/ 2>/dev/null | head -1)
+    if [ -z "$dir" ]; then
+        mkdir -p "$DEPS/src/$pkg"
+        (cd "$DEPS/src/$pkg" && apt-get source -qq "$pkg" >/dev/null 2>&1) || die "apt-get source $pkg failed"
+        dir=$(ls -d "$DEPS/src/$pkg"/*/ | head -1)
+    fi
+    echo "${dir%/}"
+}
+
+MCFLAGS="-Os -fPIC -ffunction-sections -fdata-sections"
+build_dep() {      # $1 = source package
+    local pkg=$1 d stamp=$DEPS/stamp.$1
+    [ -f "$stamp" ] && return 0
+    d=$(fetch_source "$pkg")
+    say "building static $pkg ($(basename "$d"))"
+    local I="-isystem $DEPS/kinc -I$PREFIX/include" L="-L$PREFIX/lib"
+    (
+    cd "$d"
+    case $pkg in
+    libzstd)
+        env CC=musl-gcc CFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections" \
+            make -C lib -j"$(nproc)" libzstd.a ZSTD_LEGACY_SUPPORT=0 HAVE_PTHREAD=0 >/dev/null
+        mkdir -p "$PREFIX/lib" "$PREFIX/include"
+        cp lib/libzstd.a "$PREFIX/lib/"; cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$PREFIX/include/" ;;
+    zlib)
+        CC=musl-gcc CFLAGS="$MCFLAGS" ./configure --static --prefix="$PREFIX" >/dev/null
+        make -j"$(nproc)" libz.a >/dev/null && make install >/dev/null ;;
+    libarchive)
+        autoreconf -fi >/dev/null 2>&1
+        CC=musl-gcc CFLAGS="$MCFLAGS $I" CPPFLAGS="$I" LDFLAGS="$L" ./configure --prefix="$PREFIX" \
+            --disable-shared --enable-static --disable-bsdtar --disable-bsdcpio --disable-bsdcat \
+            --disable-acl --disable-xattr --without-openssl --without-xml2 --without-expat \
+            --without-iconv --without-lzma --without-bz2lib --without-lz4 --without-lzo2 \
+            --without-nettle --without-mbedtls --without-cng --with-zlib --with-zstd >/dev/null
+        make -j"$(nproc)" libarchive.la >/dev/null
+        make install-libLTLIBRARIES install-includeHEADERS >/dev/null ;;
+    libseccomp)
+        CC=musl-gcc CFLAGS="$MCFLAGS $I" ./configure --prefix="$PREFIX" --disable-shared \
+            --enable-static --disable-python >/dev/null
+        make -j"$(nproc)" -C src libseccomp.la >/dev/null
+        make -C src install-libLTLIBRARIES >/dev/null; make -C include install >/dev/null ;;
+    nettle)
+        CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
+            --disable-shared --enable-static --enable-fat --enable-mini-gmp --disable-openssl \
+            --disable-documentation >/dev/null
+        make -j"$(nproc)" libnettle.a >/dev/null
+        make install-headers >/dev/null; cp libnettle.a "$PREFIX/lib/" ;;
+    cjson)
+        mkdir -p "$PREFIX/include/cjson"
+        musl-gcc $MCFLAGS -c cJSON.c -o cJSON.o && ar rcs "$PREFIX/lib/libcjson.a" cJSON.o
+        cp cJSON.h "$PREFIX/include/cjson/" ;;
+    esac
+    ) || die "building $pkg failed (see above)"
+    touch "$stamp"
+}
+
+deps() {
+    install_packages
+    enable_deb_src
+    kernel_headers
+    mkdir -p "$PREFIX/lib" "$PREFIX/include"
+    for p in $SRC_PKGS; do build_dep "$p"; done
+}
+
+build() {
+    deps
+    make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" "$@"
+    file -L build/boxcar | grep -q 'statically linked' || die "build/boxcar is not statically linked"
+    readelf -l build/boxcar | grep -q INTERP && die "build/boxcar has an ELF interpreter (not static)"
+    return 0
+}
+
+case ${1:-all} in
+    all)   build; say "packing examples/hello"; examples/hello/build.sh; say "running it:"; build/hello ;;
+    build) build ;;
+    deps)  deps ;;
+    test)  build; shift; exec tests/run.sh "$@" ;;
+    asan)  build; make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" asan; shift
+           BOXCAR=$TOP/build/asan/boxcar exec tests/run.sh "$@" ;;
+    clean) rm -rf build/obj build/boxcar build/stub ;;
+    *)     die "unknown command '$1' (use: all, build, test, asan, deps, clean)" ;;
+esac

@@ -1,0 +1,57 @@
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vset(struct err *e, int code, int sys, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	if (e->code)
+		return;
+	e->code = code;
+	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	if (sys && n >= 0 && (size_t)n < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vset(e, code, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_sys(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vset(e, code, 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_ctx(struct err *e, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof e->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof old);
+	snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+	return -1;
+}
+
+int err_print(const struct err *e)
+{
+	/* one line, whatever the message holds */
+	fputs("boxcar: ", stderr);
+	for (const char *p = e->msg; *p; p++)
+		fputc(*p == '\n' ? ' ' : *p, stderr);
+	fputc('\n', stderr);
+	return e->code ? e->code : 1;
+}

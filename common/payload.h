@@ -1,0 +1,52 @@
+/* The packed file's format, shared by the writer (pack/) and the reader
+ * (stub/, `boxcar inspect`):
+ *
+ *   [ static stub ELF ][ layer 1 ]...[ layer N ][ index JSON ][ trailer ]
+ *
+ * Each layer is one zstd stream of the layer's uncompressed tar. The index
+ * holds the image config and the layer table; the 64-byte trailer at the
+ * very end locates the index and carries its SHA-256, so a reader needs two
+ * preads and one small hash to trust the table. Layer blobs carry their own
+ * SHA-256 ("digest") checked while they are extracted, and the SHA-256 of
+ * the uncompressed tar ("diff_id") names them in the cache.
+ *
+ * Trailer (little-endian): magic[8] "BOXCAR\0\1", u32 version, u32 flags,
+ * u64 index_off, u64 index_len, u8 index_sha256[32]. */
+#ifndef BOXCAR_PAYLOAD_H
+#define BOXCAR_PAYLOAD_H
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "digest.h"
+#include "err.h"
+
+#define PAYLOAD_MAGIC "BOXCAR\0\1"
+#define PAYLOAD_VERSION 1
+#define PAYLOAD_TRAILER 64
+#define PAYLOAD_INDEX_MAX (64u << 20)
+
+struct payload_layer {
+	char diff_id[DIGEST_STR];   /* sha256 of the uncompressed tar */
+	char digest[DIGEST_STR];    /* sha256 of the zstd blob in the file */
+	uint64_t offset, size;      /* blob position in the file */
+	uint64_t usize;             /* uncompressed tar size */
+};
+
+struct payload {
+	int fd;
+	uint64_t file_size;
+	cJSON *index;               /* whole index; config points into it */
+	const cJSON *config;        /* the OCI image config */
+	struct payload_layer *layers;
+	int nlayers;
+};
+
+/* Open `path`, check the trailer and the index digest and the layer table.
+ * Errors (code EXIT_SETUP) name the file and what is wrong. */
+int payload_open(const char *path, struct payload *p, struct err *e);
+void payload_close(struct payload *p);
+
+/* Encode the trailer for an index at [off, off+len) with digest sha ("sha256:hex"). */
+void payload_trailer_encode(unsigned char out[PAYLOAD_TRAILER], uint64_t off,
+			    uint64_t len, const char *sha);
+
+#endif

@@ -1,0 +1,43 @@
+/* The packer's image model: what every source produces and the payload
+ * writer consumes. */
+#ifndef BOXCAR_IMAGE_H
+#define BOXCAR_IMAGE_H
+#include <cjson/cJSON.h>
+#include "../common/digest.h"
+#include "../common/err.h"
+
+struct image_layer {
+	char *path;                 /* the blob or tar file (any compression) */
+	char digest[DIGEST_STR];    /* expected sha256 of the file, "" if unknown */
+	char diff_id[DIGEST_STR];   /* expected sha256 of the tar, "" if unknown */
+};
+
+struct image {
+	cJSON *config;              /* OCI image config (owned) */
+	struct image_layer *layers;
+	int nlayers;
+	char *tmpdir;               /* scratch dir of the source, removed by image_free */
+	char *source;               /* the source as given */
+};
+
+/* Config given on the command line (rootfs sources; also overrides). */
+struct pack_config {
+	const char *entrypoint, *cmd, *workdir, *user;
+	const char **env;
+	int nenv;
+};
+
+/* Read SOURCE (oci:, oci-archive:, docker-archive:, rootfs:) into img. */
+int source_load(const char *source, const struct pack_config *pc, struct image *img,
+		struct err *e);
+void image_free(struct image *img);
+/* Append a layer; returns it (zeroed but for path, which it copies). */
+struct image_layer *image_add_layer(struct image *img, const char *path);
+/* A private scratch directory for the source (img->tmpdir). */
+int image_tmpdir(struct image *img, struct err *e);
+/* The architecture this boxcar's stub runs, in OCI's spelling ("amd64"). */
+const char *image_arch(void);
+/* Check the config's architecture/os against what the stub runs. */
+int image_check_platform(const struct image *img, struct err *e);
+
+#endif

@@ -1,0 +1,222 @@
+/* `boxcar`: pack images into single executables, and run/inspect them
+ * with docker's spelling. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../common/log.h"
+#include "../common/payload.h"
+#include "../common/version.h"
+#include "image.h"
+#include "writer.h"
+
+/* The stub, linked in as bytes (build/obj/stub_blob.S). */
+extern const unsigned char boxcar_stub_start[], boxcar_stub_end[];
+
+static const char usage[] =
+"usage: boxcar pack SOURCE -o FILE [options]   pack an image into one executable\n"
+"       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
+"                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
+"       boxcar inspect FILE                     image config and layers as JSON\n"
+"       boxcar version | help\n"
+"SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
+"        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
+"pack options: -o FILE, --level N (zstd, default 6), --quiet, --verbose,\n"
+"  --entrypoint/--cmd (JSON array or words), --env K=V, --workdir DIR, --user U\n"
+"Exit status: 0 ok, 1 packing failed, 2 usage error; `run` exits as the container.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "boxcar: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see `boxcar help`\n");
+	return EXIT_USAGE;
+}
+
+/* "-x VALUE", "--long VALUE" or "--long=VALUE"; advances *i. */
+static const char *opt_value(int argc, char **argv, int *i, const char *sh, const char *lg)
+{
+	const char *a = argv[*i];
+	size_t n = lg ? strlen(lg) : 0;
+	if (lg && strncmp(a, lg, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	if ((sh && strcmp(a, sh) == 0) || (lg && strcmp(a, lg) == 0))
+		return *i + 1 < argc ? argv[++*i] : NULL;
+	return NULL;
+}
+
+static int is_opt(const char *a, const char *sh, const char *lg)
+{
+	size_t n = lg ? strlen(lg) : 0;
+	return (sh && strcmp(a, sh) == 0) || (lg && (strcmp(a, lg) == 0 || (strncmp(a, lg, n) == 0 && a[n] == '=')));
+}
+
+static void remove_tmp(int sig)
+{
+	const char *p = (const char *)writer_tmp_path;
+	if (p)
+		unlink(p);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The rootfs config options: where each one's value goes. */
+static const char **config_slot(struct pack_config *pc, const char *a, const char **name)
+{
+	const struct { const char *name; const char **slot; } opts[] = {
+		{ "--entrypoint", &pc->entrypoint }, { "--cmd", &pc->cmd },
+		{ "--workdir", &pc->workdir }, { "--user", &pc->user }, { "--env", pc->env },
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (is_opt(a, NULL, opts[i].name)) {
+			*name = opts[i].name;
+			return opts[i].slot;
+		}
+	return NULL;
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	struct pack_config pc = { 0 };
+	const char *src = NULL, *out = NULL, *v, *name, **slot;
+	int level = 6;
+	const char **env = calloc((size_t)argc, sizeof *env);
+	if (!env)
+		return EXIT_PACK;
+	pc.env = env;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_opt(a, "-o", "--output")) {
+			if (!(out = opt_value(argc, argv, &i, "-o", "--output")))
+				return usage_error("%s needs a file name", a);
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+			log_level = LOG_QUIET;
+		else if (!strcmp(a, "--verbose"))
+			log_level = LOG_VERBOSE;
+		else if (is_opt(a, NULL, "--level")) {
+			v = opt_value(argc, argv, &i, NULL, "--level");
+			char *end;
+			level = v ? (int)strtol(v, &end, 10) : 0;
+			if (!v || *end || level < 1 || level > 19)
+				return usage_error("--level needs a number from 1 to 19%s", "");
+		} else if ((slot = config_slot(&pc, a, &name))) {
+			if (!(v = opt_value(argc, argv, &i, NULL, name)))
+				return usage_error("%s needs a value", name);
+			if (slot == pc.env)
+				pc.env[pc.nenv++] = v;
+			else
+				*slot = v;
+		} else if (a[0] == '-' && a[1])
+			return usage_error("unknown pack option '%s'", a);
+		else if (src)
+			return usage_error("more than one SOURCE ('%s')", a);
+		else
+			src = a;
+	}
+	if (!src)
+		return usage_error("pack needs a SOURCE%s", "");
+	if (!out)
+		return usage_error("pack needs an output file: -o FILE%s", "");
+	struct err e = { 0 };
+	struct image img;
+	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), level };
+	signal(SIGINT, remove_tmp);
+	signal(SIGTERM, remove_tmp);
+	signal(SIGHUP, remove_tmp);
+	int rc = source_load(src, &pc, &img, &e);
+	if (rc == 0)
+		rc = payload_write(&img, out, &wo, &e);
+	image_free(&img);
+	free(env);
+	if (rc < 0)
+		return err_print(&e);
+	log_info("packed %s into %s", src, out);
+	return 0;
+}
+
+/* docker run's flags to the packed file's --boxcar-* options, then exec it. */
+static int cmd_run(int argc, char **argv)
+{
+	static const struct { const char *sh, *lg, *opt; } map[] = {
+		{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
+		{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
+		{ NULL, "--entrypoint", "--boxcar-entrypoint=" },
+	};
+	if (argc < 3)
+		return usage_error("run needs a FILE%s", "");
+	char **nargv = calloc((size_t)argc + 1, sizeof *nargv);
+	int n = 0, i = 3;
+	if (!nargv)
+		return EXIT_SETUP;
+	nargv[n++] = strchr(argv[2], '/') ? argv[2] : NULL;
+	if (!nargv[0] && asprintf(&nargv[0], "./%s", argv[2]) < 0)
+		return EXIT_SETUP;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v = NULL;
+		size_t k;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		/* accepted for habit's sake: boxcar always runs like this */
+		if (!strcmp(a, "--rm") || !strcmp(a, "-i") || !strcmp(a, "-t") || !strcmp(a, "-it") ||
+		    !strcmp(a, "--interactive") || !strcmp(a, "--tty") || !strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+				nargv[n++] = "--boxcar-quiet";
+			continue;
+		}
+		for (k = 0; k < sizeof map / sizeof map[0]; k++)
+			if (is_opt(a, map[k].sh, map[k].lg))
+				break;
+		if (k == sizeof map / sizeof map[0])
+			return usage_error("unknown run option '%s'", a);
+		if (!(v = opt_value(argc, argv, &i, map[k].sh, map[k].lg)))
+			return usage_error("%s needs a value", a);
+		if (asprintf(&nargv[n++], "%s%s", map[k].opt, v) < 0)
+			return EXIT_SETUP;
+	}
+	while (i < argc)
+		nargv[n++] = argv[i++];
+	execv(nargv[0], nargv);
+	fprintf(stderr, "boxcar: cannot run %s: %s\n", argv[2], strerror(errno));
+	return errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	struct err e = { 0 };
+	struct payload p;
+	if (argc != 3)
+		return usage_error("inspect needs exactly one FILE%s", "");
+	if (payload_open(argv[2], &p, &e) < 0)
+		return err_print(&e);
+	char *s = cJSON_Print(p.index);
+	payload_close(&p);
+	if (!s)
+		return EXIT_PACK;
+	puts(s);
+	free(s);
+	return fflush(stdout) == 0 ? 0 : EXIT_PACK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "help";
+	if (!strcmp(verb, "pack"))
+		return cmd_pack(argc, argv);
+	if (!strcmp(verb, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(verb, "inspect"))
+		return cmd_inspect(argc, argv);
+	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
+		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
+		return 0;
+	}
+	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+		fputs(usage, stdout);
+		return argc > 1 ? 0 : EXIT_USAGE;
+	}
+	return usage_error("unknown command '%s'", verb);
+}

@@ -1,0 +1,147 @@
+/* rootfs:DIR|TARBALL — a plain root file system plus config given on the
+ * command line (--entrypoint --cmd --env --workdir --user). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/json.h"
+#include "sources.h"
+
+/* "[...]" is a JSON array; anything else is split on whitespace. */
+static cJSON *word_list(const char *s, const char *what, struct err *e)
+{
+	if (s[0] == '[') {
+		cJSON *j = cJSON_Parse(s);
+		const cJSON *it;
+		int ok = cJSON_IsArray(j);
+		cJSON_ArrayForEach(it, j) ok = ok && cJSON_IsString(it);
+		if (!ok) {
+			cJSON_Delete(j);
+			err_set(e, EXIT_USAGE, "%s must be a JSON array of strings or words: %s", what, s);
+			return NULL;
+		}
+		return j;
+	}
+	cJSON *arr = cJSON_CreateArray();
+	char *copy = strdup(s), *save = NULL;
+	for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w; w = strtok_r(NULL, " \t\n", &save))
+		cJSON_AddItemToArray(arr, cJSON_CreateString(w));
+	free(copy);
+	return arr;
+}
+
+static int build_config(const struct pack_config *pc, struct image *img, struct err *e)
+{
+	cJSON *root = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(root, "config");
+	cJSON_AddStringToObject(root, "architecture", image_arch());
+	cJSON_AddStringToObject(root, "os", "linux");
+	cJSON *env = cJSON_AddArrayToObject(cfg, "Env");
+	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	for (int i = 0; i < pc->nenv; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(pc->env[i]));
+	img->config = root;
+	if (pc->entrypoint) {
+		cJSON *l = word_list(pc->entrypoint, "--entrypoint", e);
+		if (!l)
+			return -1;
+		cJSON_AddItemToObject(cfg, "Entrypoint", l);
+	}
+	if (pc->cmd) {
+		cJSON *l = word_list(pc->cmd, "--cmd", e);
+		if (!l)
+			return -1;
+		cJSON_AddItemToObject(cfg, "Cmd", l);
+	}
+	if (pc->workdir)
+		cJSON_AddStringToObject(cfg, "WorkingDir", pc->workdir);
+	if (pc->user)
+		cJSON_AddStringToObject(cfg, "User", pc->user);
+	cJSON_AddItemToObject(root, "rootfs", cJSON_Parse("{\"type\":\"layers\",\"diff_ids\":[]}"));
+	return 0;
+}
+
+static int copy_data(struct archive *in, struct archive *out)
+{
+	const void *buf;
+	size_t n;
+	la_int64_t off;
+	int r;
+	while ((r = archive_read_data_block(in, &buf, &n, &off)) == ARCHIVE_OK)
+		if (archive_write_data(out, buf, n) < 0)
+			return -1;
+	return r == ARCHIVE_EOF ? 0 : -1;
+}
+
+/* Tar up DIR (run from inside it, so names are "./..."). Files of the
+ * packing user count as root's, as they would after `docker import`. */
+static int tar_dir(const char *dir, const char *out, struct err *e)
+{
+	struct archive *rd = archive_read_disk_new(), *w = archive_write_new();
+	struct archive_entry *ent;
+	int rc = -1, cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	if (!rd || !w || cwd < 0 || chdir(dir) < 0) {
+		err_sys(e, EXIT_PACK, "cannot read directory %s", dir);
+		goto out;
+	}
+	archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL | ARCHIVE_READDISK_NO_FFLAGS);
+	archive_write_set_format_pax_restricted(w);
+	if (archive_write_open_filename(w, out) != ARCHIVE_OK || archive_read_disk_open(rd, ".") != ARCHIVE_OK) {
+		err_set(e, EXIT_PACK, "cannot tar %s: %s", dir, archive_error_string(rd));
+		goto out;
+	}
+	while ((r = archive_read_next_header2(rd, ent = archive_entry_new())) == ARCHIVE_OK) {
+		archive_read_disk_descend(rd);
+		if (getuid() != 0 && archive_entry_uid(ent) == getuid()) {
+			archive_entry_set_uid(ent, 0);
+			archive_entry_set_gid(ent, 0);
+			archive_entry_set_uname(ent, "root");
+			archive_entry_set_gname(ent, "root");
+		}
+		int bad = archive_write_header(w, ent) != ARCHIVE_OK ||
+			  (archive_entry_filetype(ent) == AE_IFREG && copy_data(rd, w) < 0);
+		if (bad) {
+			err_set(e, EXIT_PACK, "cannot tar %s/%s: %s", dir, archive_entry_pathname(ent),
+				archive_error_string(archive_errno(w) ? w : rd));
+			archive_entry_free(ent);
+			goto out;
+		}
+		archive_entry_free(ent);
+	}
+	archive_entry_free(ent);
+	if (r != ARCHIVE_EOF || archive_write_close(w) != ARCHIVE_OK)
+		err_set(e, EXIT_PACK, "cannot tar %s: %s", dir, archive_error_string(rd));
+	else
+		rc = 0;
+out:
+	if (cwd >= 0) {
+		if (fchdir(cwd) < 0 && rc == 0)
+			rc = err_sys(e, EXIT_PACK, "chdir back");
+		close(cwd);
+	}
+	if (rd) archive_read_free(rd);
+	if (w) archive_write_free(w);
+	return rc;
+}
+
+int load_rootfs(const char *arg, const struct pack_config *pc, struct image *img, struct err *e)
+{
+	struct stat st;
+	if (stat(arg, &st) < 0)
+		return err_sys(e, EXIT_PACK, "rootfs %s", arg);
+	if (build_config(pc, img, e) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return image_add_layer(img, arg) ? 0 : err_set(e, EXIT_PACK, "out of memory");
+	if (image_tmpdir(img, e) < 0)
+		return -1;
+	char *tar = path_join(img->tmpdir, "rootfs.tar");
+	int rc = tar ? tar_dir(arg, tar, e) : err_set(e, EXIT_PACK, "out of memory");
+	if (rc == 0 && !image_add_layer(img, tar))
+		rc = err_set(e, EXIT_PACK, "out of memory");
+	free(tar);
+	return rc;
+}

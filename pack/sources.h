@@ -1,0 +1,21 @@
+/* The image sources, one file each; source.c dispatches on the transport. */
+#ifndef BOXCAR_SOURCES_H
+#define BOXCAR_SOURCES_H
+#include "image.h"
+
+int load_oci(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+int load_oci_archive(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+int load_docker_archive(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+int load_rootfs(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+
+/* Unpack FILE (a tar, any compression) into a new img->tmpdir. */
+int untar_to_tmpdir(const char *file, struct image *img, struct err *e);
+/* Split "PATH:REF" at the last ':' when what follows holds no '/'. Returns
+ * the malloc'd PATH; *ref points into arg or is NULL. */
+char *split_ref(const char *arg, const char **ref);
+/* Read a blob/file beneath dirfd and check its sha256 against `digest`
+ * (when non-NULL). NUL-terminated; NULL with e set. */
+char *read_verified(int dirfd, const char *path, const char *digest, size_t max,
+		    size_t *len, struct err *e);
+
+#endif

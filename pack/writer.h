@@ -1,0 +1,20 @@
+/* Write a packed file: stub, layers (recompressed as zstd), index,
+ * trailer (format in common/payload.h). The output appears complete or
+ * not at all: it is written to a temporary name beside it, then renamed. */
+#ifndef BOXCAR_WRITER_H
+#define BOXCAR_WRITER_H
+#include <stddef.h>
+#include "image.h"
+
+struct writer_opts {
+	const unsigned char *stub;
+	size_t stub_len;
+	int level;                 /* zstd level */
+};
+
+int payload_write(struct image *img, const char *out, const struct writer_opts *wo,
+		  struct err *e);
+/* The temporary file being written, for a signal handler to remove (or NULL). */
+extern volatile const char *writer_tmp_path;
+
+#endif

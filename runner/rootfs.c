@@ -1,0 +1,267 @@
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/xio.h"
+#include "sys.h"
+
+/* Host things cloned before pivot_root, attached after it. */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+#define NDEV (sizeof dev_nodes / sizeof dev_nodes[0])
+#define NETC 2
+static const char *const etc_files[NETC] = { "/etc/hosts", "/etc/resolv.conf" };
+
+struct host_trees {
+	int sys;
+	int dev[NDEV];
+	int *vol;
+	char *etc[NETC];   /* contents of the host's files, NULL if absent */
+};
+
+static int clone_tree(const char *path, int recursive, int readonly, struct err *e)
+{
+	unsigned flags = BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC | (recursive ? BC_AT_RECURSIVE : 0);
+	int fd = sys_open_tree(AT_FDCWD, path, flags);
+	if (fd < 0)
+		return err_sys(e, EXIT_SETUP, "cannot bind '%s'", path);
+	if (readonly) {
+		struct bc_mount_attr a = { .attr_set = BC_MOUNT_ATTR_RDONLY };
+		if (sys_mount_setattr(fd, "", BC_AT_EMPTY_PATH | BC_AT_RECURSIVE, &a) < 0) {
+			close(fd);
+			return err_sys(e, EXIT_SETUP, "cannot make '%s' read-only", path);
+		}
+	}
+	return fd;
+}
+
+static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	char path[64];
+	if ((h->sys = clone_tree("/sys", 1, 1, e)) < 0)
+		return -1;
+	for (size_t i = 0; i < NDEV; i++) {
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+		if ((h->dev[i] = clone_tree(path, 0, 0, e)) < 0)
+			return -1;
+	}
+	h->vol = calloc((size_t)s->nvolumes + 1, sizeof *h->vol);
+	if (!h->vol)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	for (int i = 0; i < s->nvolumes; i++) {
+		const struct runner_volume *v = &s->volumes[i];
+		if ((h->vol[i] = clone_tree(v->host, 1, v->readonly, e)) < 0)
+			return err_ctx(e, "volume %s:%s", v->host, v->target);
+	}
+	for (int i = 0; i < NETC; i++)
+		h->etc[i] = read_file_at(AT_FDCWD, etc_files[i], 1 << 20, NULL);
+	return 0;
+}
+
+/* overlay with the new mount API: one fsconfig per lower dir ("lowerdir+",
+ * Linux 6.8+) so paths need no escaping and there is no length limit. */
+static int mount_overlay_fsconfig(const struct runner_spec *s, const char *upper,
+				  const char *work, const char *target)
+{
+	int fd = sys_fsopen("overlay", BC_FSOPEN_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "source", "boxcar", 0) == 0;
+	for (int i = 0; ok && i < s->nlowers; i++) {
+		char *p = path_join(s->lower_base, s->lowers[i]);
+		ok = p && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", p, 0) == 0;
+		free(p);
+	}
+	ok = ok && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
+	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
+	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "userxattr", NULL, 0) == 0 &&
+	     sys_fsconfig(fd, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
+	int mfd = ok ? sys_fsmount(fd, BC_FSMOUNT_CLOEXEC, 0) : -1;
+	int saved = errno;
+	close(fd);
+	if (mfd < 0)
+		return errno = saved, -1;
+	int rc = sys_move_mount(mfd, "", AT_FDCWD, target, BC_MOVE_MOUNT_F_EMPTY_PATH);
+	saved = errno;
+	close(mfd);
+	errno = saved;
+	return rc;
+}
+
+/* Older kernels: one option string; lower dirs relative to lower_base
+ * (our names are hex digests, so they need no escaping). */
+static int mount_overlay_legacy(const struct runner_spec *s, const char *upper,
+				const char *work, const char *target)
+{
+	size_t cap = 4096, n = 0;
+	char opts[4096];
+	n += (size_t)snprintf(opts, cap, "lowerdir=");
+	for (int i = 0; i < s->nlowers && n < cap; i++)
+		n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", s->lowers[i]);
+	if (n < cap)
+		n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s,userxattr", upper, work);
+	if (n >= cap)
+		return errno = E2BIG, -1;
+	if (chdir(s->lower_base) < 0)
+		return -1;
+	return mount("overlay", target, "overlay", 0, opts);
+}
+
+static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, struct err *e)
+{
+	char upper[PATH_MAX], work[PATH_MAX];
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(e, EXIT_SETUP, "make mounts private");
+	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->state_dir);
+	snprintf(upper, sizeof upper, "%s/upper", s->state_dir);
+	snprintf(work, sizeof work, "%s/work", s->state_dir);
+	snprintf(root, rootsz, "%s/root", s->state_dir);
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(root, 0755) < 0)
+		return err_sys(e, EXIT_SETUP, "create overlay dirs in %s", s->state_dir);
+	if (mount_overlay_fsconfig(s, upper, work, root) < 0 &&
+	    mount_overlay_legacy(s, upper, work, root) < 0)
+		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)?", s->nlowers, root);
+	return 0;
+}
+
+static int pivot_into(const char *root, struct err *e)
+{
+	if (chdir(root) < 0)
+		return err_sys(e, EXIT_SETUP, "chdir %s", root);
+	if (sys_pivot_root(".", ".") < 0)
+		return err_sys(e, EXIT_SETUP, "pivot_root into %s", root);
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_sys(e, EXIT_SETUP, "detach the old root");
+	if (chdir("/") < 0)
+		return err_sys(e, EXIT_SETUP, "chdir /");
+	return 0;
+}
+
+/* Make `path` a mount point of the right kind inside the new root. A
+ * symlink there (the image's own) is replaced, so nothing follows it. */
+static int make_target(const char *path, int dir, struct err *e)
+{
+	struct stat st;
+	char parent[PATH_MAX];
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) < 0)
+		return err_sys(e, EXIT_SETUP, "replace symlink %s", path);
+	snprintf(parent, sizeof parent, "%s", path);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = 0;
+		if (mkdir_p(parent, 0755) < 0)
+			return err_sys(e, EXIT_SETUP, "create directory %s", parent);
+	}
+	if (dir)
+		return mkdir(path, 0755) < 0 && errno != EEXIST ? err_sys(e, EXIT_SETUP, "mkdir %s", path) : 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(e, EXIT_SETUP, "create %s", path);
+	close(fd);
+	return 0;
+}
+
+static int attach(int fd, const char *target, int dir, struct err *e)
+{
+	if (make_target(target, dir, e) < 0)
+		return -1;
+	if (sys_move_mount(fd, "", AT_FDCWD, target, BC_MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return err_sys(e, EXIT_SETUP, "mount on %s", target);
+	close(fd);
+	return 0;
+}
+
+static int setup_dev(struct host_trees *h, struct err *e)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" }
+	};
+	char path[64];
+	if (make_target("/dev", 1, e) < 0)
+		return -1;
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k") < 0)
+		return err_sys(e, EXIT_SETUP, "mount tmpfs on /dev");
+	for (size_t i = 0; i < NDEV; i++) {
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+		if (attach(h->dev[i], path, 0, e) < 0)
+			return -1;
+	}
+	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
+		return err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return err_sys(e, EXIT_SETUP, "mount devpts on /dev/pts");
+	if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+		return err_sys(e, EXIT_SETUP, "mount tmpfs on /dev/shm");
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return err_sys(e, EXIT_SETUP, "symlink %s", links[i][1]);
+	return 0;
+}
+
+static int write_etc(const char *path, const char *text, struct err *e)
+{
+	if (make_target(path, 0, e) < 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || write_full(fd, text, strlen(text)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, EXIT_SETUP, "write %s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int setup_etc(const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	char line[300];
+	for (int i = 0; i < NETC; i++) {
+		const char *text = h->etc[i];
+		if (!text)
+			text = i == 0 ? "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" : "";
+		if (write_etc(etc_files[i], text, e) < 0)
+			return -1;
+		free(h->etc[i]);
+	}
+	snprintf(line, sizeof line, "%s\n", s->hostname);
+	return write_etc("/etc/hostname", line, e);
+}
+
+int rootfs_setup(const struct runner_spec *s, struct err *e)
+{
+	struct host_trees h = { 0 };
+	char root[PATH_MAX];
+	if (grab_host_trees(s, &h, e) < 0 || mount_root(s, root, sizeof root, e) < 0)
+		return -1;
+	/* proc first, while the host's /proc is still visible: the kernel
+	 * refuses a new proc mount in a namespace that shows none */
+	if (chdir(root) < 0 || make_target("proc", 1, e) < 0)
+		return err_sys(e, EXIT_SETUP, "prepare %s/proc", root);
+	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return err_sys(e, EXIT_SETUP, "mount /proc");
+	if (pivot_into(root, e) < 0)
+		return -1;
+	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || setup_etc(s, &h, e) < 0)
+		return -1;
+	for (int i = 0; i < s->nvolumes; i++) {
+		struct stat st;
+		if (fstat(h.vol[i], &st) < 0)
+			return err_sys(e, EXIT_SETUP, "volume %s", s->volumes[i].host);
+		if (attach(h.vol[i], s->volumes[i].target, S_ISDIR(st.st_mode), e) < 0)
+			return err_ctx(e, "volume %s", s->volumes[i].host);
+	}
+	free(h.vol);
+	if (mkdir_p(s->cwd, 0755) < 0)
+		return err_sys(e, EXIT_SETUP, "create working directory %s", s->cwd);
+	return 0;
+}

@@ -1,0 +1,101 @@
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../common/xio.h"
+#include "idmap.h"
+#include "init.h"
+#include "rootfs.h"
+
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
+
+extern char **environ;
+
+/* The container process: drop to the image's user (real-root mode; in
+ * rootless mode the id map already made us that user), then exec. */
+static void exec_process(const struct runner_spec *s, const sigset_t *oldmask)
+{
+	struct err e = { 0 };
+	if (getuid() != s->uid || getgid() != s->gid) {   /* real-root mode */
+		if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
+		    setresuid(s->uid, s->uid, s->uid) < 0)
+			_exit(err_print((err_sys(&e, EXIT_SETUP, "switch to user %u:%u", (unsigned)s->uid, (unsigned)s->gid), &e)));
+	}
+	if (chdir(s->cwd) < 0)
+		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	environ = (char **)s->envp;  /* execvp searches the container's PATH */
+	execvp(s->argv[0], s->argv);
+	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	err_sys(&e, code, "cannot run '%s'%s", s->argv[0],
+		code == EXIT_NOTFOUND ? " (not found in the image; check the entrypoint and PATH)" : "");
+	_exit(err_print(&e));
+}
+
+/* PID 1: wait for the id map, build the root, start the process, supervise. */
+static int container_init(const struct runner_spec *s, int syncfd, const sigset_t *oldmask)
+{
+	struct err e = { 0 };
+	char c;
+	if (read_full(syncfd, &c, 1) < 0)
+		_exit(EXIT_SETUP);   /* the launcher failed and said why */
+	close(syncfd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
+		err_sys(&e, EXIT_SETUP, "sethostname");
+	if (e.code || rootfs_setup(s, &e) < 0)
+		return err_print(&e);
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
+	if (pid == 0)
+		exec_process(s, oldmask);
+	return init_supervise(pid, 1);
+}
+
+int runner_run(const struct runner_spec *s, struct err *e)
+{
+	sigset_t set, oldmask;
+	int sync[2];
+	init_signal_set(&set);
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return err_sys(e, EXIT_SETUP, "pipe");
+	fflush(NULL);
+	sigprocmask(SIG_BLOCK, &set, &oldmask);
+	/* clone without a new stack behaves like fork, in new namespaces */
+	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		return err_sys(e, EXIT_SETUP, "cannot create namespaces (user, mount, pid, uts, ipc); "
+			       "unprivileged user namespaces may be disabled (sysctl user.max_user_namespaces)");
+	}
+	if (pid == 0) {
+		close(sync[1]);
+		_exit(container_init(s, sync[0], &oldmask));
+	}
+	close(sync[0]);
+	if (idmap_write(pid, s->uid, s->gid, e) < 0) {
+		close(sync[1]);
+		waitpid(pid, NULL, 0);
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		return -1;
+	}
+	if (write_full(sync[1], "x", 1) < 0) {
+		close(sync[1]);
+		waitpid(pid, NULL, 0);
+		return err_sys(e, EXIT_SETUP, "start container");
+	}
+	close(sync[1]);
+	int code = init_supervise(pid, 0);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return code;
+}

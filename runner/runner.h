@@ -1,0 +1,37 @@
+/* runner: start a process in a fresh container, like a tiny OCI runtime.
+ * It knows nothing of images or payloads: it takes read-only lower
+ * directories, a process description and mounts, and returns the exit
+ * status of the process (128+N when killed by signal N). */
+#ifndef BOXCAR_RUNNER_H
+#define BOXCAR_RUNNER_H
+#include <sys/types.h>
+#include "../common/err.h"
+
+struct runner_volume {
+	const char *host;        /* absolute host path (file or directory) */
+	const char *target;      /* absolute path inside the container */
+	int readonly;
+};
+
+struct runner_spec {
+	const char *lower_base;  /* directory holding the lower dirs */
+	const char **lowers;     /* names under lower_base, topmost first */
+	int nlowers;
+	const char *state_dir;   /* empty private dir: a tmpfs is mounted on it */
+	char *const *argv;       /* argv[0] resolved with the container's PATH */
+	char *const *envp;
+	const char *cwd;         /* created if missing */
+	uid_t uid;               /* ids inside the container */
+	gid_t gid;
+	const char *hostname;
+	const struct runner_volume *volumes;
+	int nvolumes;
+};
+
+/* Run the container and wait for it. Returns the exit status to hand to
+ * the caller (the process's own, or 125/126/127 for setup failures, in
+ * which case a one-line reason has been printed on stderr by the child
+ * that failed); -1 with `e` set if nothing could be started. */
+int runner_run(const struct runner_spec *spec, struct err *e);
+
+#endif

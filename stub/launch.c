@@ -1,0 +1,174 @@
+#include "launch.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/json.h"
+#include "../runner/runner.h"
+#include "user.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* A growable NULL-terminated string vector. Strings are borrowed or owned
+ * by `keep` (freed with it). */
+struct strv {
+	char **v;
+	int n;
+};
+
+static int strv_push(struct strv *s, const char *str)
+{
+	char **nv = realloc(s->v, ((size_t)s->n + 2) * sizeof *nv);
+	if (!nv)
+		return -1;
+	s->v = nv;
+	s->v[s->n++] = (char *)str;
+	s->v[s->n] = NULL;
+	return 0;
+}
+
+/* Set NAME=VALUE, replacing an earlier NAME. */
+static int env_set(struct strv *env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (int i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], kv, klen) == 0 && env->v[i][klen] == '=') {
+			env->v[i] = (char *)kv;
+			return 0;
+		}
+	return strv_push(env, kv);
+}
+
+static int env_has(const struct strv *env, const char *key)
+{
+	size_t k = strlen(key);
+	for (int i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], key, k) == 0 && env->v[i][k] == '=')
+			return 1;
+	return 0;
+}
+
+static char *fmt(const char *a, const char *b)
+{
+	char *s = malloc(strlen(a) + strlen(b) + 1);
+	if (s)
+		strcat(strcpy(s, a), b);
+	return s;
+}
+
+/* Image Env, then -e overrides ("K" alone takes the host's value), then
+ * what docker adds when missing: PATH, HOME, HOSTNAME, TERM on a tty. */
+static int build_env(const cJSON *cfg, const struct run_opts *o, const struct user_info *u,
+		     const char *host, struct strv *env, struct err *e)
+{
+	const char **img = json_strv(cfg, "Env");
+	if (!img)
+		return err_set(e, EXIT_SETUP, "image config has a bad Env");
+	int ok = 1;
+	for (int i = 0; ok && img[i]; i++)
+		ok = strchr(img[i], '=') ? env_set(env, img[i]) == 0 : 1;
+	free(img);
+	for (int i = 0; ok && i < o->nenv; i++) {
+		const char *kv = o->env[i];
+		if (!strchr(kv, '=')) {
+			const char *v = getenv(kv);
+			if (!v)
+				continue;
+			kv = fmt(kv, "=");
+			kv = kv ? fmt(kv, v) : NULL;   /* small, lives until exec */
+		}
+		ok = kv && env_set(env, kv) == 0;
+	}
+	if (ok && !env_has(env, "PATH"))
+		ok = env_set(env, "PATH=" DEFAULT_PATH) == 0;
+	if (ok && !env_has(env, "HOSTNAME"))
+		ok = env_set(env, fmt("HOSTNAME=", host)) == 0;
+	if (ok && !env_has(env, "HOME"))
+		ok = env_set(env, fmt("HOME=", u->home[0] ? u->home : u->uid == 0 ? "/root" : "/")) == 0;
+	if (ok && !env_has(env, "TERM") && isatty(0) && getenv("TERM"))
+		ok = env_set(env, fmt("TERM=", getenv("TERM"))) == 0;
+	return ok ? 0 : err_set(e, EXIT_SETUP, "out of memory");
+}
+
+/* Entrypoint + Cmd, with docker's rules: arguments replace Cmd; an
+ * entrypoint override also drops the image's Cmd. */
+static int build_argv(const cJSON *cfg, const struct run_opts *o, struct strv *argv,
+		      struct err *e)
+{
+	const char **ep = json_strv(cfg, "Entrypoint"), **cmd = json_strv(cfg, "Cmd");
+	int ok = ep && cmd;
+	if (ok && o->entrypoint) {
+		ok = strv_push(argv, o->entrypoint) == 0;
+	} else
+		for (int i = 0; ok && ep[i]; i++)
+			ok = strv_push(argv, ep[i]) == 0;
+	if (o->nargs)
+		for (int i = 0; ok && i < o->nargs; i++)
+			ok = strv_push(argv, o->args[i]) == 0;
+	else if (!o->entrypoint)
+		for (int i = 0; ok && cmd[i]; i++)
+			ok = strv_push(argv, cmd[i]) == 0;
+	free(ep);
+	free(cmd);
+	if (!ok)
+		return err_set(e, EXIT_SETUP, "image config has a bad Entrypoint or Cmd");
+	if (argv->n == 0 || !argv->v[0][0])
+		return err_set(e, EXIT_SETUP, "no command: the image has no Entrypoint or Cmd; give one as arguments");
+	return 0;
+}
+
+static int open_layers(const struct payload *p, const struct cache *c, int *fds,
+		       const char **names, struct err *e)
+{
+	for (int i = 0; i < p->nlayers; i++) {
+		const struct payload_layer *l = &p->layers[p->nlayers - 1 - i];  /* top first */
+		names[i] = digest_hex(l->diff_id);
+		fds[i] = openat(c->layers, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] < 0)
+			return err_sys(e, EXIT_SETUP, "open cached layer %s", names[i]);
+	}
+	return 0;
+}
+
+int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
+	   struct err *e)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
+	char host[256] = "boxcar";
+	struct strv env = { 0 }, argv = { 0 };
+	struct user_info u;
+	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
+	const char **names = calloc((size_t)p->nlayers + 1, sizeof *names);
+	char *run = path_join(c->root, "run"), *base = path_join(c->root, "layers");
+	int rc = -1;
+	gethostname(host, sizeof host - 1);
+	if (!fds || !names || !run || !base) {
+		err_set(e, EXIT_SETUP, "out of memory");
+		goto out;
+	}
+	const char *user = o->user ? o->user : json_str(cfg, "User");
+	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
+	if (open_layers(p, c, fds, names, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
+	    build_env(cfg, o, &u, host, &env, e) < 0 || build_argv(cfg, o, &argv, e) < 0)
+		goto out;
+	struct runner_spec s = {
+		.lower_base = base, .lowers = names, .nlowers = p->nlayers, .state_dir = run,
+		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
+		.uid = u.uid, .gid = u.gid, .hostname = host,
+		.volumes = o->vols, .nvolumes = o->nvols,
+	};
+	for (int i = 0; i < p->nlayers; i++)
+		close(fds[i]), fds[i] = -1;
+	rc = runner_run(&s, e);
+out:
+	free(fds);
+	free(names);
+	free(run);
+	free(base);
+	free(env.v);
+	free(argv.v);
+	return rc;
+}

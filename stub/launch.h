@@ -1,0 +1,13 @@
+/* Turn an image config, the command line and the cache into a runner
+ * spec, then run it. */
+#ifndef BOXCAR_LAUNCH_H
+#define BOXCAR_LAUNCH_H
+#include "../common/payload.h"
+#include "cache.h"
+#include "options.h"
+
+/* Returns the container's exit status, or -1 with e set. */
+int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
+	   struct err *e);
+
+#endif

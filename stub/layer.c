@@ -1,0 +1,179 @@
+#include "layer.h"
+
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/log.h"
+
+#define WH ".wh."
+#define WH_OPQ ".wh..wh..opq"
+
+static const char *base_name(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	const char *p = path + n;
+	while (p > path && p[-1] != '/')
+		p--;
+	return p;
+}
+
+/* A whiteout entry: delete (flatten) or mark (overlay) what it names. */
+static int apply_whiteout(int rootfd, const char *path, enum layer_mode mode, struct err *e)
+{
+	char leaf[NAME_MAX + 1];
+	int opaque = strcmp(base_name(path), WH_OPQ) == 0;
+	int dfd = path_parent_beneath(rootfd, path, mode == LAYER_OVERLAY, leaf, e);
+	if (dfd < 0) {
+		if (mode == LAYER_DELETE && e->code && errno == ENOENT) {
+			e->code = 0;   /* whiting out something absent is a no-op */
+			return 0;
+		}
+		return err_ctx(e, "whiteout '%s'", path);
+	}
+	const char *name = leaf + strlen(WH);
+	int rc = 0;
+	if (opaque && mode == LAYER_OVERLAY)
+		rc = fsetxattr(dfd, "user.overlay.opaque", "y", 1, 0);
+	else if (opaque)
+		rc = empty_dir(dfd);
+	else if (mode == LAYER_OVERLAY) {
+		rmtree_at(dfd, name);
+		rc = mknodat(dfd, name, S_IFCHR | 0600, makedev(0, 0));
+	} else
+		rc = rmtree_at(dfd, name);
+	close(dfd);
+	if (rc < 0)
+		return err_sys(e, EXIT_SETUP, "apply whiteout '%s'", path);
+	return 0;
+}
+
+/* Flattening: a non-directory replaces a directory of a lower layer. */
+static int clear_dir_for(int rootfd, const char *path, struct err *e)
+{
+	char leaf[NAME_MAX + 1];
+	struct stat st;
+	int dfd = path_parent_beneath(rootfd, path, 0, leaf, e);
+	if (dfd < 0) {
+		e->code = 0;   /* parent missing: libarchive will create it */
+		return 0;
+	}
+	int rc = 0;
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		rc = rmtree_at(dfd, leaf);
+	close(dfd);
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "replace directory '%s'", path) : 0;
+}
+
+static struct archive *disk_writer(void)
+{
+	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK |
+		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+	if (geteuid() == 0)
+		flags |= ARCHIVE_EXTRACT_OWNER;
+	struct archive *w = archive_write_disk_new();
+	if (w && archive_write_disk_set_options(w, flags) != ARCHIVE_OK) {
+		archive_write_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static int write_entry(struct archive *a, struct archive *w, struct archive_entry *ent,
+		       int rootfd, enum layer_mode mode, struct err *e)
+{
+	const char *path = archive_entry_pathname(ent);
+	mode_t type = archive_entry_filetype(ent);
+	if ((type == AE_IFCHR || type == AE_IFBLK) && geteuid() != 0) {
+		log_debug("skipping device node %s (needs root)", path);
+		return 0;
+	}
+	if (mode == LAYER_CONTENT && type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
+		return -1;
+	if (geteuid() != 0) {
+		/* Owners are not restored without root; claim the entry as ours so
+		 * libarchive keeps setuid/setgid bits as the image has them. */
+		archive_entry_set_uid(ent, geteuid());
+		archive_entry_set_gid(ent, getegid());
+	}
+	if (archive_write_header(w, ent) != ARCHIVE_OK)
+		return err_set(e, EXIT_SETUP, "extract '%s': %s", path, archive_error_string(w));
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+	while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+		if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
+			return err_set(e, EXIT_SETUP, "write '%s': %s", path, archive_error_string(w));
+	if (r != ARCHIVE_EOF)
+		return err_set(e, EXIT_SETUP, "read '%s': %s", path, archive_error_string(a));
+	if (archive_write_finish_entry(w) != ARCHIVE_OK)
+		return err_set(e, EXIT_SETUP, "finish '%s': %s", path, archive_error_string(w));
+	return 0;
+}
+
+static int is_whiteout(const char *path)
+{
+	return strncmp(base_name(path), WH, strlen(WH)) == 0;
+}
+
+static int apply_entries(struct archive *a, struct archive *w, int rootfd,
+			 enum layer_mode mode, struct err *e)
+{
+	struct archive_entry *ent;
+	int r;
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+		const char *path = archive_entry_pathname(ent);
+		if (!path || !*path)
+			return err_set(e, EXIT_SETUP, "layer has an entry without a name");
+		const char *base = base_name(path);
+		if (is_whiteout(path)) {
+			/* ".wh..wh.*" other than the opaque marker: aufs metadata, skip */
+			if (strncmp(base, WH WH, 8) == 0 && strcmp(base, WH_OPQ) != 0)
+				continue;
+			if (mode != LAYER_CONTENT && apply_whiteout(rootfd, path, mode, e) < 0)
+				return -1;
+			continue;
+		}
+		if (mode == LAYER_DELETE)
+			continue;
+		if (write_entry(a, w, ent, rootfd, mode, e) < 0)
+			return -1;
+	}
+	if (r != ARCHIVE_EOF)
+		return err_set(e, EXIT_SETUP, "layer is not a valid tar: %s", archive_error_string(a));
+	return 0;
+}
+
+int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err *e)
+{
+	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct archive *w = disk_writer();
+	if (!w || fchdir(rootfd) < 0) {
+		if (cwd >= 0)
+			close(cwd);
+		if (w)
+			archive_write_free(w);
+		return err_sys(e, EXIT_SETUP, "prepare extraction");
+	}
+	int rc = apply_entries(a, w, rootfd, mode, e);
+	/* close applies deferred directory modes and times */
+	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
+		rc = err_set(e, EXIT_SETUP, "finish extraction: %s", archive_error_string(w));
+	archive_write_free(w);
+	if (cwd >= 0) {
+		if (fchdir(cwd) < 0 && rc == 0)
+			rc = err_sys(e, EXIT_SETUP, "restore working directory");
+		close(cwd);
+	}
+	return rc;
+}

@@ -1,0 +1,90 @@
+/* The packed file's entry point: read our own payload, then run the image
+ * (or answer an info option). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../common/log.h"
+#include "../common/payload.h"
+#include "../common/version.h"
+#include "cache.h"
+#include "flatten.h"
+#include "launch.h"
+#include "options.h"
+
+static const char usage[] =
+"usage: %s [--boxcar-OPTION...] [ARGS...]\n"
+"Runs the container image packed into this file (rootless). ARGS replace\n"
+"the image's Cmd and reach its entrypoint untouched. Leading --boxcar-*\n"
+"options (as docker run's):\n"
+"  --boxcar-env=NAME=VALUE     set an environment variable (NAME alone: host's value)\n"
+"  --boxcar-volume=HOST:CTR[:ro]  bind a host path into the container\n"
+"  --boxcar-workdir=DIR        working directory inside the container\n"
+"  --boxcar-entrypoint=PROG    replace the image's entrypoint (and its Cmd)\n"
+"  --boxcar-user=USER[:GROUP]  run as this user (name or id in the image)\n"
+"  --boxcar-inspect            print the image config and layers as JSON\n"
+"  --boxcar-extract=DIR        write the image's root file system into DIR\n"
+"  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
+"Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
+"Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
+"itself fails, 126 when the entrypoint cannot be executed, 127 when not found.\n";
+
+static int inspect(const struct payload *p)
+{
+	char *s = cJSON_Print(p->index);
+	if (!s)
+		return EXIT_SETUP;
+	puts(s);
+	free(s);
+	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
+}
+
+static int run(const struct payload *p, const struct run_opts *o, const char *self, struct err *e)
+{
+	struct cache c;
+	if (cache_open(&c, e) < 0 || cache_ensure(&c, p, self, e) < 0) {
+		cache_close(&c);
+		return -1;
+	}
+	int rc = launch(p, &c, o, e);
+	cache_close(&c);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct err e = { 0 };
+	struct run_opts o;
+	struct payload p;
+	const char *self = argc > 0 ? argv[0] : "boxcar";
+	if (opts_parse(argc, argv, &o, &e) < 0)
+		return err_print(&e);
+	if (o.help) {
+		printf(usage, self);
+		return 0;
+	}
+	if (o.version) {
+		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
+		return 0;
+	}
+	if (payload_open("/proc/self/exe", &p, &e) < 0) {
+		/* name the file as the user knows it */
+		const char *msg = strncmp(e.msg, "/proc/self/exe", 14) == 0 ? e.msg + 14 : NULL;
+		if (msg) {
+			struct err e2 = { 0 };
+			err_set(&e2, e.code, "%s%s", self, msg);
+			return err_print(&e2);
+		}
+		return err_print(&e);
+	}
+	int rc;
+	if (o.inspect)
+		rc = inspect(&p);
+	else if (o.extract)
+		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
+	else
+		rc = run(&p, &o, self, &e);
+	payload_close(&p);
+	opts_free(&o);
+	return rc < 0 ? err_print(&e) : rc;
+}

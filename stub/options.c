@@ -1,0 +1,109 @@
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "../common/log.h"
+
+#define PFX "--boxcar-"
+
+int opts_volume(const char *spec, struct runner_volume *v, struct err *e)
+{
+	char *s = strdup(spec);
+	if (!s)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	char *ctr = strchr(s, ':');
+	char *mode = ctr ? strchr(ctr + 1, ':') : NULL;
+	if (ctr)
+		*ctr++ = 0;
+	if (mode)
+		*mode++ = 0;
+	if (!ctr || s[0] != '/' || ctr[0] != '/' ||
+	    (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)) {
+		free(s);
+		return err_set(e, EXIT_SETUP, "bad volume '%s': use /HOST/PATH:/CONTAINER/PATH[:ro]", spec);
+	}
+	v->host = s;
+	v->target = ctr;
+	v->readonly = mode && strcmp(mode, "ro") == 0;
+	return 0;
+}
+
+static int add_volume(struct run_opts *o, const char *spec, struct err *e)
+{
+	struct runner_volume *nv = realloc(o->vols, ((size_t)o->nvols + 1) * sizeof *nv);
+	if (!nv)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	o->vols = nv;
+	if (opts_volume(spec, &nv[o->nvols], e) < 0)
+		return -1;
+	o->nvols++;
+	return 0;
+}
+
+static int add_env(struct run_opts *o, const char *kv, struct err *e)
+{
+	const char **ne = realloc(o->env, ((size_t)o->nenv + 1) * sizeof *ne);
+	if (!ne)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	o->env = ne;
+	if (!*kv || *kv == '=')
+		return err_set(e, EXIT_SETUP, "bad environment variable '%s': use NAME=VALUE", kv);
+	o->env[o->nenv++] = kv;
+	return 0;
+}
+
+/* One --boxcar-NAME[=VALUE] option. */
+static int parse_one(struct run_opts *o, const char *arg, struct err *e)
+{
+	const char *name = arg + strlen(PFX);
+	const char *eq = strchr(name, '=');
+	size_t n = eq ? (size_t)(eq - name) : strlen(name);
+	const char *val = eq ? eq + 1 : NULL;
+#define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
+	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose")) {
+		if (val)
+			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
+		if (IS("help")) o->help = 1;
+		if (IS("version")) o->version = 1;
+		if (IS("inspect")) o->inspect = 1;
+		if (IS("quiet")) log_level = LOG_QUIET;
+		if (IS("verbose")) log_level = LOG_VERBOSE;
+		return 0;
+	}
+	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract")))
+		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
+	if (!val)
+		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
+	if (IS("env"))
+		return add_env(o, val, e);
+	if (IS("volume"))
+		return add_volume(o, val, e);
+	if (IS("workdir") && val[0] != '/')
+		return err_set(e, EXIT_SETUP, "--boxcar-workdir must be an absolute path, not '%s'", val);
+	if (IS("workdir")) o->workdir = val;
+	if (IS("entrypoint")) o->entrypoint = val;
+	if (IS("user")) o->user = val;
+	if (IS("extract")) o->extract = val;
+#undef IS
+	return 0;
+}
+
+int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
+{
+	memset(o, 0, sizeof *o);
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++)
+		if (parse_one(o, argv[i], e) < 0)
+			return -1;
+	o->args = argv + i;
+	o->nargs = argc - i;
+	return 0;
+}
+
+void opts_free(struct run_opts *o)
+{
+	for (int i = 0; i < o->nvols; i++)
+		free((char *)o->vols[i].host);
+	free(o->vols);
+	free(o->env);
+}

@@ -1,0 +1,25 @@
+/* The packed file's own command line: leading --boxcar-* options, then the
+ * arguments for the entrypoint, untouched. */
+#ifndef BOXCAR_OPTIONS_H
+#define BOXCAR_OPTIONS_H
+#include "../common/err.h"
+#include "../runner/runner.h"
+
+struct run_opts {
+	const char **env;            /* K=V or K (take the host's value) */
+	int nenv;
+	struct runner_volume *vols;
+	int nvols;
+	const char *workdir, *entrypoint, *user, *extract;
+	int help, version, inspect;
+	char **args;                 /* replace the image's Cmd when nargs > 0 */
+	int nargs;
+};
+
+/* Parse argv (argv[0] is the program). Errors name the bad option. */
+int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e);
+void opts_free(struct run_opts *o);
+/* Parse "HOST:CTR[:ro|:rw]" into v (strings malloc'd). */
+int opts_volume(const char *spec, struct runner_volume *v, struct err *e);
+
+#endif

@@ -1,0 +1,132 @@
+# Helpers for the boxcar test suite; sourced by tests/run.sh (inner mode) and the
+# tests/t-*.sh files. Every test is a shell function run in a subshell: it fails by
+# calling `fail` (which exits the subshell) or by returning non-zero.
+#
+# Environment provided by run.sh: TOP, BOXCAR, FIX (fixtures), TW (work dir),
+# PACKED (packed files), CONFIG (user|root), BOXCAR_CACHE, TMPDIR.
+
+T_PHASE=(); T_NAME=(); T_FN=()
+# test PHASE NAME FUNCTION  -- register a test (PHASE: pack = once as root before the
+# runtime tests; run = runtime test, run as the unprivileged user and as root)
+test_case() { T_PHASE+=("$1"); T_NAME+=("$2"); T_FN+=("$3"); }
+
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+note() { printf '%s\n' "$*" >&2; }
+
+# Show a value readably in diagnostics (first 2000 bytes).
+show() { printf '%s' "$1" | head -c 2000 | sed -n 'l' | sed 's/^/    | /'; }
+
+# x CMD...   run CMD with stdin from /dev/null and a timeout ($TMO, default 60 s);
+#            sets RC, OUT (stdout), ERR (stderr). Files: $T/.out $T/.err
+x() {
+    timeout -k 5 "${TMO:-60}" "$@" >"$T/.out" 2>"$T/.err" </dev/null
+    RC=$?
+    OUT=$(cat "$T/.out"); ERR=$(cat "$T/.err")
+    [ "$RC" = 124 ] && note "note: timed out after ${TMO:-60}s: $*"
+    LAST_CMD="$*"
+    return 0
+}
+# xin INPUTFILE CMD...   like x with stdin from INPUTFILE
+xin() {
+    local in=$1; shift
+    timeout -k 5 "${TMO:-60}" "$@" >"$T/.out" 2>"$T/.err" <"$in"
+    RC=$?; OUT=$(cat "$T/.out"); ERR=$(cat "$T/.err"); LAST_CMD="$*"
+}
+
+ctx() { note "command: $LAST_CMD"; note "exit: $RC"; note "stdout:"; show "$OUT" >&2; note "stderr:"; show "$ERR" >&2; }
+
+expect_rc() {   # expect_rc CODE...  (any of)
+    local c
+    for c in "$@"; do [ "$RC" = "$c" ] && return 0; done
+    ctx; fail "expected exit status $*, got $RC"
+}
+expect_ok() { expect_rc 0; }
+expect_out() {   # exact stdout
+    [ "$OUT" = "$1" ] && return 0
+    ctx; note "expected stdout:"; show "$1" >&2; fail "stdout differs"
+}
+expect_out_has() {   # stdout contains a line equal to $1
+    printf '%s\n' "$OUT" | grep -qxF -- "$1" && return 0
+    ctx; fail "stdout has no line '$1'"
+}
+expect_out_lacks() {
+    printf '%s\n' "$OUT" | grep -qF -- "$1" || return 0
+    ctx; fail "stdout unexpectedly contains '$1'"
+}
+expect_err_has() {   # stderr matches the extended regexp $1 (case-insensitive)
+    printf '%s\n' "$ERR" | grep -qiE -- "$1" && return 0
+    ctx; fail "stderr does not match /$1/"
+}
+# boxcar's own errors: exactly ONE line on stderr, starting with "boxcar: "
+expect_one_line_error() {
+    local n
+    n=$(grep -c '' "$T/.err")
+    if [ "$n" != 1 ] || ! head -n1 "$T/.err" | grep -q '^boxcar: .'; then
+        ctx; fail "expected exactly one stderr line starting with 'boxcar: ' (got $n lines)"
+    fi
+}
+# expect_error CODE... : exit status is one of CODEs and stderr is one 'boxcar: ' line
+expect_error() { expect_rc "$@"; expect_one_line_error; }
+
+# P NAME: path of a file packed in the pack phase (fails the test when missing)
+P() {
+    [ -x "$PACKED/$1" ] || fail "packed file '$1' is missing (its 'pack:' test failed?)"
+    printf '%s\n' "$PACKED/$1"
+}
+
+# fresh_cache DIR: make an empty private cache dir and point BOXCAR_CACHE at it
+fresh_cache() { rm -rf "$1"; mkdir -p "$1"; chmod 0700 "$1"; export BOXCAR_CACHE=$1; }
+
+# diff_ids LAYOUT TAG: the image's layer diff_ids (one per line, "sha256:...")
+oci_config() {   # LAYOUT TAG -> path of the config blob
+    local L=$1 tag=$2 m c
+    m=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$L/index.json")
+    c=$(jq -r .config.digest "$L/blobs/sha256/${m#sha256:}")
+    printf '%s\n' "$L/blobs/sha256/${c#sha256:}"
+}
+diff_ids() { jq -r '.rootfs.diff_ids[]' "$(oci_config "$1" "$2")"; }
+
+# cache_layer_dirs: names of the directories under $BOXCAR_CACHE/layers, sorted
+cache_layer_dirs() {
+    [ -d "$BOXCAR_CACHE/layers" ] || return 0
+    find "$BOXCAR_CACHE/layers" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
+}
+
+# The in-container half of tests/lister.py: raw records for the trees given as args.
+INCTR_LISTER='for top; do find "$top" -xdev; done | while IFS= read -r p; do
+  t=; h=
+  if [ -L "$p" ]; then t=$(readlink "$p")
+  elif [ -f "$p" ]; then h=$(sha256sum < "$p"); h=${h%% *}
+  fi
+  printf "%s\t%s\t%s\t%s\n" "$(stat -c "%i %h %f %s %Y" "$p")" "$p" "$t" "$h"
+done'
+
+# compare_listing EXPECTED GOT : diff two canonical listings; fail with the diff
+compare_listing() {
+    if ! diff -u "$1" "$2" > "$T/listing.diff"; then
+        note "listing differs (- expected from umoci unpack, + boxcar):"
+        grep '^[-+][^-+]' "$T/listing.diff" | head -40 | sed 's/^/    /' >&2
+        fail "$(grep -c '^[-+][^-+]' "$T/listing.diff") differing lines"
+    fi
+    [ -s "$2" ] || fail "empty listing"
+}
+
+# wait_for FILE REGEX [SECONDS]: poll until FILE has a line matching REGEX
+wait_for() {
+    local i n=$(( ${3:-15} * 10 ))
+    for ((i = 0; i < n; i++)); do
+        grep -qE -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# flip_byte FILE OFFSET: xor one byte in place
+flip_byte() {
+    python3 - "$1" "$2" <<'EOF'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+with open(p, "r+b") as f:
+    f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 0x55]))
+EOF
+}

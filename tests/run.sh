@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# boxcar test suite driver.
+#
+#   tests/run.sh [PATTERN]
+#
+# Builds the fixture images once (tests/fixtures.sh, cached in build/test-fixtures),
+# packs them with $BOXCAR (default build/boxcar) as root ("pack:" tests), then runs
+# every runtime test twice: as an unprivileged user ("[user]", created if missing:
+# $BOXCAR_TEST_USER, default boxcartest) and as root ("[root]"), each with its own
+# fresh BOXCAR_CACHE. PATTERN (extended regexp) selects tests by name, e.g.
+#   tests/run.sh 'exit status'     tests/run.sh '^\[user\]'     tests/run.sh fidelity
+# Output is TAP-like ("ok N - name" / "not ok N - name" + "# " diagnostics) and ends
+# with "N passed, M failed"; the exit status is non-zero when anything failed.
+# Run as non-root, the runtime tests run once, as the caller ("[self]").
+set -uo pipefail
+shopt -s lastpipe   # `... | report` runs report in this shell (keeps the counters)
+cd "$(dirname "$0")/.." || exit 2
+TOP=$PWD
+
+# ------------------------------------------------------------------ inner mode
+# tests/run.sh --inner PHASE : runs the registered tests of PHASE in this process's
+# identity and prints "@ok<TAB>name" / "@not ok<TAB>name" lines and "# " diagnostics.
+if [ "${1:-}" = --inner ]; then
+    PHASE=$2
+    # shellcheck source=tests/lib.sh
+    . "$TOP/tests/lib.sh"
+    for f in "$TOP"/tests/t-*.sh; do . "$f"; done
+    mkdir -p "$TMPDIR"
+    for i in "${!T_NAME[@]}"; do
+        ph=${T_PHASE[$i]}
+        case $PHASE:$ph in pack:pack|pack:artifact|run:run) ;; *) continue ;; esac
+        if [ "$ph" = run ]; then name="[$CONFIG] ${T_NAME[$i]}"; else name="pack: ${T_NAME[$i]}"; fi
+        selected=1
+        [ -n "${FILTER:-}" ] && ! printf '%s\n' "$name" | grep -qE -- "$FILTER" && selected=0
+        # artifacts are packed even when not selected: runtime tests need them
+        [ $selected = 0 ] && [ "$ph" != artifact ] && continue
+        T=$TMPDIR/t$i
+        rm -rf "$T"; mkdir -p "$T"
+        ( cd "$T" && export T && "${T_FN[$i]}" ) > "$T/.log" 2>&1 </dev/null
+        rc=$?
+        [ $selected = 0 ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; continue; }
+        if [ $rc = 0 ]; then
+            printf '@ok\t%s\n' "$name"
+            chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"
+        else
+            printf '@not ok\t%s\n' "$name"
+            [ $rc = 124 ] && echo "# (the test timed out)"
+            head -n 80 "$T/.log" | sed 's/^/# /'
+            echo "# (scratch dir kept: $T)"
+        fi
+    done
+    exit 0
+fi
+
+# ------------------------------------------------------------------ driver
+FILTER=${1:-}
+BOXCAR=${BOXCAR:-$TOP/build/boxcar}
+case $BOXCAR in /*) ;; *) BOXCAR=$TOP/$BOXCAR ;; esac
+FIX=$TOP/build/test-fixtures
+TW=$TOP/build/test-work
+PACKED=$TW/packed
+TEST_USER=${BOXCAR_TEST_USER:-boxcartest}
+NUM=0; PASS=0; FAILED=0; FAILED_NAMES=()
+START=$(date +%s)
+
+bail() {
+    echo "not ok $((NUM + 1)) - $1"; shift
+    for l in "$@"; do echo "# $l"; done
+    echo "$PASS passed, $((FAILED + 1)) failed"
+    exit 1
+}
+
+# Read inner output, number it.
+report() {
+    local line
+    while IFS= read -r line; do
+        case $line in
+            "@ok"$'\t'*)     NUM=$((NUM + 1)); PASS=$((PASS + 1)); echo "ok $NUM - ${line#*$'\t'}" ;;
+            "@not ok"$'\t'*) NUM=$((NUM + 1)); FAILED=$((FAILED + 1)); FAILED_NAMES+=("${line#*$'\t'}")
+                             echo "not ok $NUM - ${line#*$'\t'}" ;;
+            *) echo "$line" ;;
+        esac
+    done
+}
+
+[ -x "$BOXCAR" ] || bail "boxcar binary" "not found or not executable: $BOXCAR (build it: ./build.sh build)"
+for t in jq python3 timeout setpriv umoci skopeo; do
+    command -v "$t" >/dev/null || bail "tool $t" "missing tool: $t"
+done
+
+echo "# boxcar: $BOXCAR"
+echo "# fixtures: $FIX"
+if ! "$TOP/tests/fixtures.sh" > "$TW.fixtures.log" 2>&1; then
+    mapfile -t tail_lines < <(tail -n 30 "$TW.fixtures.log")
+    bail "fixtures (tests/fixtures.sh)" "${tail_lines[@]}"
+fi
+
+[ -d "$TW" ] && chmod -R u+rwX "$TW" 2>/dev/null
+rm -rf "$TW"
+mkdir -p "$PACKED"
+chmod 0755 "$TOP/build" "$TW" "$PACKED"
+
+ENVV=()
+common_env() {   # CONFIG: sets ENVV, the environment of the inner runs
+    ENVV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+        TOP="$TOP" BOXCAR="$BOXCAR" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
+        CONFIG="$1" HOME="$TW/$1/home" BOXCAR_CACHE="$TW/$1/cache" TMPDIR="$TW/$1/tmp")
+}
+prepare_config_dir() {   # CONFIG [OWNER]
+    mkdir -p "$TW/$1/home" "$TW/$1/cache" "$TW/$1/tmp"
+    chmod 0700 "$TW/$1/cache"; chmod 0755 "$TW/$1" "$TW/$1/home" "$TW/$1/tmp"
+    [ -n "${2:-}" ] && chown -R "$2" "$TW/$1"
+    return 0
+}
+
+if [ "$(id -u)" = 0 ]; then
+    if ! id "$TEST_USER" >/dev/null 2>&1; then
+        useradd --create-home --shell /bin/sh --comment "boxcar test user" "$TEST_USER" \
+            || bail "test user" "useradd $TEST_USER failed"
+    fi
+    # newuidmap/newgidmap ranges for the test user (useradd adds them on Debian)
+    grep -q "^$TEST_USER:" /etc/subuid 2>/dev/null || usermod --add-subuids 300000-365535 "$TEST_USER" 2>/dev/null || true
+    grep -q "^$TEST_USER:" /etc/subgid 2>/dev/null || usermod --add-subgids 300000-365535 "$TEST_USER" 2>/dev/null || true
+    TUID=$(id -u "$TEST_USER"); TGID=$(id -g "$TEST_USER")
+    # the test user must reach the repository, the binary and the fixtures
+    d=$TOP; while [ "$d" != / ]; do
+        [ "$(( $(stat -c '%#a' "$d") & 1 ))" = 1 ] || chmod o+x "$d"
+        d=$(dirname "$d")
+    done
+    chmod a+rx "$BOXCAR" 2>/dev/null
+    chmod -R a+rX "$FIX" "$TOP/tests"
+
+    prepare_config_dir root
+    echo "# pack phase (root)"
+    common_env root; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner pack 2>&1 | report
+    chmod -R a+rX "$PACKED"
+
+    prepare_config_dir user "$TUID:$TGID"
+    echo "# runtime tests as $TEST_USER (uid $TUID)"
+    common_env user; env -i "${ENVV[@]}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
+        bash "$TOP/tests/run.sh" --inner run 2>&1 | report
+    echo "# runtime tests as root"
+    common_env root; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner run 2>&1 | report
+else
+    prepare_config_dir self
+    echo "# pack phase (as $(id -un))"
+    common_env self; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner pack 2>&1 | report
+    echo "# runtime tests as $(id -un)"
+    common_env self; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner run 2>&1 | report
+fi
+
+echo "# took $(( $(date +%s) - START ))s"
+if [ "$FAILED" -gt 0 ]; then
+    echo "# failed:"
+    for n in "${FAILED_NAMES[@]}"; do echo "#   $n"; done
+fi
+echo "$PASS passed, $FAILED failed"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,386 @@
+# Runtime behaviour of packed files (run as the unprivileged user and as root).
+
+# ------------------------------------------------------------------ every source kind runs
+t_src() {   # t_src ARTIFACT EXPECTED ARGS...
+    local a=$1 want=$2; shift 2
+    x "$(P "$a")" "$@"; expect_ok; expect_out "$want"
+}
+t_src_oci()      { t_src bb "hello from busybox"; }
+t_src_ociarch()  { t_src ociarch "hello from busybox"; }
+t_src_skopeo()   { t_src skopeo-docker "hello from busybox"; }
+t_src_dsave()    { t_src dsave-bb "hello from busybox"; }
+t_src_dsave_l()  { t_src dsave-layers "new-in-opq" cat /data/opq/new-in-opq; }
+t_src_zstd()     { t_src zstd "alpha-again" cat /data/a.txt; }
+t_src_plain()    { t_src plain "bravo2" cat /data/b.txt; }
+t_src_rootfs_dir() {
+    t_src rootfs-dir "from-rootfs a b"
+    t_src rootfs-dir "from-rootfs x y" x y
+    x "$(P rootfs-dir)" --boxcar-entrypoint=/bin/sh -c 'echo "$K1|$K2|$(pwd)"'
+    expect_ok; expect_out "v1|with space|/srv/work"
+}
+t_src_rootfs_tar() {
+    t_src rootfs-tar "from-tarball"
+    t_src rootfs-tar "1001" id -u
+}
+t_src_debian() {
+    local want; want=$(tar -xOf "$FIX/debian-minbase.tar" ./etc/debian_version)
+    t_src debian "$want"
+}
+t_debian_layers() {
+    x "$(P debian)" sh -c 'echo "$BOXCAR_FIXTURE|$(pwd)|$(cat hello.txt)"'
+    expect_ok; expect_out "debian|/opt/fixture|hello from the second layer"
+}
+t_debian_dynamic() {   # glibc dynamic binaries and perl work
+    x "$(P debian)" apt-get --version; expect_ok
+    [[ $OUT == apt\ 2.* ]] || { ctx; fail "unexpected apt-get --version output"; }
+    x "$(P debian)" perl -e 'print "perl ok\n"'; expect_ok; expect_out "perl ok"
+}
+t_debian_username() {   # --boxcar-user=NAME resolved from the image's /etc/passwd
+    x "$(P debian)" --boxcar-user=nobody sh -c 'echo "$(id -u) $(id -g) $(id -un)"'
+    expect_ok; expect_out "65534 65534 nobody"
+}
+test_case run "source oci: runs default Cmd"                  t_src_oci
+test_case run "source oci-archive: runs"                      t_src_ociarch
+test_case run "source docker-archive (skopeo, symlinked layer.tar): runs" t_src_skopeo
+test_case run "source docker-archive (docker save layout): runs" t_src_dsave
+test_case run "source docker-archive multi-layer: runs"       t_src_dsave_l
+test_case run "source oci zstd layers: runs"                  t_src_zstd
+test_case run "source oci uncompressed layers: runs"          t_src_plain
+test_case run "source rootfs:DIR with --entrypoint/--cmd/--env/--workdir" t_src_rootfs_dir
+test_case run "source rootfs:TARBALL with --cmd/--user"       t_src_rootfs_tar
+test_case run "debian (buildah) image runs"                   t_src_debian
+test_case run "debian: 2nd layer, Env and WorkingDir from buildah config" t_debian_layers
+test_case run "debian: dynamic binaries (apt-get, perl)"      t_debian_dynamic
+test_case run "debian: --boxcar-user=nobody by name"          t_debian_username
+
+# ------------------------------------------------------------------ image config
+t_cmd_replaced()  { x "$(P bb)" echo replaced; expect_ok; expect_out replaced; }
+t_ep_default()    { x "$(P bb-ep)"; expect_ok; expect_out "ep: default cmd"; }
+t_ep_args()       { x "$(P bb-ep)" a b; expect_ok; expect_out "ep: a b"; }
+t_ep_override() {
+    x "$(P bb-ep)" --boxcar-entrypoint=/bin/cat /etc/fixture-release
+    expect_ok; expect_out "busybox fixture"
+    x "$BOXCAR" run --entrypoint /bin/cat "$(P bb-ep)" /etc/fixture-release
+    expect_ok; expect_out "busybox fixture"
+}
+t_env_image() {
+    x "$(P bb)" env; expect_ok
+    expect_out_has "FOO=bar"; expect_out_has "SPACED=a b  c"
+    expect_out_has "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+t_env_noleak() {   # like docker run: the host environment does not leak in
+    BOXCAR_LEAK_CHECK=leaked x "$(P bb)" env; expect_ok
+    expect_out_lacks "BOXCAR_LEAK_CHECK"
+}
+t_workdir() {
+    x "$(P bb-cfg)" pwd; expect_ok; expect_out /srv/work
+    x "$(P bb)" pwd;     expect_ok; expect_out /
+    x "$(P bb-cfg)" --boxcar-workdir=/etc pwd; expect_ok; expect_out /etc
+    x "$(P bb)" --boxcar-workdir=/does/not/exist/yet pwd; expect_ok; expect_out /does/not/exist/yet
+}
+t_user_default()  { x "$(P bb)" sh -c 'echo "$(id -u):$(id -g)"'; expect_ok; expect_out "0:0"; }
+t_user_numeric()  { x "$(P bb-cfg)" sh -c 'echo "$(id -u):$(id -g)"'; expect_ok; expect_out "1000:1000"; }
+t_user_name()     { x "$(P bb-user)" sh -c 'echo "$(id -u):$(id -g):$(id -un)"'; expect_ok; expect_out "1001:1002:app"; }
+t_user_override() {
+    x "$(P bb)" --boxcar-user=1001 id -u; expect_ok; expect_out 1001
+    x "$(P bb-cfg)" --boxcar-user=0 id -u; expect_ok; expect_out 0
+    x "$(P bb)" --boxcar-user=app sh -c 'echo "$(id -u):$(id -g)"'; expect_ok; expect_out "1001:1002"
+    x "$BOXCAR" run -u 1001 "$(P bb)" id -u; expect_ok; expect_out 1001
+}
+t_user_file_access() {   # files the image gives to root are not writable for uid 1000
+    x "$(P bb-cfg)" sh -c 'echo x >> /etc/passwd && echo WROTE || echo DENIED'
+    expect_out_has DENIED
+}
+test_case run "config: args replace Cmd"                t_cmd_replaced
+test_case run "config: Entrypoint + default Cmd"        t_ep_default
+test_case run "config: Entrypoint + args"               t_ep_args
+test_case run "config: --boxcar-entrypoint / run --entrypoint" t_ep_override
+test_case run "config: image Env"                       t_env_image
+test_case run "config: host environment does not leak"  t_env_noleak
+test_case run "config: WorkingDir and --boxcar-workdir" t_workdir
+test_case run "config: default user is root in the container" t_user_default
+test_case run "config: numeric User 1000:1000"          t_user_numeric
+test_case run "config: User by name from /etc/passwd"   t_user_name
+test_case run "config: --boxcar-user / run -u"          t_user_override
+test_case run "config: non-root User cannot write root's files" t_user_file_access
+
+# ------------------------------------------------------------------ arguments
+t_args_untouched() {
+    local args=('a b' '"dq"' "'sq'" '' 'ü日本🚀' '$HOME' '*' 'back\slash' '--flag' ' lead'
+                'trail ' $'tab\there' $'new\nline' 'x=y' '-' '--' '--boxcar-env=NOT=parsed')
+    local want; want=$(printf '[%s]\n' "${args[@]}")
+    x "$(P bb)" printf '[%s]\n' "${args[@]}"; expect_ok; expect_out "$want"
+    x "$(P bb)" sh -c 'echo $#' sh '' '' ''; expect_ok; expect_out 3
+}
+t_args_boxcar_prefix_only_leading() {
+    x "$(P bb)" echo --boxcar-env=X=1 --boxcar-help; expect_ok
+    expect_out "--boxcar-env=X=1 --boxcar-help"
+    x "$(P bb-ep)" -- a; expect_ok; expect_out "ep: -- a"
+}
+t_args_run() {   # boxcar run: "--" separates run options from the app's args
+    x "$BOXCAR" run "$(P bb)" -- echo -e x; expect_ok; expect_out "x"
+    x "$BOXCAR" run "$(P bb-ep)" -- -w x; expect_ok; expect_out "ep: -w x"
+}
+test_case run "args: spaces, quotes, empty, unicode, newlines pass untouched" t_args_untouched
+test_case run "args: --boxcar-* parsed only before the first app arg" t_args_boxcar_prefix_only_leading
+test_case run "args: boxcar run -- ARGS"                t_args_run
+
+# ------------------------------------------------------------------ exit status
+t_exit_codes() {
+    local c
+    for c in 0 1 3 42 255; do
+        x "$(P bb)" sh -c "exit $c"; expect_rc "$c"
+    done
+}
+t_exit_signal() {
+    x "$(P bb)" sh -c 'kill -KILL $$'; expect_rc 137
+    x "$(P bb)" sh -c 'kill -TERM $$'; expect_rc 143
+    x "$(P bb)" sh -c 'kill -SEGV $$'; expect_rc 139
+}
+t_exit_126() {
+    x "$(P bb-noexec)"; expect_error 126
+    x "$(P bb)" /bin/notexec; expect_error 126
+    x "$(P bb)" /etc; expect_error 126
+    expect_out_lacks "this-must-not-run"
+}
+t_exit_127() {
+    x "$(P bb-missing)"; expect_error 127; expect_err_has 'does-not-exist'
+    x "$(P bb)" /no/such/program; expect_error 127
+    x "$(P bb)" no-such-command-in-path; expect_error 127
+    x "$(P bb)" --boxcar-entrypoint=/nope; expect_error 127
+}
+test_case run "exit: status passes through (0 1 3 42 255)" t_exit_codes
+test_case run "exit: killed by signal N gives 128+N"    t_exit_signal
+test_case run "exit: 126 for a non-executable entrypoint" t_exit_126
+test_case run "exit: 127 for a missing entrypoint"      t_exit_127
+
+# ------------------------------------------------------------------ signals, PID 1, zombies
+# start_bg ARTIFACT ARGS... : start in the background (own process group, signals not
+# ignored), stdout+stderr to $T/bg.out; sets BGPID
+start_bg() {
+    local f; f=$(P "$1"); shift
+    set -m
+    "$f" "$@" > "$T/bg.out" 2>&1 < /dev/null &
+    BGPID=$!
+    set +m
+}
+wait_bg() {   # wait_bg SECONDS : wait for BGPID, sets RC; kills it after SECONDS
+    local i
+    for ((i = 0; i < ${1:-10} * 10; i++)); do
+        kill -0 "$BGPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$BGPID" 2>/dev/null; then
+        kill -KILL -- "-$BGPID" 2>/dev/null; wait "$BGPID"
+        note "output:"; show "$(cat "$T/bg.out")" >&2
+        fail "process did not exit within ${1:-10}s"
+    fi
+    wait "$BGPID"; RC=$?
+}
+TRAP_APP='for s in HUP INT QUIT USR1 USR2 WINCH; do trap "echo got $s" $s; done
+trap "echo got TERM; exit 42" TERM
+echo ready
+while :; do sleep 0.05; done'
+t_sig_term() {
+    start_bg bb sh -c "$TRAP_APP"
+    wait_for "$T/bg.out" '^ready$' 20 || { cat "$T/bg.out" >&2; kill -KILL -- "-$BGPID"; fail "app never became ready"; }
+    kill -TERM "$BGPID"
+    wait_bg 10
+    grep -qx "got TERM" "$T/bg.out" || { show "$(cat "$T/bg.out")" >&2; fail "app did not get SIGTERM"; }
+    [ "$RC" = 42 ] || fail "exit status $RC, want 42 (the app's own)"
+}
+t_sig_others() {
+    local s
+    start_bg bb sh -c "$TRAP_APP"
+    wait_for "$T/bg.out" '^ready$' 20 || { cat "$T/bg.out" >&2; kill -KILL -- "-$BGPID"; fail "app never became ready"; }
+    for s in HUP INT QUIT USR1 USR2 WINCH; do
+        kill -"$s" "$BGPID"
+        wait_for "$T/bg.out" "^got $s\$" 5 || { kill -KILL -- "-$BGPID"; show "$(cat "$T/bg.out")" >&2; fail "SIG$s not forwarded"; }
+    done
+    kill -TERM "$BGPID"; wait_bg 10
+    [ "$RC" = 42 ] || fail "exit status $RC, want 42"
+}
+t_sig_default() {   # an app that does not handle SIGTERM dies of it: 143
+    start_bg bb sh -c 'echo ready; exec sleep 100'
+    wait_for "$T/bg.out" '^ready$' 20 || { kill -KILL -- "-$BGPID"; fail "not ready"; }
+    sleep 0.2
+    kill -TERM "$BGPID"; wait_bg 10
+    [ "$RC" = 143 ] || fail "exit status $RC, want 143"
+}
+t_pid1() {
+    x "$(P bb)" sh -c 'read -r a b c ppid rest < /proc/$$/stat; echo "pid=$$ ppid=$ppid pid1=$(cat /proc/1/comm 2>/dev/null || echo none)"'
+    expect_ok
+    [[ $OUT =~ ^pid=([0-9]+)\ ppid=1\ pid1=(.+)$ ]] || { ctx; fail "unexpected output (want ppid=1)"; }
+    [ "${BASH_REMATCH[1]}" != 1 ] || { ctx; fail "the app is PID 1 (boxcar's init should be)"; }
+    [ "${BASH_REMATCH[2]}" != none ] || { ctx; fail "no PID 1 visible"; }
+    x "$(P bb)" sh -c 'ls -d /proc/[0-9]* | wc -l'; expect_ok
+    [ "$OUT" -lt 6 ] || { ctx; fail "too many processes visible: not a private PID namespace?"; }
+}
+t_zombies() {
+    x "$(P bb)" sh -c '
+        for i in 1 2 3 4 5; do (sleep 0.5 &); done
+        n=0; for s in /proc/[0-9]*/stat; do read -r p c st pp rest < "$s" 2>/dev/null || continue
+            [ "$c" = "(sleep)" ] && [ "$pp" = 1 ] && n=$((n+1)); done
+        sleep 1.5
+        z=0; for s in /proc/[0-9]*/stat; do read -r p c st rest < "$s" 2>/dev/null || continue
+            [ "$st" = Z ] && z=$((z+1)); done
+        echo "orphans=$n zombies=$z"'
+    expect_ok; expect_out "orphans=5 zombies=0"
+}
+test_case run "signals: SIGTERM forwarded, app decides exit status" t_sig_term
+test_case run "signals: HUP INT QUIT USR1 USR2 WINCH forwarded" t_sig_others
+test_case run "signals: untrapped SIGTERM ends the app, 143" t_sig_default
+test_case run "pid: PID 1 is boxcar's init, the app is its child" t_pid1
+test_case run "pid: orphans are reparented to PID 1 and reaped" t_zombies
+
+# ------------------------------------------------------------------ env / volumes
+t_env_opt() {
+    x "$(P bb)" --boxcar-env=FOO=over --boxcar-env='NEW=x y' --boxcar-env=EMPTY= sh -c 'echo "$FOO|$NEW|${EMPTY-unset}|$SPACED"'
+    expect_ok; expect_out "over|x y||a b  c"
+    x "$BOXCAR" run -e FOO=r -e NEW=2 "$(P bb)" sh -c 'echo "$FOO|$NEW"'
+    expect_ok; expect_out "r|2"
+}
+t_vol_rw() {
+    mkdir "$T/vol"; echo in > "$T/vol/in.txt"
+    x "$(P bb)" --boxcar-volume="$T/vol:/mnt/vol" sh -c 'cat /mnt/vol/in.txt; echo out > /mnt/vol/out.txt'
+    expect_ok; expect_out in
+    [ "$(cat "$T/vol/out.txt" 2>/dev/null)" = out ] || fail "write through the volume not visible on the host"
+    [ "$(stat -c %u "$T/vol/out.txt")" = "$(id -u)" ] || fail "file written in the volume is owned by uid $(stat -c %u "$T/vol/out.txt"), not the caller"
+}
+t_vol_ro() {
+    mkdir "$T/vol"; echo in > "$T/vol/in.txt"
+    x "$(P bb)" --boxcar-volume="$T/vol:/mnt/vol:ro" sh -c 'cat /mnt/vol/in.txt; (echo x > /mnt/vol/new) 2>/dev/null && echo WROTE || echo ROFAIL'
+    expect_ok; expect_out $'in\nROFAIL'
+    [ ! -e "$T/vol/new" ] || fail "ro volume was written"
+}
+t_vol_run() {
+    mkdir "$T/vol" "$T/ro"; echo r > "$T/ro/r.txt"
+    x "$BOXCAR" run -v "$T/vol:/work" -v "$T/ro:/ro:ro" -w /work "$(P bb)" sh -c 'cat /ro/r.txt > copied; pwd; (echo x > /ro/new) 2>/dev/null || echo ROFAIL'
+    expect_ok; expect_out $'/work\nROFAIL'
+    [ "$(cat "$T/vol/copied" 2>/dev/null)" = r ] || fail "write through -v not visible on the host"
+}
+t_vol_file() {
+    echo file-content > "$T/f.txt"
+    x "$(P bb)" --boxcar-volume="$T/f.txt:/etc/mounted.txt:ro" cat /etc/mounted.txt
+    expect_ok; expect_out file-content
+}
+test_case run "env: --boxcar-env and boxcar run -e"     t_env_opt
+test_case run "volume: rw, writes visible on host, owned by caller" t_vol_rw
+test_case run "volume: ro, writes fail"                 t_vol_ro
+test_case run "volume: boxcar run -v -w"                t_vol_run
+test_case run "volume: a single file"                   t_vol_file
+
+# ------------------------------------------------------------------ the container's filesystem
+t_writes_vanish() {
+    x "$(P bb)" sh -c 'echo x > /etc/newfile && rm /etc/passwd && echo more >> /etc/fixture-release && mkdir /newdir && echo ok'
+    expect_ok; expect_out ok
+    x "$(P bb)" sh -c 'ls /etc/newfile /newdir 2>/dev/null; head -n1 /etc/passwd; cat /etc/fixture-release'
+    expect_out $'root:x:0:0:root:/root:/bin/sh\nbusybox fixture'
+    [ -z "$(find "$BOXCAR_CACHE" -name newfile 2>/dev/null)" ] || fail "a container write reached the layer cache"
+}
+t_dev() {
+    x "$(P bb)" sh -c 'for n in null zero full random urandom tty; do [ -c /dev/$n ] || echo "missing $n"; done
+        [ -d /dev/pts ] || echo "missing pts"; [ -d /dev/shm ] || echo "missing shm"
+        echo x > /dev/null || echo "null not writable"
+        head -c 3 /dev/zero | wc -c; head -c 5 /dev/urandom | wc -c
+        (echo x > /dev/full) 2>/dev/null && echo "full accepted a write"
+        [ -e /dev/mem ] && echo "has /dev/mem"; [ -e /dev/kmsg ] && echo "has /dev/kmsg"
+        find /dev -type b | sed "s/^/block device: /"
+        echo done'
+    expect_ok; expect_out $'3\n5\ndone'
+}
+t_proc_sys() {
+    x "$(P bb)" sh -c '[ -r /proc/self/status ] || echo "no /proc/self"; [ -d /sys/class ] || echo "no /sys"
+        (mkdir /sys/boxcar-test) 2>/dev/null && echo "/sys writable"
+        grep -q " /proc proc " /proc/mounts || echo "no proc mount"
+        echo done'
+    expect_ok; expect_out done
+}
+t_etc() {
+    x "$(P bb)" sh -c 'for f in hostname hosts resolv.conf; do [ -s /etc/$f ] || echo "missing /etc/$f"; done
+        [ "$(hostname)" = "$(cat /etc/hostname)" ] || echo "hostname mismatch: $(hostname) vs $(cat /etc/hostname)"
+        grep -q localhost /etc/hosts || echo "no localhost in /etc/hosts"
+        echo done'
+    expect_ok; expect_out done
+}
+t_uts() {
+    local before; before=$(hostname)
+    x "$(P bb)" sh -c 'hostname changed-inside && hostname'
+    expect_ok; expect_out changed-inside
+    [ "$(hostname)" = "$before" ] || fail "the host's hostname changed!"
+}
+t_tmp() { x "$(P bb)" sh -c 'echo t > /tmp/t && cat /tmp/t'; expect_ok; expect_out t; }
+t_hostnet() {
+    local host; host=$(ls /sys/class/net | sort | tr '\n' ' ')
+    x "$(P bb)" sh -c 'ls /sys/class/net | sort | tr "\n" " "'
+    expect_ok; expect_out "$host"
+}
+test_case run "fs: writes to the container root vanish on exit" t_writes_vanish
+test_case run "fs: minimal /dev"                        t_dev
+test_case run "fs: /proc mounted, /sys read-only"       t_proc_sys
+test_case run "fs: /etc/hostname, /etc/hosts, /etc/resolv.conf" t_etc
+test_case run "fs: hostname changes stay inside (uts ns)" t_uts
+test_case run "fs: /tmp writable"                       t_tmp
+test_case run "net: host network is shared"             t_hostnet
+
+# ------------------------------------------------------------------ stdio
+t_stdin() {
+    echo hi > "$T/in"; xin "$T/in" "$(P bb)" cat; expect_ok; expect_out hi
+    head -c 1000000 /dev/urandom > "$T/big"
+    xin "$T/big" "$(P bb)" sha256sum; expect_ok
+    [ "${OUT%% *}" = "$(sha256sum < "$T/big" | cut -c1-64)" ] || { ctx; fail "stdin corrupted"; }
+    printf 'a\nb\n' | timeout 30 "$(P bb)" wc -l > "$T/o"; [ "$(tr -d ' ' < "$T/o")" = 2 ] || fail "pipe stdin: $(cat "$T/o")"
+}
+t_stdout_stderr() {
+    x "$(P bb)" true   # warm the cache
+    x "$(P bb)" sh -c 'echo out; echo err >&2'
+    expect_ok; expect_out out
+    [ "$ERR" = err ] || { ctx; fail "stderr should be exactly the app's (no boxcar noise when not a TTY)"; }
+    x "$(P bb)" sh -c 'head -c 3000000 /dev/zero'; expect_ok
+    [ "$(stat -c %s "$T/.out")" = 3000000 ] || fail "large stdout truncated: $(stat -c %s "$T/.out")"
+}
+test_case run "stdio: stdin passes through"             t_stdin
+test_case run "stdio: stdout/stderr separate, no extra output" t_stdout_stderr
+
+# ------------------------------------------------------------------ info verbs
+t_inspect() {
+    x "$(P layers)" --boxcar-inspect; expect_ok
+    echo "$OUT" > "$T/i.json"
+    jq -e . "$T/i.json" >/dev/null || { ctx; fail "not JSON"; }
+    local cfg; cfg=$(oci_config "$FIX/oci-busybox" layers)
+    [ "$(jq -c .config.config.Cmd "$T/i.json")" = "$(jq -c .config.Cmd "$cfg")" ] || fail "config.config.Cmd differs from the image's"
+    [ "$(jq -c .config.config.Env "$T/i.json")" = "$(jq -c .config.Env "$cfg")" ] || fail "config.config.Env differs"
+    [ "$(jq -c '[.layers[].diff_id]' "$T/i.json")" = "$(jq -c .rootfs.diff_ids "$cfg")" ] || {
+        jq -c '[.layers[].diff_id]' "$T/i.json" >&2; fail "layers[].diff_id differ from the image's rootfs.diff_ids"; }
+    x "$BOXCAR" inspect "$(P layers)"; expect_ok
+    [ "$(jq -S . <<<"$OUT")" = "$(jq -S . "$T/i.json")" ] || fail "boxcar inspect differs from --boxcar-inspect"
+}
+t_inspect_noextract() {
+    fresh_cache "$T/cache"
+    x "$(P bb)" --boxcar-inspect; expect_ok
+    x "$(P bb)" --boxcar-version; expect_ok
+    [ -z "$(cache_layer_dirs)" ] || fail "inspect/version extracted layers: $(cache_layer_dirs)"
+}
+t_version_help() {
+    x "$(P bb)" --boxcar-version; expect_ok
+    [ -n "$OUT" ] || fail "--boxcar-version printed nothing"
+    x "$(P bb)" --boxcar-help; expect_ok
+    printf '%s' "$OUT" | grep -q -- '--boxcar-env' || { ctx; fail "--boxcar-help does not mention --boxcar-env"; }
+    printf '%s' "$OUT" | grep -q -- '--boxcar-volume' || { ctx; fail "--boxcar-help does not mention --boxcar-volume"; }
+}
+t_invocation() {   # /proc/self/exe resolution: symlink, PATH lookup, renamed copy
+    ln -s "$(P bb)" "$T/link"
+    x "$T/link"; expect_ok; expect_out "hello from busybox"
+    mkdir "$T/bin"; cp "$(P bb)" "$T/bin/renamed-app"
+    PATH=$T/bin:$PATH x renamed-app echo via-path; expect_ok; expect_out via-path
+    (cd / && x "$T/bin/renamed-app" pwd && [ "$OUT" = / ]) || fail "run from / failed"
+}
+t_pack_unpriv() {   # packing needs no privileges
+    x "$BOXCAR" pack "oci:$FIX/oci-busybox:ep" -o "$T/mine" --quiet; expect_ok
+    x "$T/mine" packed-by-me; expect_ok; expect_out "ep: packed-by-me"
+}
+test_case run "info: --boxcar-inspect / boxcar inspect" t_inspect
+test_case run "info: inspect and version extract nothing" t_inspect_noextract
+test_case run "info: --boxcar-version, --boxcar-help"   t_version_help
+test_case run "invocation: via symlink, PATH, renamed copy" t_invocation
+test_case run "pack works as this user and the result runs" t_pack_unpriv
