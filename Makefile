@@ -1,15 +1,25 @@
-# boxcar: build/stub (the static launcher, payload reader and runtime) and
-# build/boxcar (the packer CLI, which carries the stub's bytes).
+# boxcar: $(B)/stub (the static launcher: payload reader, cache, runtime)
+# and $(B)/boxcar (the packer CLI, which carries the stub's bytes).
 # build.sh passes PREFIX (static deps) and KINC (kernel headers for musl).
+#   make            static musl build in build/
+#   make asan       ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/
 PREFIX ?= build/deps/prefix
 KINC ?= build/deps/kinc
+B ?= build
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-truncation \
+       -Wno-format-nonliteral -Wno-unused-parameter -Wvla
+ifeq ($(SAN),1)
+CC = gcc
+CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	 -fno-sanitize-recover=undefined $(WARN) -D_GNU_SOURCE
+LDFLAGS = -fsanitize=address,undefined
+else
 CC = musl-gcc
-WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-truncation -Wno-format-nonliteral -Wno-unused-parameter -Wvla
 CFLAGS = -std=gnu11 -Os -g0 -ffunction-sections -fdata-sections $(WARN) \
 	 -D_GNU_SOURCE -isystem $(KINC) -I$(PREFIX)/include
 LDFLAGS = -static -Wl,--gc-sections -s -L$(PREFIX)/lib
-LIBS_STUB = -larchive -lzstd -lz -lnettle -lcjson
-LIBS_PACK = -larchive -lzstd -lz -lnettle -lcjson
+endif
+LIBS = -larchive -lzstd -lz -lnettle -lcjson
 
 COMMON = $(wildcard common/*.c)
 RUNNER = $(wildcard runner/*.c)
@@ -17,27 +27,38 @@ STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
-obj = $(patsubst %.c,build/obj/%.o,$(1))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-all: build/boxcar
+all: $(B)/boxcar
 
-build/obj/%.o: %.c $(HDRS)
+$(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-build/stub: $(call obj,$(COMMON) $(RUNNER) $(STUB))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STUB)
+$(B)/stub: $(call obj,$(COMMON) $(RUNNER) $(STUB))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/obj/stub_blob.S: build/stub
-	printf '\t.section .rodata\n\t.global boxcar_stub_start, boxcar_stub_end\n\t.balign 16\nboxcar_stub_start:\n\t.incbin "%s"\nboxcar_stub_end:\n\t.section .note.GNU-stack,"",@progbits\n' "$(abspath build/stub)" > $@
+# the stub's bytes, linked into boxcar
+$(B)/obj/stub_blob.o: $(B)/stub
+	printf '\t.section .rodata\n\t.global boxcar_stub_start, boxcar_stub_end\n\t.balign 16\nboxcar_stub_start:\n\t.incbin "%s"\nboxcar_stub_end:\n\t.section .note.GNU-stack,"",@progbits\n' "$(abspath $(B)/stub)" > $(B)/obj/stub_blob.S
+	$(CC) -c $(B)/obj/stub_blob.S -o $@
 
-build/obj/stub_blob.o: build/obj/stub_blob.S build/stub
-	$(CC) -c $< -o $@
+$(B)/boxcar: $(call obj,$(COMMON) $(PACK)) $(B)/obj/stub_blob.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/boxcar: $(call obj,$(COMMON) $(PACK)) build/obj/stub_blob.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_PACK)
+asan:
+	$(MAKE) SAN=1 B=build/asan
 
 clean:
-	rm -rf build/obj build/stub build/boxcar
+	rm -rf build/obj build/stub build/boxcar build/asan
 
-.PHONY: all clean
+.PHONY: all asan clean
+
+# libFuzzer targets (clang): make fuzz, then build/fuzz/fuzz_payload etc.
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
+build/fuzz/%: tests/fuzz/%.c $(COMMON) $(HDRS) stub/user.c
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON) stub/user.c $(LIBS)
+
+fuzz: build/fuzz/fuzz_payload build/fuzz/fuzz_user
+.PHONY: fuzz

@@ -125,7 +125,8 @@ case ${1:-all} in
     build) build ;;
     deps)  deps ;;
     test)  build; shift; exec tests/run.sh "$@" ;;
-    asan)  build; make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" asan; shift
+    asan)  build; APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libc6-dev" install_packages
+           make -s -j"$(nproc)" asan; shift
            BOXCAR=$TOP/build/asan/boxcar exec tests/run.sh "$@" ;;
     clean) rm -rf build/obj build/boxcar build/stub ;;
     *)     die "unknown command '$1' (use: all, build, test, asan, deps, clean)" ;;

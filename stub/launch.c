@@ -12,8 +12,7 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* A growable NULL-terminated string vector. Strings are borrowed or owned
- * by `keep` (freed with it). */
+/* A growable NULL-terminated string vector (strings borrowed). */
 struct strv {
 	char **v;
 	int n;
@@ -51,18 +50,26 @@ static int env_has(const struct strv *env, const char *key)
 	return 0;
 }
 
-static char *fmt(const char *a, const char *b)
+/* a + b + c, malloc'd and remembered in `owned` (freed after the run) */
+static char *cat3(struct strv *owned, const char *a, const char *b, const char *c)
 {
-	char *s = malloc(strlen(a) + strlen(b) + 1);
-	if (s)
-		strcat(strcpy(s, a), b);
-	return s;
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *str = malloc(la + lb + lc + 1);
+	if (!str)
+		return NULL;
+	memcpy(str, a, la);
+	memcpy(str + la, b, lb);
+	memcpy(str + la + lb, c, lc + 1);
+	if (strv_push(owned, str) == 0)
+		return str;
+	free(str);
+	return NULL;
 }
 
 /* Image Env, then -e overrides ("K" alone takes the host's value), then
  * what docker adds when missing: PATH, HOME, HOSTNAME, TERM on a tty. */
 static int build_env(const cJSON *cfg, const struct run_opts *o, const struct user_info *u,
-		     const char *host, struct strv *env, struct err *e)
+		     const char *host, struct strv *env, struct strv *owned, struct err *e)
 {
 	const char **img = json_strv(cfg, "Env");
 	if (!img)
@@ -77,19 +84,18 @@ static int build_env(const cJSON *cfg, const struct run_opts *o, const struct us
 			const char *v = getenv(kv);
 			if (!v)
 				continue;
-			kv = fmt(kv, "=");
-			kv = kv ? fmt(kv, v) : NULL;   /* small, lives until exec */
+			kv = cat3(owned, kv, "=", v);
 		}
 		ok = kv && env_set(env, kv) == 0;
 	}
 	if (ok && !env_has(env, "PATH"))
 		ok = env_set(env, "PATH=" DEFAULT_PATH) == 0;
 	if (ok && !env_has(env, "HOSTNAME"))
-		ok = env_set(env, fmt("HOSTNAME=", host)) == 0;
+		ok = env_set(env, cat3(owned, "HOSTNAME=", host, "")) == 0;
 	if (ok && !env_has(env, "HOME"))
-		ok = env_set(env, fmt("HOME=", u->home[0] ? u->home : u->uid == 0 ? "/root" : "/")) == 0;
+		ok = env_set(env, cat3(owned, "HOME=", u->home[0] ? u->home : u->uid == 0 ? "/root" : "/", "")) == 0;
 	if (ok && !env_has(env, "TERM") && isatty(0) && getenv("TERM"))
-		ok = env_set(env, fmt("TERM=", getenv("TERM"))) == 0;
+		ok = env_set(env, cat3(owned, "TERM=", getenv("TERM"), "")) == 0;
 	return ok ? 0 : err_set(e, EXIT_SETUP, "out of memory");
 }
 
@@ -138,7 +144,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
 	char host[256] = "boxcar";
-	struct strv env = { 0 }, argv = { 0 };
+	struct strv env = { 0 }, argv = { 0 }, owned = { 0 };
 	struct user_info u;
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
 	const char **names = calloc((size_t)p->nlayers + 1, sizeof *names);
@@ -152,7 +158,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	const char *user = o->user ? o->user : json_str(cfg, "User");
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, names, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
-	    build_env(cfg, o, &u, host, &env, e) < 0 || build_argv(cfg, o, &argv, e) < 0)
+	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0)
 		goto out;
 	struct runner_spec s = {
 		.lower_base = base, .lowers = names, .nlowers = p->nlayers, .state_dir = run,
@@ -168,6 +174,9 @@ out:
 	free(names);
 	free(run);
 	free(base);
+	for (int i = 0; i < owned.n; i++)
+		free(owned.v[i]);
+	free(owned.v);
 	free(env.v);
 	free(argv.v);
 	return rc;

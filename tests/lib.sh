@@ -75,7 +75,7 @@ P() {
 }
 
 # fresh_cache DIR: make an empty private cache dir and point BOXCAR_CACHE at it
-fresh_cache() { rm -rf "$1"; mkdir -p "$1"; chmod 0700 "$1"; export BOXCAR_CACHE=$1; }
+fresh_cache() { [ -d "$1" ] && chmod -R u+rwX "$1" 2>/dev/null; rm -rf "$1"; mkdir -p "$1"; chmod 0700 "$1"; export BOXCAR_CACHE=$1; }
 
 # diff_ids LAYOUT TAG: the image's layer diff_ids (one per line, "sha256:...")
 oci_config() {   # LAYOUT TAG -> path of the config blob
