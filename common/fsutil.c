@@ -179,3 +179,25 @@ int open_in_root(int rootfd, const char *path, int flags)
 	errno = saved;
 	return fd;
 }
+
+int cwd_enter(const char *path, int dirfd)
+{
+	int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (saved < 0)
+		return -1;
+	if ((path ? chdir(path) : fchdir(dirfd)) < 0) {
+		int err = errno;
+		close(saved);
+		return errno = err, -1;
+	}
+	return saved;
+}
+
+int cwd_leave(int saved)
+{
+	int rc = fchdir(saved);
+	int err = errno;
+	close(saved);
+	errno = err;
+	return rc;
+}

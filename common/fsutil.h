@@ -25,6 +25,12 @@ int rmtree_at(int dirfd, const char *name);
 int empty_dir(int dirfd);
 /* mkdir -p with `mode` for created components. 0 or -1 with errno. */
 int mkdir_p(const char *path, mode_t mode);
+/* Change into a directory (path, or dirfd when path is NULL) for code
+ * that works relative to the cwd (libarchive). Returns the previous cwd as
+ * an fd for cwd_leave, or -1 with errno set. */
+int cwd_enter(const char *path, int dirfd);
+/* Go back to the saved cwd and close it. 0, or -1 with errno set. */
+int cwd_leave(int saved);
 /* Join a and b with one '/', malloc'd (aborts on OOM are not used: NULL). */
 char *path_join(const char *a, const char *b);
 

@@ -82,8 +82,8 @@ static int tar_dir(const char *dir, const char *out, struct err *e)
 {
 	struct archive *rd = archive_read_disk_new(), *w = archive_write_new();
 	struct archive_entry *ent;
-	int rc = -1, cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-	if (!rd || !w || cwd < 0 || chdir(dir) < 0) {
+	int rc = -1, cwd = -1, r;
+	if (!rd || !w || (cwd = cwd_enter(dir, -1)) < 0) {
 		err_sys(e, EXIT_PACK, "cannot read directory %s", dir);
 		goto out;
 	}
@@ -117,11 +117,8 @@ static int tar_dir(const char *dir, const char *out, struct err *e)
 	else
 		rc = 0;
 out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && rc == 0)
-			rc = err_sys(e, EXIT_PACK, "chdir back");
-		close(cwd);
-	}
+	if (cwd >= 0 && cwd_leave(cwd) < 0 && rc == 0)
+		rc = err_sys(e, EXIT_PACK, "chdir back");
 	if (rd) archive_read_free(rd);
 	if (w) archive_write_free(w);
 	return rc;

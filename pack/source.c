@@ -19,8 +19,8 @@ int untar_to_tmpdir(const char *file, struct image *img, struct err *e)
 	if (image_tmpdir(img, e) < 0)
 		return -1;
 	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
-	int rc = -1, cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (!a || !w || cwd < 0 || chdir(img->tmpdir) < 0) {
+	int rc = -1, cwd = -1;
+	if (!a || !w || (cwd = cwd_enter(img->tmpdir, -1)) < 0) {
 		err_sys(e, EXIT_PACK, "cannot prepare to unpack %s", file);
 		goto out;
 	}
@@ -49,11 +49,8 @@ int untar_to_tmpdir(const char *file, struct image *img, struct err *e)
 	else
 		rc = 0;
 out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && rc == 0)
-			rc = err_sys(e, EXIT_PACK, "chdir back");
-		close(cwd);
-	}
+	if (cwd >= 0 && cwd_leave(cwd) < 0 && rc == 0)
+		rc = err_sys(e, EXIT_PACK, "chdir back");
 	if (a) archive_read_free(a);
 	if (w) archive_write_free(w);
 	return rc;

@@ -156,11 +156,9 @@ static int apply_entries(struct archive *a, struct archive *w, int rootfd,
 
 int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err *e)
 {
-	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct archive *w = disk_writer();
-	if (!w || fchdir(rootfd) < 0) {
-		if (cwd >= 0)
-			close(cwd);
+	int cwd = w ? cwd_enter(NULL, rootfd) : -1;
+	if (cwd < 0) {
 		if (w)
 			archive_write_free(w);
 		return err_sys(e, EXIT_SETUP, "prepare extraction");
@@ -170,10 +168,7 @@ int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err 
 	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
 		rc = err_set(e, EXIT_SETUP, "finish extraction: %s", archive_error_string(w));
 	archive_write_free(w);
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && rc == 0)
-			rc = err_sys(e, EXIT_SETUP, "restore working directory");
-		close(cwd);
-	}
+	if (cwd_leave(cwd) < 0 && rc == 0)
+		rc = err_sys(e, EXIT_SETUP, "restore working directory");
 	return rc;
 }
