@@ -9,11 +9,12 @@ static void vset(struct err *e, int code, int sys, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	if (e->code)
-		return;
+		return (void)(errno = saved);
 	e->code = code;
 	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	if (sys && n >= 0 && (size_t)n < sizeof e->msg)
 		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
+	errno = saved;   /* callers may still test errno */
 }
 
 int err_set(struct err *e, int code, const char *fmt, ...)

@@ -2,6 +2,7 @@
  * with docker's spelling. */
 #include <errno.h>
 #include <signal.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,52 +137,95 @@ static int cmd_pack(int argc, char **argv)
 	return 0;
 }
 
-/* docker run's flags to the packed file's --boxcar-* options, then exec it. */
+/* docker run flags and the --boxcar-* option each becomes (-q: --boxcar-quiet) */
+static const struct { const char *sh, *lg, *opt; } run_map[] = {
+	{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
+	{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
+	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { "-q", "--quiet", NULL },
+};
+static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
+#define N_RUN_MAP (sizeof run_map / sizeof run_map[0])
+#define N_RUN_IGNORED (sizeof run_ignored / sizeof run_ignored[0])
+
+static int known_run_flag(const char *a)
+{
+	for (size_t k = 0; k < N_RUN_IGNORED; k++)
+		if (!strcmp(a, run_ignored[k]))
+			return 1;
+	for (size_t k = 0; k < N_RUN_MAP; k++)
+		if (is_opt(a, run_map[k].sh, run_map[k].lg))
+			return 1;
+	return 0;
+}
+
+/* One docker-run flag at argv[*i] as a --boxcar-* option in *out
+ * (malloc'd; NULL for flags that change nothing). -1 after printing a
+ * usage error. "--rm", "-i", "-t" are accepted for habit's sake: boxcar
+ * always runs that way. */
+static int run_flag(int argc, char **argv, int *i, char **out)
+{
+	const char *a = argv[*i], *v;
+	*out = NULL;
+	for (size_t k = 0; k < N_RUN_IGNORED; k++)
+		if (!strcmp(a, run_ignored[k]))
+			return 0;
+	for (size_t k = 0; k < N_RUN_MAP; k++) {
+		if (!is_opt(a, run_map[k].sh, run_map[k].lg))
+			continue;
+		if (!run_map[k].opt)
+			return (*out = strdup("--boxcar-quiet")) ? 0 : -1;
+		if (!(v = opt_value(argc, argv, i, run_map[k].sh, run_map[k].lg)))
+			return usage_error("%s needs a value", a), -1;
+		return asprintf(out, "%s%s", run_map[k].opt, v) < 0 ? -1 : 0;
+	}
+	return usage_error("unknown run option '%s'", a), -1;
+}
+
+/* boxcar run [FLAGS] FILE [FLAGS] [--] [ARGS]: docker's flags become the
+ * file's --boxcar-* options; then exec the file. Flags are taken before
+ * FILE (docker's order) and right after it. */
 static int cmd_run(int argc, char **argv)
 {
-	static const struct { const char *sh, *lg, *opt; } map[] = {
-		{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
-		{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
-		{ NULL, "--entrypoint", "--boxcar-entrypoint=" },
-	};
-	if (argc < 3)
-		return usage_error("run needs a FILE%s", "");
-	char **nargv = calloc((size_t)argc + 1, sizeof *nargv);
-	int n = 0, i = 3;
+	char **nargv = calloc((size_t)argc + 2, sizeof *nargv), *file = NULL;
+	int n = 1, i = 2, dashdash = 0;
 	if (!nargv)
 		return EXIT_SETUP;
-	nargv[n++] = strchr(argv[2], '/') ? argv[2] : NULL;
-	if (!nargv[0] && asprintf(&nargv[0], "./%s", argv[2]) < 0)
-		return EXIT_SETUP;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i], *v = NULL;
-		size_t k;
-		if (!strcmp(a, "--")) {
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			dashdash = 1;
 			i++;
 			break;
 		}
-		/* accepted for habit's sake: boxcar always runs like this */
-		if (!strcmp(a, "--rm") || !strcmp(a, "-i") || !strcmp(a, "-t") || !strcmp(a, "-it") ||
-		    !strcmp(a, "--interactive") || !strcmp(a, "--tty") || !strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-				nargv[n++] = "--boxcar-quiet";
+		if (argv[i][0] != '-' || !argv[i][1]) {
+			if (file)
+				break;
+			file = argv[i];
 			continue;
 		}
-		for (k = 0; k < sizeof map / sizeof map[0]; k++)
-			if (is_opt(a, map[k].sh, map[k].lg))
-				break;
-		if (k == sizeof map / sizeof map[0])
-			return usage_error("unknown run option '%s'", a);
-		if (!(v = opt_value(argc, argv, &i, map[k].sh, map[k].lg)))
-			return usage_error("%s needs a value", a);
-		if (asprintf(&nargv[n++], "%s%s", map[k].opt, v) < 0)
+		if (file && !known_run_flag(argv[i]))
+			break;   /* after FILE, an unknown flag starts the app's ARGS */
+		if (run_flag(argc, argv, &i, &nargv[n]) < 0)
 			return EXIT_SETUP;
+		if (nargv[n])
+			n++;
 	}
+	if (!file && dashdash && i < argc)
+		file = argv[i++];
+	if (!file)
+		return usage_error("run needs a FILE%s", ""), EXIT_SETUP;
+	struct err e = { 0 };
+	struct payload p;
+	if (payload_open(file, &p, &e) < 0)
+		return err_print(&e);
+	payload_close(&p);
+	if (!strchr(file, '/') && asprintf(&file, "./%s", file) < 0)
+		return EXIT_SETUP;
+	nargv[0] = file;
 	while (i < argc)
 		nargv[n++] = argv[i++];
-	execv(nargv[0], nargv);
-	fprintf(stderr, "boxcar: cannot run %s: %s\n", argv[2], strerror(errno));
-	return errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	execv(file, nargv);
+	fprintf(stderr, "boxcar: cannot run %s: %s\n", file, strerror(errno));
+	return EXIT_SETUP;
 }
 
 static int cmd_inspect(int argc, char **argv)
@@ -203,6 +247,8 @@ static int cmd_inspect(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* tar names are UTF-8; the C locale would make libarchive refuse them */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	const char *verb = argc > 1 ? argv[1] : "help";
 	if (!strcmp(verb, "pack"))
 		return cmd_pack(argc, argv);

@@ -33,8 +33,11 @@ static int apply_whiteout(int rootfd, const char *path, enum layer_mode mode, st
 	int opaque = strcmp(base_name(path), WH_OPQ) == 0;
 	int dfd = path_parent_beneath(rootfd, path, mode == LAYER_OVERLAY, leaf, e);
 	if (dfd < 0) {
-		if (mode == LAYER_DELETE && e->code && errno == ENOENT) {
-			e->code = 0;   /* whiting out something absent is a no-op */
+		/* Whiting out below something absent, or below a non-directory
+		 * (umoci writes "d" then "d/.wh.x" when a dir became a file), is a
+		 * no-op: nothing of the lower layers shows through there. */
+		if (errno == ENOTDIR || (mode == LAYER_DELETE && errno == ENOENT)) {
+			*e = (struct err){ 0 };
 			return 0;
 		}
 		return err_ctx(e, "whiteout '%s'", path);

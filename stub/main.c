@@ -1,5 +1,6 @@
 /* The packed file's entry point: read our own payload, then run the image
  * (or answer an info option). */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 
 int main(int argc, char **argv)
 {
+	/* tar names are UTF-8; the C locale would make libarchive refuse them */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	struct err e = { 0 };
 	struct run_opts o;
 	struct payload p;

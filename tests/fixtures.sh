@@ -20,7 +20,9 @@
 #       missing   Entrypoint [/bin/does-not-exist]
 #       layers    5 layers: deletions (.wh.), an opaque dir (.wh..wh..opq, hand-made
 #                 layer), re-added paths, symlinks, hardlinks, setuid/setgid, sticky,
-#                 FIFO, long and unicode names
+#                 FIFO, long names (>100 chars, path >255 bytes)
+#       unicode   3 layers: non-ASCII file, dir and symlink names (and a deletion)
+#       quirk     3 layers: umoci's form of "directory replaced by a file" (d, d/.wh.inner)
 #   oci-zstd/                 `layers` re-compressed with zstd by skopeo (single image, tag v1)
 #   oci-plain/                `layers` with uncompressed layers (skopeo, tag v1)
 #   busybox.oci-archive.tar   skopeo oci-archive of busybox:latest
@@ -119,8 +121,6 @@ layer_a() {   # $1 = rootfs; first layer of the fidelity image
     long=$(printf 'L%.0s' $(seq 1 200)); echo long > "$d/$long.txt"
     deep="$d"; for n in 1 2 3 4 5; do deep="$deep/deep-directory-name-number-$n-padded-out-to-be-long-xxxxxxxxxxxxxxxx"; done
     mkdir -p "$deep"; echo deep > "$deep/$(printf 'f%.0s' $(seq 1 120))"   # path > 255 bytes
-    echo unicode > "$d/ünïcödé-日本語-🚀.txt"
-    mkdir -p "$d/répertoire"; echo ñ > "$d/répertoire/fichier ñ.txt"
     echo space > "$d/with space.txt"; echo dash > "$d/-dash"
     echo dotfile > "$d/.hidden"
     mkdir -p "$d/emptydir"
@@ -129,7 +129,6 @@ layer_b() {   # deletions, replacements, metadata-only change, partial hardlink 
     local d=$1/data
     rm -f "$d/a.txt"; rm -rf "$d/gone"; echo bravo2 > "$d/b.txt"
     rm -f "$d/replaced-file"; mkdir "$d/replaced-file"; echo now-a-dir > "$d/replaced-file/x"
-    rm -rf "$d/replaced-dir"; echo now-a-file > "$d/replaced-dir"
     rm -f "$d/link-rel"; ln -s keep.txt "$d/link-rel"
     rm -f "$d/h2"; chmod 0640 "$d/keep.txt"; rm -f "$d/empty"
     echo new > "$d/new.txt"
@@ -140,11 +139,13 @@ layer_c_tar() {   # hand-made layer with an opaque dir; $1 = output tar
     : > "$s/data/opq/.wh..wh..opq"
     echo new-in-opq > "$s/data/opq/new-in-opq"
     : > "$s/data/.wh.new.txt"                # delete a file added by layer B
+    : > "$s/data/.wh.replaced-dir"           # dir -> file, the way docker writes it
+    echo now-a-file > "$s/data/replaced-dir"
     mkdir -p "$s/data/added-by-c"; echo c > "$s/data/added-by-c/c.txt"
     # OCI spec: whiteouts SHOULD come before their siblings; list explicitly.
     tar -C "$s" --numeric-owner --owner=0 --group=0 --mtime=@$EPOCH --format=pax \
         --no-recursion -cf "$1" \
-        data/ data/.wh.new.txt data/opq/ data/opq/.wh..wh..opq data/opq/new-in-opq \
+        data/ data/.wh.new.txt data/.wh.replaced-dir data/replaced-dir data/opq/ data/opq/.wh..wh..opq data/opq/new-in-opq \
         data/added-by-c/ data/added-by-c/c.txt
 }
 layer_d() {   # re-add deleted paths
@@ -201,6 +202,29 @@ build_busybox() {
     umoci raw add-layer --history.created_by "layer C (opaque, hand-made)" --image "$L:layers" "$WORK/layer-c.tar"
     chmod -R u+rwX "$B"; rm -rf "$B"; umoci unpack --rootless --image "$L:layers" "$B" >/dev/null
     layer_d "$B/rootfs"; umoci repack --refresh-bundle --history.created_by "layer D" --image "$L:layers" "$B"
+    chmod -R u+rwX "$B"; rm -rf "$B"
+
+    # Separate tags for two cases that are easy to get wrong, so that they fail alone:
+    say "unicode and quirk images"
+    # unicode: non-ASCII names (PAX path records)
+    umoci config --image "$L:latest" --tag unicode --history.created_by "tag unicode"
+    umoci unpack --rootless --image "$L:unicode" "$B" >/dev/null
+    mkdir -p "$B/rootfs/u/répertoire"
+    echo unicode > "$B/rootfs/u/ünïcödé-日本語-🚀.txt"
+    echo ñ > "$B/rootfs/u/répertoire/fichier ñ.txt"
+    ln -s "ünïcödé-日本語-🚀.txt" "$B/rootfs/u/lien-é"
+    umoci repack --refresh-bundle --image "$L:unicode" "$B"
+    rm -f "$B/rootfs/u/répertoire/fichier ñ.txt"; echo "Ω" > "$B/rootfs/u/répertoire/Ω.txt"
+    umoci repack --refresh-bundle --image "$L:unicode" "$B"
+    chmod -R u+rwX "$B"; rm -rf "$B"
+    # quirk: umoci writes a dir replaced by a file as "d" (file) followed by
+    # "d/.wh.inner" in the same layer; umoci unpack (the reference) accepts that.
+    umoci config --image "$L:latest" --tag quirk --history.created_by "tag quirk"
+    umoci unpack --rootless --image "$L:quirk" "$B" >/dev/null
+    mkdir -p "$B/rootfs/q/d"; echo inner > "$B/rootfs/q/d/inner"
+    umoci repack --refresh-bundle --image "$L:quirk" "$B"
+    rm -rf "$B/rootfs/q/d"; echo now-a-file > "$B/rootfs/q/d"
+    umoci repack --refresh-bundle --image "$L:quirk" "$B"
     chmod -R u+rwX "$B"; rm -rf "$B"
     umoci gc --layout "$L"
 }
@@ -325,7 +349,10 @@ say "reference listings (umoci unpack --rootless + tests/lister.py)"
 rm -rf "$FIX/ref"; mkdir -p "$FIX/ref"
 ref_listing "$FIX/oci-busybox:latest" busybox
 ref_listing "$FIX/oci-busybox:layers" layers
+ref_listing "$FIX/oci-busybox:unicode" unicode
+ref_listing "$FIX/oci-busybox:quirk" quirk
 ref_listing "$FIX/oci-debian:latest" debian
-chmod -R a+rX "$FIX"
+# a+rX for the test user, but keep rootfs-busybox/ exact (it is a pack source)
+find "$FIX" -path "$FIX/rootfs-busybox" -prune -o -exec chmod a+rX {} +
 echo "$stamp_want" > "$FIX/.stamp"
 say "done"

@@ -128,7 +128,8 @@ if [ "$(id -u)" = 0 ]; then
         d=$(dirname "$d")
     done
     chmod a+rx "$BOXCAR" 2>/dev/null
-    chmod -R a+rX "$FIX" "$TOP/tests"
+    find "$FIX" -path "$FIX/rootfs-busybox" -prune -o -exec chmod a+rX {} +   # keep that pack source exact
+    chmod -R a+rX "$TOP/tests"
 
     prepare_config_dir root
     echo "# pack phase (root)"
