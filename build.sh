@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # boxcar build driver.
 #   ./build.sh          install build deps, build static deps + boxcar, pack and run examples/hello
-#   ./build.sh test     the same build, then the whole test suite (tests/run.sh)
+#   ./build.sh test     the same build, then the whole test suite (tests/run.sh), against
+#                       the static build and again against an ASan+UBSan build
 #   ./build.sh build    build only          ./build.sh asan   ASan/UBSan build + suite
 #   ./build.sh deps     static dependencies only
 set -euo pipefail
@@ -63,7 +64,7 @@ build_dep() {      # $1 = source package
     [ -f "$stamp" ] && return 0
     d=$(fetch_source "$pkg")
     say "building static $pkg ($(basename "$d"))"
-    local I="-isystem $DEPS/kinc -I$PREFIX/include" L="-L$PREFIX/lib"
+    local I="-isystem $DEPS/kinc -I$PREFIX/include" L="-L$PREFIX/lib" log=$DEPS/log.$pkg
     (
     cd "$d"
     case $pkg in
@@ -100,7 +101,7 @@ build_dep() {      # $1 = source package
         musl-gcc $MCFLAGS -c cJSON.c -o cJSON.o && ar rcs "$PREFIX/lib/libcjson.a" cJSON.o
         cp cJSON.h "$PREFIX/include/cjson/" ;;
     esac
-    ) || die "building $pkg failed (see above)"
+    ) >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "building $pkg failed (log: $log)"; }
     touch "$stamp"
 }
 
@@ -120,14 +121,40 @@ build() {
     return 0
 }
 
+# ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/.
+build_asan() {
+    APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libc6-dev" install_packages
+    make -s -j"$(nproc)" asan
+}
+
+# The whole suite twice: against the static build, then the sanitizer build.
+# Ends with one line "N passed, M failed" over both.
+test_all() {
+    local pass=0 fail=0 line rc=0
+    for cfg in static asan; do
+        local log=$TOP/build/test-$cfg.log
+        if [ $cfg = asan ]; then build_asan; fi
+        say "test suite against the $cfg build"
+        if [ $cfg = static ]; then tests/run.sh "$@" | tee "$log" || rc=1
+        else BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 tests/run.sh "$@" | tee "$log" || rc=1; fi
+        line=$(tail -n 1 "$log")
+        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+            pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
+        else
+            fail=$((fail + 1)); rc=1
+        fi
+    done
+    echo "$pass passed, $fail failed"
+    [ $rc = 0 ] && [ $fail = 0 ]
+}
+
 case ${1:-all} in
     all)   build; say "packing examples/hello"; examples/hello/build.sh; say "running it:"; build/hello ;;
     build) build ;;
     deps)  deps ;;
-    test)  build; shift; exec tests/run.sh "$@" ;;
-    asan)  build; APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libc6-dev" install_packages
-           make -s -j"$(nproc)" asan; shift
-           BOXCAR=$TOP/build/asan/boxcar exec tests/run.sh "$@" ;;
+    test)  build; shift; test_all "$@" ;;
+    asan)  build; build_asan; shift
+           BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 exec tests/run.sh "$@" ;;
     clean) rm -rf build/obj build/boxcar build/stub ;;
     *)     die "unknown command '$1' (use: all, build, test, asan, deps, clean)" ;;
 esac

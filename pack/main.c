@@ -78,19 +78,20 @@ static const char **config_slot(struct pack_config *pc, const char *a, const cha
 	return NULL;
 }
 
-static int cmd_pack(int argc, char **argv)
+struct pack_args {
+	struct pack_config pc;
+	const char *src, *out;
+	int level;
+};
+
+/* Parse `boxcar pack` arguments. 0, or EXIT_USAGE after printing why. */
+static int parse_pack(int argc, char **argv, struct pack_args *pa)
 {
-	struct pack_config pc = { 0 };
-	const char *src = NULL, *out = NULL, *v, *name, **slot;
-	int level = 6;
-	const char **env = calloc((size_t)argc, sizeof *env);
-	if (!env)
-		return EXIT_PACK;
-	pc.env = env;
+	const char *v, *name, **slot;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (is_opt(a, "-o", "--output")) {
-			if (!(out = opt_value(argc, argv, &i, "-o", "--output")))
+			if (!(pa->out = opt_value(argc, argv, &i, "-o", "--output")))
 				return usage_error("%s needs a file name", a);
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
 			log_level = LOG_QUIET;
@@ -99,41 +100,54 @@ static int cmd_pack(int argc, char **argv)
 		else if (is_opt(a, NULL, "--level")) {
 			v = opt_value(argc, argv, &i, NULL, "--level");
 			char *end;
-			level = v ? (int)strtol(v, &end, 10) : 0;
-			if (!v || *end || level < 1 || level > 19)
+			pa->level = v ? (int)strtol(v, &end, 10) : 0;
+			if (!v || *end || pa->level < 1 || pa->level > 19)
 				return usage_error("--level needs a number from 1 to 19%s", "");
-		} else if ((slot = config_slot(&pc, a, &name))) {
+		} else if ((slot = config_slot(&pa->pc, a, &name))) {
 			if (!(v = opt_value(argc, argv, &i, NULL, name)))
 				return usage_error("%s needs a value", name);
-			if (slot == pc.env)
-				pc.env[pc.nenv++] = v;
+			if (slot == pa->pc.env)
+				pa->pc.env[pa->pc.nenv++] = v;
 			else
 				*slot = v;
 		} else if (a[0] == '-' && a[1])
 			return usage_error("unknown pack option '%s'", a);
-		else if (src)
+		else if (pa->src)
 			return usage_error("more than one SOURCE ('%s')", a);
 		else
-			src = a;
+			pa->src = a;
 	}
-	if (!src)
+	if (!pa->src)
 		return usage_error("pack needs a SOURCE%s", "");
-	if (!out)
+	if (!pa->out)
 		return usage_error("pack needs an output file: -o FILE%s", "");
+	return 0;
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	struct pack_args pa = { .level = 6 };
 	struct err e = { 0 };
 	struct image img;
-	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), level };
+	if (!(pa.pc.env = calloc((size_t)argc, sizeof *pa.pc.env)))
+		return EXIT_PACK;
+	int rc = parse_pack(argc, argv, &pa);
+	if (rc) {
+		free(pa.pc.env);
+		return rc;
+	}
+	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), pa.level };
 	signal(SIGINT, remove_tmp);
 	signal(SIGTERM, remove_tmp);
 	signal(SIGHUP, remove_tmp);
-	int rc = source_load(src, &pc, &img, &e);
+	rc = source_load(pa.src, &pa.pc, &img, &e);
 	if (rc == 0)
-		rc = payload_write(&img, out, &wo, &e);
+		rc = payload_write(&img, pa.out, &wo, &e);
 	image_free(&img);
-	free(env);
+	free(pa.pc.env);
 	if (rc < 0)
 		return err_print(&e);
-	log_info("packed %s into %s", src, out);
+	log_info("packed %s into %s", pa.src, pa.out);
 	return 0;
 }
 
@@ -181,6 +195,14 @@ static int run_flag(int argc, char **argv, int *i, char **out)
 	return usage_error("unknown run option '%s'", a), -1;
 }
 
+/* nargv[1..n) are the options run_flag made */
+static void free_argv(char **nargv, int n)
+{
+	for (int k = 1; k < n; k++)
+		free(nargv[k]);
+	free(nargv);
+}
+
 /* boxcar run [FLAGS] FILE [FLAGS] [--] [ARGS]: docker's flags become the
  * file's --boxcar-* options; then exec the file. Flags are taken before
  * FILE (docker's order) and right after it. */
@@ -205,18 +227,20 @@ static int cmd_run(int argc, char **argv)
 		if (file && !known_run_flag(argv[i]))
 			break;   /* after FILE, an unknown flag starts the app's ARGS */
 		if (run_flag(argc, argv, &i, &nargv[n]) < 0)
-			return EXIT_SETUP;
+			return free_argv(nargv, n), EXIT_SETUP;
 		if (nargv[n])
 			n++;
 	}
 	if (!file && dashdash && i < argc)
 		file = argv[i++];
-	if (!file)
-		return usage_error("run needs a FILE%s", ""), EXIT_SETUP;
+	if (!file) {
+		usage_error("run needs a FILE%s", "");
+		return free_argv(nargv, n), EXIT_SETUP;
+	}
 	struct err e = { 0 };
 	struct payload p;
 	if (payload_open(file, &p, &e) < 0)
-		return err_print(&e);
+		return free_argv(nargv, n), err_print(&e);
 	payload_close(&p);
 	if (!strchr(file, '/') && asprintf(&file, "./%s", file) < 0)
 		return EXIT_SETUP;

@@ -60,8 +60,10 @@ int main(int argc, char **argv)
 	struct run_opts o;
 	struct payload p;
 	const char *self = argc > 0 ? argv[0] : "boxcar";
-	if (opts_parse(argc, argv, &o, &e) < 0)
+	if (opts_parse(argc, argv, &o, &e) < 0) {
+		opts_free(&o);
 		return err_print(&e);
+	}
 	if (o.help) {
 		printf(usage, self);
 		return 0;
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (payload_open("/proc/self/exe", &p, &e) < 0) {
+		opts_free(&o);
 		/* name the file as the user knows it */
 		const char *msg = strncmp(e.msg, "/proc/self/exe", 14) == 0 ? e.msg + 14 : NULL;
 		if (msg) {

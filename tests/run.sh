@@ -103,7 +103,7 @@ chmod 0755 "$TOP/build" "$TW" "$PACKED"
 ENVV=()
 common_env() {   # CONFIG: sets ENVV, the environment of the inner runs
     ENVV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
-        TOP="$TOP" BOXCAR="$BOXCAR" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
+        TOP="$TOP" BOXCAR="$BOXCAR" BOXCAR_SANITIZED="${BOXCAR_SANITIZED:-}" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
         CONFIG="$1" HOME="$TW/$1/home" BOXCAR_CACHE="$TW/$1/cache" TMPDIR="$TW/$1/tmp")
 }
 prepare_config_dir() {   # CONFIG [OWNER]
