@@ -25,6 +25,8 @@ COMMON = $(wildcard common/*.c)
 RUNNER = $(wildcard runner/*.c)
 STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
+# the cache code boxcar shares with the stub (`boxcar cache ...`)
+CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -43,7 +45,7 @@ $(B)/obj/stub_blob.o: $(B)/stub
 	printf '\t.section .rodata\n\t.global boxcar_stub_start, boxcar_stub_end\n\t.balign 16\nboxcar_stub_start:\n\t.incbin "%s"\nboxcar_stub_end:\n\t.section .note.GNU-stack,"",@progbits\n' "$(abspath $(B)/stub)" > $(B)/obj/stub_blob.S
 	$(CC) -c $(B)/obj/stub_blob.S -o $@
 
-$(B)/boxcar: $(call obj,$(COMMON) $(PACK)) $(B)/obj/stub_blob.o
+$(B)/boxcar: $(call obj,$(COMMON) $(PACK) $(CACHE)) $(B)/obj/stub_blob.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 asan:

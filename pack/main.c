@@ -10,6 +10,7 @@
 #include "../common/log.h"
 #include "../common/payload.h"
 #include "../common/version.h"
+#include "../stub/cachecmd.h"
 #include "image.h"
 #include "writer.h"
 
@@ -21,6 +22,7 @@ static const char usage[] =
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
 "       boxcar inspect FILE                     image config and layers as JSON\n"
+"       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar version | help\n"
 "SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
 "        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
@@ -280,6 +282,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "inspect"))
 		return cmd_inspect(argc, argv);
+	if (!strcmp(verb, "cache"))
+		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
 		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
 		return 0;

@@ -74,11 +74,8 @@ static int mount_overlay_fsconfig(const struct runner_spec *s, const char *upper
 	if (fd < 0)
 		return -1;
 	int ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "source", "boxcar", 0) == 0;
-	for (int i = 0; ok && i < s->nlowers; i++) {
-		char *p = path_join(s->lower_base, s->lowers[i]);
-		ok = p && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", p, 0) == 0;
-		free(p);
-	}
+	for (int i = 0; ok && i < s->nlowers; i++)
+		ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", s->lowers[i], 0) == 0;
 	ok = ok && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "userxattr", NULL, 0) == 0 &&
@@ -95,22 +92,37 @@ static int mount_overlay_fsconfig(const struct runner_spec *s, const char *upper
 	return rc;
 }
 
-/* Older kernels: one option string; lower dirs relative to lower_base
- * (our names are hex digests, so they need no escaping). */
+/* Append `path` to an overlay option string, escaping what the option
+ * parser splits on. Returns the new length (>= cap when it did not fit). */
+static size_t opt_path(char *opts, size_t n, size_t cap, const char *path)
+{
+	for (; *path && n + 2 < cap; path++) {
+		if (*path == ':' || *path == ',' || *path == '\\')
+			opts[n++] = '\\';
+		opts[n++] = *path;
+	}
+	if (*path)
+		return cap;
+	opts[n] = 0;
+	return n;
+}
+
+/* Older kernels (< 6.8): one option string, limited to a page. */
 static int mount_overlay_legacy(const struct runner_spec *s, const char *upper,
 				const char *work, const char *target)
 {
-	size_t cap = 4096, n = 0;
 	char opts[4096];
-	n += (size_t)snprintf(opts, cap, "lowerdir=");
-	for (int i = 0; i < s->nlowers && n < cap; i++)
-		n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", s->lowers[i]);
-	if (n < cap)
-		n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s,userxattr", upper, work);
+	size_t cap = sizeof opts, n = (size_t)snprintf(opts, cap, "lowerdir=");
+	for (int i = 0; i < s->nlowers && n < cap; i++) {
+		if (i && n + 1 < cap)
+			opts[n++] = ':';
+		n = opt_path(opts, n, cap, s->lowers[i]);
+	}
+	const char *keys[] = { ",upperdir=", upper, ",workdir=", work, ",userxattr" };
+	for (size_t k = 0; k < 5 && n < cap; k++)
+		n = k % 2 ? opt_path(opts, n, cap, keys[k]) : n + (size_t)snprintf(opts + n, cap - n, "%s", keys[k]);
 	if (n >= cap)
 		return errno = E2BIG, -1;
-	if (chdir(s->lower_base) < 0)
-		return -1;
 	return mount("overlay", target, "overlay", 0, opts);
 }
 

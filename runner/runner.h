@@ -14,8 +14,7 @@ struct runner_volume {
 };
 
 struct runner_spec {
-	const char *lower_base;  /* directory holding the lower dirs */
-	const char **lowers;     /* names under lower_base, topmost first */
+	const char **lowers;     /* absolute paths of the lower dirs, topmost first */
 	int nlowers;
 	const char *state_dir;   /* empty private dir: a tmpfs is mounted on it */
 	char *const *argv;       /* argv[0] resolved with the container's PATH */

@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/log.h"
+#include "../common/xio.h"
 #include "blob.h"
+#include "tree.h"
 
 static char *cache_root_path(void)
 {
@@ -28,13 +30,18 @@ static char *cache_root_path(void)
 	return NULL;
 }
 
-/* Open (creating) a private subdirectory and refuse one others could
- * tamper with: on a shared host that would let them plant layers. */
+static int open_dir(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Open (creating) a private directory and refuse one others could tamper
+ * with: on a shared host that would let them plant layers. */
 static int open_private_dir(int dirfd, const char *name, const char *shown, struct err *e)
 {
 	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
 		return err_sys(e, EXIT_SETUP, "cannot create cache directory %s", shown);
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_dir(dirfd, name);
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "cannot open cache directory %s", shown);
 	struct stat st;
@@ -45,19 +52,46 @@ static int open_private_dir(int dirfd, const char *name, const char *shown, stru
 	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
 		close(fd);
 		return err_set(e, EXIT_SETUP, "cache directory %s is not private (owner uid %u, mode %03o); "
-			       "use a directory you own with mode 0700 (set BOXCAR_CACHE)",
+			       "use a directory you own that others cannot write (chmod go-w, or set BOXCAR_CACHE)",
 			       shown, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
 	}
 	return fd;
 }
 
+/* Layers are exec'd from: a noexec mount would fail later, obscurely. */
+static int check_exec(int fd, const char *root, struct err *e)
+{
+	struct statvfs sv;
+	if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOEXEC))
+		return err_set(e, EXIT_SETUP, "cache %s is on a noexec mount; point BOXCAR_CACHE at a "
+			       "file system that allows executables", root);
+	return 0;
+}
+
+static int open_ro(struct cache *c, struct err *e)
+{
+	const char *ro = getenv("BOXCAR_CACHE_RO");
+	c->ro_layers = -1;
+	if (!ro || !*ro)
+		return 0;
+	if (!(c->ro_root = strdup(ro)))
+		return err_set(e, EXIT_SETUP, "out of memory");
+	char *p = path_join(ro, "layers");
+	c->ro_layers = p ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(p);
+	if (c->ro_layers < 0)
+		return err_sys(e, EXIT_SETUP, "read-only cache BOXCAR_CACHE_RO=%s has no layers/ directory", ro);
+	return 0;
+}
+
 int cache_open(struct cache *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
-	c->layers = c->tmp = c->locks = -1;
-	c->root = cache_root_path();
-	if (!c->root)
+	c->layers = c->meta = c->tmp = c->locks = c->ro_layers = -1;
+	if (!(c->root = cache_root_path()))
 		return err_set(e, EXIT_SETUP, "no cache directory: set BOXCAR_CACHE or HOME");
+	if (c->root[0] != '/')
+		return err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", c->root);
 	char *parent = strdup(c->root);
 	char *slash = parent ? strrchr(parent, '/') : NULL;
 	if (slash && slash != parent) {
@@ -71,37 +105,46 @@ int cache_open(struct cache *c, struct err *e)
 	int root = open_private_dir(AT_FDCWD, c->root, c->root, e);
 	if (root < 0)
 		return -1;
-	c->layers = open_private_dir(root, "layers", c->root, e);
-	c->tmp = c->layers < 0 ? -1 : open_private_dir(root, "tmp", c->root, e);
-	c->locks = c->tmp < 0 ? -1 : open_private_dir(root, "locks", c->root, e);
-	int run = c->locks < 0 ? -1 : open_private_dir(root, "run", c->root, e);
+	int run = -1;
+	if (check_exec(root, c->root, e) == 0 &&
+	    (c->layers = open_private_dir(root, "layers", c->root, e)) >= 0 &&
+	    (c->meta = open_private_dir(root, "meta", c->root, e)) >= 0 &&
+	    (c->tmp = open_private_dir(root, "tmp", c->root, e)) >= 0 &&
+	    (c->locks = open_private_dir(root, "locks", c->root, e)) >= 0)
+		run = open_private_dir(root, "run", c->root, e);
 	close(root);
 	if (run < 0)
 		return -1;
 	close(run);
-	return 0;
+	return open_ro(c, e);
 }
 
 void cache_close(struct cache *c)
 {
-	if (c->layers >= 0) close(c->layers);
-	if (c->tmp >= 0) close(c->tmp);
-	if (c->locks >= 0) close(c->locks);
+	int fds[] = { c->layers, c->meta, c->tmp, c->locks, c->ro_layers };
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (int i = 0; i < c->nheld; i++)
+		close(c->held[i]);
+	free(c->held);
 	free(c->root);
+	free(c->ro_root);
 	memset(c, 0, sizeof *c);
+}
+
+static int present_in(int layersfd, const char *hex)
+{
+	struct stat st;
+	return layersfd >= 0 && fstatat(layersfd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 char *cache_layer_path(const struct cache *c, const struct payload_layer *l)
 {
+	const char *hex = digest_hex(l->diff_id);
 	char rel[8 + DIGEST_HEX + 1];
-	snprintf(rel, sizeof rel, "layers/%s", digest_hex(l->diff_id));
-	return path_join(c->root, rel);
-}
-
-static int layer_present(const struct cache *c, const char *hex)
-{
-	struct stat st;
-	return fstatat(c->layers, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	snprintf(rel, sizeof rel, "layers/%s", hex);
+	return path_join(present_in(c->ro_layers, hex) ? c->ro_root : c->root, rel);
 }
 
 /* Remove leftovers of extractions of `hex` that died (we hold its lock). */
@@ -110,7 +153,8 @@ static void remove_stale(const struct cache *c, const char *hex)
 	int fd = dup(c->tmp);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
-		if (fd >= 0) close(fd);
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	struct dirent *de;
@@ -128,20 +172,30 @@ static int check_space(const struct cache *c, const struct payload_layer *l, str
 		return 0;
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (avail < l->usize)
-		return err_set(e, EXIT_SETUP, "not enough space in %s: layer %.19s needs %llu MB, %llu MB free; "
+		return err_set(e, EXIT_SETUP, "not enough space in cache %s: layer %.19s needs %llu MB, %llu MB free; "
 			       "free some space or point BOXCAR_CACHE elsewhere", c->root, l->diff_id,
 			       (unsigned long long)(l->usize >> 20) + 1, (unsigned long long)(avail >> 20));
 	return 0;
 }
 
-static int extract_into(int fd, const struct payload_layer *l, int dirfd, const char *what,
-			struct err *e)
+/* meta/<hex>: the tree digest of the extracted layer, written atomically. */
+static int record_tree(const struct cache *c, const char *hex, int dirfd, struct err *e)
 {
-	struct progress prog;
-	progress_start(&prog, what, l->size);
-	int rc = blob_apply(fd, l, dirfd, LAYER_OVERLAY, &prog, e);
-	progress_end(&prog);
-	return rc;
+	char sum[DIGEST_STR], tmpname[DIGEST_HEX + 32];
+	if (tree_digest(dirfd, sum, e) < 0)
+		return -1;
+	sum[DIGEST_STR - 1] = '\n';
+	snprintf(tmpname, sizeof tmpname, "%s.%d.meta", hex, (int)getpid());
+	int fd = openat(c->tmp, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write_full(fd, sum, DIGEST_STR) < 0 || close(fd) < 0) {
+		int saved = errno;
+		unlinkat(c->tmp, tmpname, 0);
+		errno = saved;
+		return err_sys(e, EXIT_SETUP, "write %s/meta/%s", c->root, hex);
+	}
+	if (renameat(c->tmp, tmpname, c->meta, hex) < 0)
+		return err_sys(e, EXIT_SETUP, "write %s/meta/%s", c->root, hex);
+	return 0;
 }
 
 static int extract_layer(const struct cache *c, const struct payload *p, int i, struct err *e)
@@ -149,6 +203,7 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	const struct payload_layer *l = &p->layers[i];
 	const char *hex = digest_hex(l->diff_id);
 	char tmpname[DIGEST_HEX + 24], what[64];
+	struct progress prog;
 	snprintf(tmpname, sizeof tmpname, "%s.%d", hex, (int)getpid());
 	snprintf(what, sizeof what, "extracting layer %d/%d", i + 1, p->nlayers);
 	remove_stale(c, hex);
@@ -156,44 +211,173 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 		return -1;
 	if (mkdirat(c->tmp, tmpname, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s/tmp/%s", c->root, tmpname);
-	int dfd = openat(c->tmp, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = dfd < 0 ? err_sys(e, EXIT_SETUP, "open %s/tmp/%s", c->root, tmpname)
-			 : extract_into(p->fd, l, dfd, what, e);
-	if (dfd >= 0)
+	int dfd = open_dir(c->tmp, tmpname), rc;
+	if (dfd < 0) {
+		rc = err_sys(e, EXIT_SETUP, "open %s/tmp/%s", c->root, tmpname);
+	} else {
+		progress_start(&prog, what, l->size);
+		rc = blob_apply(p->fd, l, dfd, LAYER_OVERLAY, &prog, e);
+		progress_end(&prog);
+		if (rc == 0)
+			rc = record_tree(c, hex, dfd, e);
 		close(dfd);
+	}
 	if (rc == 0 && renameat(c->tmp, tmpname, c->layers, hex) < 0)
 		rc = err_sys(e, EXIT_SETUP, "install layer into %s/layers", c->root);
 	if (rc < 0) {
-		if (e->code && strstr(e->msg, "No space left"))
-			err_ctx(e, "cache %s is full", c->root);
+		if (strstr(e->msg, "No space left") || strstr(e->msg, "Disk quota"))
+			err_ctx(e, "cache %s is full (layer %.19s needs about %llu MB)", c->root,
+				l->diff_id, (unsigned long long)(l->usize >> 20) + 1);
 		rmtree_at(c->tmp, tmpname);
 	}
 	return rc;
 }
 
-static int ensure_layer(const struct cache *c, const struct payload *p, int i, struct err *e)
+static int lock_layer(const struct cache *c, int fd, int op, const char *hex, struct err *e)
+{
+	int rc;
+	while ((rc = flock(fd, op)) < 0 && errno == EINTR)
+		;
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex) : 0;
+}
+
+/* Hold a shared lock on the layer (extracting it first if needed). */
+static int ensure_layer(struct cache *c, const struct payload *p, int i, struct err *e)
 {
 	const char *hex = digest_hex(p->layers[i].diff_id);
-	if (layer_present(c, hex))
+	if (present_in(c->ro_layers, hex))
 		return 0;
 	int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lk < 0)
 		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
-	int rc;
-	while ((rc = flock(lk, LOCK_EX)) < 0 && errno == EINTR)
-		;
-	if (rc < 0)
-		rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
-	else if (!layer_present(c, hex))   /* someone may have finished meanwhile */
-		rc = extract_layer(c, p, i, e);
-	close(lk);
-	return rc;
+	c->held[c->nheld++] = lk;
+	if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
+		return -1;
+	if (!present_in(c->layers, hex)) {
+		/* take it exclusively; someone may have finished meanwhile */
+		if (lock_layer(c, lk, LOCK_EX, hex, e) < 0)
+			return -1;
+		if (!present_in(c->layers, hex) && extract_layer(c, p, i, e) < 0)
+			return -1;
+		if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
+			return -1;
+	}
+	futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
+	return 0;
 }
 
 int cache_ensure(struct cache *c, const struct payload *p, const char *file, struct err *e)
 {
+	free(c->held);
+	c->nheld = 0;
+	if (!(c->held = calloc((size_t)p->nlayers + 1, sizeof *c->held)))
+		return err_set(e, EXIT_SETUP, "out of memory");
 	for (int i = 0; i < p->nlayers; i++)
 		if (ensure_layer(c, p, i, e) < 0)
 			return err_ctx(e, "%s", file);
 	return 0;
+}
+
+int cache_verify_layer(const struct cache *c, const char *hex, struct err *e)
+{
+	char want[DIGEST_STR + 1], got[DIGEST_STR];
+	char *rec = read_file_at(c->meta, hex, 128, NULL);
+	if (!rec)
+		return err_sys(e, EXIT_SETUP, "layer %.12s: no digest recorded in %s/meta", hex, c->root);
+	snprintf(want, sizeof want, "%.*s", DIGEST_STR - 1, rec);
+	free(rec);
+	int fd = open_dir(c->layers, hex);
+	if (fd < 0)
+		return err_sys(e, EXIT_SETUP, "layer %.12s", hex);
+	int rc = tree_digest(fd, got, e);
+	close(fd);
+	if (rc < 0)
+		return err_ctx(e, "layer %.12s", hex);
+	if (strcmp(want, got) != 0)
+		return err_set(e, EXIT_SETUP, "layer %.12s in %s/layers has been modified since it was extracted; "
+			       "remove it (boxcar cache prune --all) to extract it again", hex, c->root);
+	return 0;
+}
+
+/* Apparent size of the files under dirfd. */
+static unsigned long long tree_bytes(int dirfd, int depth)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	unsigned long long sum = 0;
+	struct dirent *de;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		sum += (unsigned long long)st.st_size;
+		if (S_ISDIR(st.st_mode) && depth < 512) {
+			int sub = open_dir(dirfd, de->d_name);
+			if (sub >= 0) {
+				sum += tree_bytes(sub, depth + 1);
+				close(sub);
+			}
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+int cache_each(const struct cache *c, int (*fn)(const struct cache *, const struct cache_entry *, void *),
+	       void *arg, struct err *e)
+{
+	int fd = dup(c->layers);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, EXIT_SETUP, "read %s/layers", c->root);
+	}
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		struct cache_entry ce = { 0 };
+		struct stat st;
+		if (strlen(de->d_name) != DIGEST_HEX || !present_in(c->layers, de->d_name))
+			continue;
+		memcpy(ce.hex, de->d_name, DIGEST_HEX + 1);
+		if (fstatat(c->locks, ce.hex, &st, 0) == 0 || fstatat(c->layers, ce.hex, &st, 0) == 0)
+			ce.last_used = st.st_mtime;
+		int lfd = open_dir(c->layers, ce.hex);
+		if (lfd >= 0) {
+			ce.bytes = tree_bytes(lfd, 0);
+			close(lfd);
+		}
+		rc = fn(c, &ce, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+int cache_remove(const struct cache *c, const char *hex, struct err *e)
+{
+	char gone[DIGEST_HEX + 32];
+	int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lk < 0)
+		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
+	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
+		close(lk);
+		return errno == EWOULDBLOCK ? 0 : err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
+	}
+	/* out of sight first (atomic), then delete at leisure */
+	snprintf(gone, sizeof gone, "%s.%d.pruned", hex, (int)getpid());
+	int rc = renameat(c->layers, hex, c->tmp, gone) < 0 ? err_sys(e, EXIT_SETUP, "remove layer %.12s", hex) : 1;
+	if (rc == 1) {
+		unlinkat(c->meta, hex, 0);
+		if (rmtree_at(c->tmp, gone) < 0)
+			rc = err_sys(e, EXIT_SETUP, "remove %s/tmp/%s", c->root, gone);
+	}
+	close(lk);
+	return rc;
 }

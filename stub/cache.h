@@ -2,26 +2,54 @@
  *
  *   ROOT/layers/<hex>/    one extracted layer (overlay lower dir), named by
  *                         its diff_id; present only once complete
+ *   ROOT/meta/<hex>       "sha256:..." digest of the extracted tree (tree.h),
+ *                         written before the layer is renamed into place
  *   ROOT/tmp/<hex>.<pid>/ extraction in progress (removed if found stale)
- *   ROOT/locks/<hex>      flock'd while a layer is being extracted
+ *   ROOT/locks/<hex>      flock: exclusive while extracting or pruning,
+ *                         shared while a container uses the layer; its
+ *                         mtime is the layer's last use
  *   ROOT/run/             mount point for each container's private tmpfs
  *
  * ROOT is $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.
- * It must belong to the caller and not be writable by others. */
+ * It must belong to the caller and not be writable by others.
+ * $BOXCAR_CACHE_RO names an optional read-only cache of the same layout
+ * (e.g. site-wide, pre-extracted): layers found there are used in place. */
 #ifndef BOXCAR_CACHE_H
 #define BOXCAR_CACHE_H
+#include <time.h>
 #include "../common/payload.h"
 
 struct cache {
 	char *root;
-	int layers, tmp, locks;    /* directory fds */
+	char *ro_root;             /* $BOXCAR_CACHE_RO or NULL */
+	int layers, meta, tmp, locks;  /* directory fds */
+	int ro_layers;             /* -1 if none */
+	int *held;                 /* shared locks kept while running */
+	int nheld;
 };
 
 int cache_open(struct cache *c, struct err *e);
-void cache_close(struct cache *c);
-/* Make sure every layer of p is extracted (verified) in the cache. */
+void cache_close(struct cache *c);   /* also releases the shared locks */
+/* Make sure every layer of p is available (extracting and verifying what
+ * is missing), take a shared lock on each and mark it used. */
 int cache_ensure(struct cache *c, const struct payload *p, const char *file, struct err *e);
-/* Path of a layer directory (malloc'd). */
+/* Absolute path of a layer's directory (malloc'd): the read-only cache's
+ * copy when it has one. */
 char *cache_layer_path(const struct cache *c, const struct payload_layer *l);
+/* Recompute a cached layer's tree digest and compare it with the record.
+ * 0 if intact; -1 with e naming the layer otherwise. */
+int cache_verify_layer(const struct cache *c, const char *hex, struct err *e);
+
+/* One layer of the (writable) cache, for listing and pruning. */
+struct cache_entry {
+	char hex[DIGEST_HEX + 1];
+	unsigned long long bytes;   /* apparent size of its files */
+	time_t last_used;
+};
+/* Call fn for each complete layer. */
+int cache_each(const struct cache *c, int (*fn)(const struct cache *, const struct cache_entry *, void *),
+	       void *arg, struct err *e);
+/* Remove a layer unless a container holds it. 1 removed, 0 in use, -1 error. */
+int cache_remove(const struct cache *c, const char *hex, struct err *e);
 
 #endif

@@ -126,15 +126,18 @@ static int build_argv(const cJSON *cfg, const struct run_opts *o, struct strv *a
 	return 0;
 }
 
+/* Each layer's directory (topmost first), as a path for the overlay and
+ * as an fd for reading the image's /etc/passwd. */
 static int open_layers(const struct payload *p, const struct cache *c, int *fds,
-		       const char **names, struct err *e)
+		       char **paths, struct err *e)
 {
 	for (int i = 0; i < p->nlayers; i++) {
-		const struct payload_layer *l = &p->layers[p->nlayers - 1 - i];  /* top first */
-		names[i] = digest_hex(l->diff_id);
-		fds[i] = openat(c->layers, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		const struct payload_layer *l = &p->layers[p->nlayers - 1 - i];
+		if (!(paths[i] = cache_layer_path(c, l)))
+			return err_set(e, EXIT_SETUP, "out of memory");
+		fds[i] = open(paths[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fds[i] < 0)
-			return err_sys(e, EXIT_SETUP, "open cached layer %s", names[i]);
+			return err_sys(e, EXIT_SETUP, "open cached layer %s", paths[i]);
 	}
 	return 0;
 }
@@ -147,21 +150,23 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	struct strv env = { 0 }, argv = { 0 }, owned = { 0 };
 	struct user_info u;
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
-	const char **names = calloc((size_t)p->nlayers + 1, sizeof *names);
-	char *run = path_join(c->root, "run"), *base = path_join(c->root, "layers");
+	char **paths = calloc((size_t)p->nlayers + 1, sizeof *paths);
+	char *run = path_join(c->root, "run");
 	int rc = -1;
 	gethostname(host, sizeof host - 1);
-	if (!fds || !names || !run || !base) {
+	if (!fds || !paths || !run) {
 		err_set(e, EXIT_SETUP, "out of memory");
 		goto out;
 	}
+	for (int i = 0; i < p->nlayers; i++)
+		fds[i] = -1;
 	const char *user = o->user ? o->user : json_str(cfg, "User");
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
-	if (open_layers(p, c, fds, names, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
+	if (open_layers(p, c, fds, paths, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
 	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0)
 		goto out;
 	struct runner_spec s = {
-		.lower_base = base, .lowers = names, .nlowers = p->nlayers, .state_dir = run,
+		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
 		.uid = u.uid, .gid = u.gid, .hostname = host,
 		.volumes = o->vols, .nvolumes = o->nvols,
@@ -170,10 +175,14 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		close(fds[i]), fds[i] = -1;
 	rc = runner_run(&s, e);
 out:
+	for (int i = 0; fds && paths && i < p->nlayers; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		free(paths[i]);
+	}
 	free(fds);
-	free(names);
+	free(paths);
 	free(run);
-	free(base);
 	for (int i = 0; i < owned.n; i++)
 		free(owned.v[i]);
 	free(owned.v);

@@ -9,6 +9,7 @@
 #include "../common/payload.h"
 #include "../common/version.h"
 #include "cache.h"
+#include "cachecmd.h"
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
@@ -25,6 +26,8 @@ static const char usage[] =
 "  --boxcar-user=USER[:GROUP]  run as this user (name or id in the image)\n"
 "  --boxcar-inspect            print the image config and layers as JSON\n"
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
+"  --boxcar-verify-cache       re-check this file's cached layers\n"
+"  --boxcar-cache-prune        remove cached layers unused for 30 days (boxcar cache prune)\n"
 "  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
 "Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
@@ -86,6 +89,10 @@ int main(int argc, char **argv)
 	int rc;
 	if (o.inspect)
 		rc = inspect(&p);
+	else if (o.verify_cache)
+		rc = cache_verify_file(&p, self);
+	else if (o.cache_prune)
+		rc = cache_command(1, (char *[]){ "prune", NULL });
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
 	else

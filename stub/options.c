@@ -60,12 +60,15 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	size_t n = eq ? (size_t)(eq - name) : strlen(name);
 	const char *val = eq ? eq + 1 : NULL;
 #define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
-	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose")) {
+	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
+	    IS("verify-cache") || IS("cache-prune")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
 		if (IS("version")) o->version = 1;
 		if (IS("inspect")) o->inspect = 1;
+		if (IS("verify-cache")) o->verify_cache = 1;
+		if (IS("cache-prune")) o->cache_prune = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;

@@ -11,7 +11,7 @@ struct run_opts {
 	struct runner_volume *vols;
 	int nvols;
 	const char *workdir, *entrypoint, *user, *extract;
-	int help, version, inspect;
+	int help, version, inspect, verify_cache, cache_prune;
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;
 };

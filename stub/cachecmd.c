@@ -1,0 +1,154 @@
+#include "cachecmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../common/log.h"
+#include "cache.h"
+
+static const char usage[] =
+"usage: boxcar cache ls | du | verify | prune [--older-than DURATION] [--all]\n"
+"  DURATION: a number with s, m, h or d (default unit: seconds)\n";
+
+/* "90", "30s", "10m", "2h", "7d" -> seconds; -1 if malformed. */
+static long long parse_duration(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || v < 0)
+		return -1;
+	long long mult = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 :
+			 !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : -1;
+	return mult < 0 || v > (1LL << 40) ? -1 : v * mult;
+}
+
+static int print_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
+{
+	char when[32];
+	struct tm tm;
+	(void)c, (void)arg;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ce->last_used, &tm));
+	printf("%s  %llu  %s\n", ce->hex, ce->bytes, when);
+	return 0;
+}
+
+static int add_size(const struct cache *c, const struct cache_entry *ce, void *arg)
+{
+	unsigned long long *sum = arg;
+	(void)c;
+	sum[0] += ce->bytes;
+	sum[1]++;
+	return 0;
+}
+
+struct prune { time_t cutoff; int removed, busy; struct err *e; };
+
+static int prune_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
+{
+	struct prune *pr = arg;
+	if (ce->last_used > pr->cutoff)
+		return 0;
+	int r = cache_remove(c, ce->hex, pr->e);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		pr->busy++;
+	pr->removed += r;
+	return 0;
+}
+
+struct verify { int bad, good; };
+
+static int verify_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
+{
+	struct verify *v = arg;
+	struct err e = { 0 };
+	if (cache_verify_layer(c, ce->hex, &e) < 0) {
+		err_print(&e);
+		v->bad++;
+	} else {
+		fprintf(stderr, "boxcar: layer %.12s ok\n", ce->hex);
+		v->good++;
+	}
+	return 0;
+}
+
+static int cmd_prune(struct cache *c, int argc, char **argv, struct err *e)
+{
+	long long age = 30LL * 86400;   /* default: unused for 30 days */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--all"))
+			age = -1;
+		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc && (age = parse_duration(argv[++i])) >= 0)
+			;
+		else
+			return err_set(e, EXIT_USAGE, "bad prune argument '%s'; %s", argv[i],
+				       "use --older-than DURATION (30s, 10m, 2h, 7d) or --all");
+	}
+	struct prune pr = { .cutoff = age < 0 ? (time_t)1 << 62 : time(NULL) - (time_t)age, .e = e };
+	if (cache_each(c, prune_entry, &pr, e) < 0)
+		return -1;
+	log_info("pruned %d layer%s from %s%s", pr.removed, pr.removed == 1 ? "" : "s", c->root,
+		 pr.busy ? " (layers in use were kept)" : "");
+	return 0;
+}
+
+int cache_command(int argc, char **argv)
+{
+	struct err e = { 0 };
+	struct cache c;
+	const char *verb = argc > 0 ? argv[0] : "";
+	int rc = 0;
+	if (!strcmp(verb, "help") || !*verb) {
+		fputs(usage, *verb ? stdout : stderr);
+		return *verb ? 0 : EXIT_USAGE;
+	}
+	if (strcmp(verb, "ls") && strcmp(verb, "du") && strcmp(verb, "prune") && strcmp(verb, "verify")) {
+		fprintf(stderr, "boxcar: unknown cache command '%s'; use ls, du, verify or prune\n", verb);
+		return EXIT_USAGE;
+	}
+	if (cache_open(&c, &e) < 0) {
+		cache_close(&c);
+		return err_print(&e);
+	}
+	if (!strcmp(verb, "ls")) {
+		rc = cache_each(&c, print_entry, NULL, &e);
+	} else if (!strcmp(verb, "du")) {
+		unsigned long long sum[2] = { 0, 0 };
+		if ((rc = cache_each(&c, add_size, sum, &e)) == 0)
+			printf("%llu\t%s (%llu layers, %.1f MB)\n", sum[0], c.root, sum[1], (double)sum[0] / 1e6);
+	} else if (!strcmp(verb, "prune")) {
+		rc = cmd_prune(&c, argc, argv, &e);
+	} else {
+		struct verify v = { 0, 0 };
+		rc = cache_each(&c, verify_entry, &v, &e);
+		if (rc == 0 && v.bad)
+			rc = err_set(&e, EXIT_PACK, "%d of %d layers in %s failed verification", v.bad, v.bad + v.good, c.root);
+	}
+	cache_close(&c);
+	return rc < 0 ? err_print(&e) : 0;
+}
+
+int cache_verify_file(const struct payload *p, const char *file)
+{
+	struct err e = { 0 };
+	struct cache c;
+	int bad = 0;
+	if (cache_open(&c, &e) < 0) {
+		cache_close(&c);
+		return err_print(&e);
+	}
+	for (int i = 0; i < p->nlayers; i++) {
+		const char *hex = digest_hex(p->layers[i].diff_id);
+		struct err le = { 0 };
+		if (cache_verify_layer(&c, hex, &le) < 0) {
+			err_ctx(&le, "%s", file);
+			err_print(&le);
+			bad++;
+		} else
+			fprintf(stderr, "boxcar: layer %d/%d %.12s ok\n", i + 1, p->nlayers, hex);
+	}
+	cache_close(&c);
+	return bad ? EXIT_SETUP : 0;
+}
