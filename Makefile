@@ -56,11 +56,13 @@ clean:
 
 .PHONY: all asan clean
 
-# libFuzzer targets (clang): make fuzz, then build/fuzz/fuzz_payload etc.
+# libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
-build/fuzz/%: tests/fuzz/%.c $(COMMON) $(HDRS) stub/user.c
+FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c $(filter-out pack/main.c pack/writer.c,$(PACK))
+FUZZERS = payload user oci docker layer
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON) stub/user.c $(LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LIBS)
 
-fuzz: build/fuzz/fuzz_payload build/fuzz/fuzz_user
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
 .PHONY: fuzz

@@ -144,6 +144,12 @@ test_all() {
             fail=$((fail + 1)); rc=1
         fi
     done
+    # the fuzz targets, briefly (long runs by hand: tests/fuzz/run.sh 600)
+    APT_PKGS="clang libclang-rt-14-dev" install_packages
+    say "fuzz targets, ${BOXCAR_FUZZ_SECONDS:-10}s each"
+    tests/fuzz/run.sh "${BOXCAR_FUZZ_SECONDS:-10}" | tee "$TOP/build/test-fuzz.log" || rc=1
+    pass=$((pass + $(grep -c ': ok' "$TOP/build/test-fuzz.log")))
+    fail=$((fail + $(grep -c ': FAILED' "$TOP/build/test-fuzz.log")))
     echo "$pass passed, $fail failed"
     [ $rc = 0 ] && [ $fail = 0 ]
 }

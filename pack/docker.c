@@ -107,6 +107,24 @@ out:
 	return rc;
 }
 
+int load_docker_dir(const char *dir, const char *ref, const char *file, struct image *img,
+		    struct err *e)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, EXIT_PACK, "open %s", dir);
+	char *buf = read_verified(dfd, "manifest.json", NULL, JSON_MAX, NULL, e);
+	cJSON *manifest = buf ? json_parse_buf(buf, strlen(buf), "manifest.json", e) : NULL;
+	free(buf);
+	const cJSON *m = manifest ? pick_entry(manifest, ref, file, e) : NULL;
+	int rc = m ? load_entry(dfd, dir, m, img, e) : -1;
+	if (rc < 0 && !manifest)
+		err_ctx(e, "%s is not a docker-archive", file);
+	cJSON_Delete(manifest);
+	close(dfd);
+	return rc;
+}
+
 int load_docker_archive(const char *arg, const struct pack_config *pc, struct image *img,
 			struct err *e)
 {
@@ -129,22 +147,8 @@ int load_docker_archive(const char *arg, const struct pack_config *pc, struct im
 		ref = refbuf;
 	}
 	int rc = untar_to_tmpdir(file, img, e);
-	int dfd = rc < 0 ? -1 : open(img->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cJSON *manifest = NULL;
-	if (rc == 0 && dfd < 0)
-		rc = err_sys(e, EXIT_PACK, "open %s", img->tmpdir);
-	if (rc == 0) {
-		char *buf = read_verified(dfd, "manifest.json", NULL, JSON_MAX, NULL, e);
-		manifest = buf ? json_parse_buf(buf, strlen(buf), "manifest.json", e) : NULL;
-		free(buf);
-		const cJSON *m = manifest ? pick_entry(manifest, ref, file, e) : NULL;
-		rc = m ? load_entry(dfd, img->tmpdir, m, img, e) : -1;
-		if (rc < 0 && !manifest)
-			err_ctx(e, "%s is not a docker-archive", file);
-	}
-	cJSON_Delete(manifest);
-	if (dfd >= 0)
-		close(dfd);
+	if (rc == 0)
+		rc = load_docker_dir(img->tmpdir, ref, file, img, e);
 	free(file);
 	return rc;
 }

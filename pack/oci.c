@@ -130,7 +130,7 @@ static int add_layers(int dfd, const char *dir, const cJSON *manifest, struct im
 	return extra ? err_set(e, EXIT_PACK, "%s: config lists more diff_ids than the manifest has layers", dir) : 0;
 }
 
-static int load_layout(const char *dir, const char *tag, struct image *img, struct err *e)
+int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err *e)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -173,7 +173,7 @@ int load_oci(const char *arg, const struct pack_config *pc, struct image *img, s
 	(void)pc;
 	if (!dir)
 		return err_set(e, EXIT_PACK, "out of memory");
-	int rc = load_layout(dir, tag, img, e);
+	int rc = load_oci_dir(dir, tag, img, e);
 	free(dir);
 	return rc;
 }
@@ -186,7 +186,7 @@ int load_oci_archive(const char *arg, const struct pack_config *pc, struct image
 	if (!file)
 		return err_set(e, EXIT_PACK, "out of memory");
 	int rc = untar_to_tmpdir(file, img, e);
-	if (rc == 0 && (rc = load_layout(img->tmpdir, tag, img, e)) < 0)
+	if (rc == 0 && (rc = load_oci_dir(img->tmpdir, tag, img, e)) < 0)
 		err_ctx(e, "%s", file);
 	free(file);
 	return rc;

@@ -8,6 +8,10 @@ int load_oci_archive(const char *arg, const struct pack_config *pc, struct image
 int load_docker_archive(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
 int load_rootfs(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
 
+/* The same from an unpacked directory (also the fuzz targets' entry). */
+int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err *e);
+int load_docker_dir(const char *dir, const char *ref, const char *file, struct image *img,
+		    struct err *e);
 /* Unpack FILE (a tar, any compression) into a new img->tmpdir. */
 int untar_to_tmpdir(const char *file, struct image *img, struct err *e);
 /* Split "PATH:REF" at the last ':' when what follows holds no '/'. Returns

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Regenerate the committed seed corpus (tests/fuzz/corpus/*). Run by hand."""
+import hashlib, io, json, os, struct, subprocess, tarfile
+
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+def put(kind, name, data):
+    with open(os.path.join(here, kind, name), "wb") as f:
+        f.write(data)
+
+def tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, kind, arg in entries:
+            ti = tarfile.TarInfo(name)
+            if kind == "dir":
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(ti)
+            elif kind == "file":
+                ti.size, ti.mode = len(arg), 0o644
+                t.addfile(ti, io.BytesIO(arg))
+            elif kind == "sym":
+                ti.type, ti.linkname = tarfile.SYMTYPE, arg
+                t.addfile(ti)
+            elif kind == "hard":
+                ti.type, ti.linkname = tarfile.LNKTYPE, arg
+                t.addfile(ti)
+    return buf.getvalue()
+
+layer = tar([("etc", "dir", None), ("etc/passwd", "file", b"root:x:0:0::/root:/bin/sh\n"),
+             ("etc/.wh.gone", "file", b""), ("opq", "dir", None), ("opq/.wh..wh..opq", "file", b""),
+             ("link", "sym", "/etc/passwd"), ("hl", "hard", "etc/passwd")])
+put("layer", "basic.tar", layer)
+put("layer", "escape.tar", tar([("../up", "file", b"x"), ("sl", "sym", "/tmp"), ("sl/x", "file", b"y")]))
+
+# a whole packed file with an empty stub: one layer, index, trailer
+blob = subprocess.run(["zstd", "-q", "-c"], input=layer, capture_output=True, check=True).stdout
+sha = lambda b: "sha256:" + hashlib.sha256(b).hexdigest()
+index = {"boxcar": 1, "layers": [{"offset": 0, "size": len(blob), "usize": len(layer),
+         "diff_id": sha(layer), "digest": sha(blob)}],
+         "config": {"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]}}}
+ij = json.dumps(index).encode()
+trailer = b"BOXCAR\0\1" + struct.pack("<IIQQ", 1, 0, len(blob), len(ij)) + hashlib.sha256(ij).digest()
+put("payload", "one-layer", blob + ij + trailer)
+
+config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["A=1"], "Cmd": ["sh"]},
+                     "rootfs": {"type": "layers", "diff_ids": [sha(layer)]}}).encode()
+manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "@C", "size": 1},
+                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(layer), "size": len(layer)}]}).encode()
+oindex = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                     "digest": "@M", "size": 1, "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}).encode()
+put("oci", "basic", oindex + b"\0" + manifest + b"\0" + config)
+dman = json.dumps([{"Config": "@C", "RepoTags": ["busybox:latest"], "Layers": ["abc/layer.tar"]}]).encode()
+put("docker", "basic", dman + b"\0" + config)
+put("user", "basic", b"app:users\0root:x:0:0:root:/root:/bin/sh\napp:x:1001:1002::/home/app:/bin/sh\n\0root:x:0:\nusers:x:100:\n")
