@@ -68,6 +68,31 @@ static int check_exec(int fd, const char *root, struct err *e)
 	return 0;
 }
 
+/* The directory holding the cache must not let others swap the cache
+ * out: owned by us or root, and not writable by others unless sticky. */
+static int check_parent(const char *root, struct err *e)
+{
+	char *parent = strdup(root);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	struct stat st;
+	int rc = 0;
+	if (!parent)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	if (slash == parent)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	if (mkdir_p(parent, 0700) < 0 || stat(parent, &st) < 0)
+		rc = err_sys(e, EXIT_SETUP, "cannot create %s", root);
+	else if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+		 ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+		rc = err_set(e, EXIT_SETUP, "cache %s is inside %s, which others can modify (owner uid %u, mode %03o); "
+			     "set BOXCAR_CACHE to a directory under one you own", root, parent,
+			     (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+	free(parent);
+	return rc;
+}
+
 static int open_ro(struct cache *c, struct err *e)
 {
 	const char *ro = getenv("BOXCAR_CACHE_RO");
@@ -92,16 +117,8 @@ int cache_open(struct cache *c, struct err *e)
 		return err_set(e, EXIT_SETUP, "no cache directory: set BOXCAR_CACHE or HOME");
 	if (c->root[0] != '/')
 		return err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", c->root);
-	char *parent = strdup(c->root);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir_p(parent, 0700) < 0) {
-			free(parent);
-			return err_sys(e, EXIT_SETUP, "cannot create %s", c->root);
-		}
-	}
-	free(parent);
+	if (check_parent(c->root, e) < 0)
+		return -1;
 	int root = open_private_dir(AT_FDCWD, c->root, c->root, e);
 	if (root < 0)
 		return -1;
