@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void vset(struct err *e, int code, int sys, const char *fmt, va_list ap)
 {
@@ -49,10 +50,19 @@ int err_ctx(struct err *e, const char *fmt, ...)
 
 int err_print(const struct err *e)
 {
-	/* one line, whatever the message holds */
-	fputs("boxcar: ", stderr);
-	for (const char *p = e->msg; *p; p++)
-		fputc(*p == '\n' ? ' ' : *p, stderr);
-	fputc('\n', stderr);
+	/* one line, whatever the message holds, in one write */
+	char line[sizeof e->msg + 16];
+	int n = snprintf(line, sizeof line, "boxcar: %s", e->msg);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof line - 2)
+		n = (int)sizeof line - 2;
+	for (int i = 0; i < n; i++)
+		if (line[i] == '\n')
+			line[i] = ' ';
+	line[n++] = '\n';
+	fflush(stdout);
+	if (write(2, line, (size_t)n) < 0)
+		return e->code ? e->code : 1;
 	return e->code ? e->code : 1;
 }
