@@ -39,7 +39,7 @@ static int reap(pid_t child, int reap_all, int *code)
 	}
 }
 
-int init_supervise(pid_t child, int reap_all)
+int init_supervise(pid_t child, int reap_all, int stop_signal)
 {
 	sigset_t set;
 	siginfo_t si;
@@ -54,6 +54,6 @@ int init_supervise(pid_t child, int reap_all)
 			continue;
 		if (si.si_code == SI_KERNEL)   /* from the tty: the child has it */
 			continue;
-		kill(child, sig);
+		kill(child, sig == SIGTERM && stop_signal > 0 ? stop_signal : sig);
 	}
 }

@@ -59,7 +59,7 @@ static int container_init(const struct runner_spec *s, int syncfd, const sigset_
 		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
 	if (pid == 0)
 		exec_process(s, oldmask);
-	return init_supervise(pid, 1);
+	return init_supervise(pid, 1, s->stop_signal);
 }
 
 int runner_run(const struct runner_spec *s, struct err *e)
@@ -95,7 +95,7 @@ int runner_run(const struct runner_spec *s, struct err *e)
 		return err_sys(e, EXIT_SETUP, "start container");
 	}
 	close(sync[1]);
-	int code = init_supervise(pid, 0);
+	int code = init_supervise(pid, 0, 0);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return code;
 }

@@ -23,6 +23,7 @@ struct runner_spec {
 	uid_t uid;               /* ids inside the container */
 	gid_t gid;
 	const char *hostname;
+	int stop_signal;         /* sent for SIGTERM (0: SIGTERM itself) */
 	const struct runner_volume *volumes;
 	int nvolumes;
 };

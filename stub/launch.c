@@ -1,6 +1,7 @@
 #include "launch.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,29 @@ static int build_argv(const cJSON *cfg, const struct run_opts *o, struct strv *a
 
 /* Each layer's directory (topmost first), as a path for the overlay and
  * as an fd for reading the image's /etc/passwd. */
+/* The image's StopSignal ("SIGQUIT", "QUIT" or "3"); 0 when unset. */
+static int stop_signal(const cJSON *cfg, struct err *e)
+{
+	static const struct { const char *name; int sig; } names[] = {
+		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "HUP", SIGHUP },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH },
+		{ "PWR", SIGPWR }, { "STOP", SIGSTOP }, { "CONT", SIGCONT }, { "ALRM", SIGALRM },
+	};
+	const char *s = json_str(cfg, "StopSignal");
+	if (!s || !*s)
+		return 0;
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (!*end && n > 0 && n < 65)
+		return (int)n;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	return err_set(e, EXIT_SETUP, "image config has an unknown StopSignal '%s'", json_str(cfg, "StopSignal"));
+}
+
 static int open_layers(const struct payload *p, const struct cache *c, int *fds,
 		       char **paths, struct err *e)
 {
@@ -152,7 +176,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
 	char **paths = calloc((size_t)p->nlayers + 1, sizeof *paths);
 	char *run = path_join(c->root, "run");
-	int rc = -1;
+	int rc = -1, sig = 0;
 	gethostname(host, sizeof host - 1);
 	if (!fds || !paths || !run) {
 		err_set(e, EXIT_SETUP, "out of memory");
@@ -163,12 +187,13 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	const char *user = o->user ? o->user : json_str(cfg, "User");
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, paths, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
-	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0)
+	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
+	    (sig = stop_signal(cfg, e)) < 0)
 		goto out;
 	struct runner_spec s = {
 		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
-		.uid = u.uid, .gid = u.gid, .hostname = host,
+		.uid = u.uid, .gid = u.gid, .hostname = host, .stop_signal = sig,
 		.volumes = o->vols, .nvolumes = o->nvols,
 	};
 	for (int i = 0; i < p->nlayers; i++)
