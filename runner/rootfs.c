@@ -249,6 +249,44 @@ static int setup_etc(const struct runner_spec *s, struct host_trees *h, struct e
 	return write_etc("/etc/hostname", line, e);
 }
 
+/* Docker's masked and read-only paths: kernel interfaces a container has
+ * no business reading (masked: /dev/null over files, an empty read-only
+ * tmpfs over directories) or changing (read-only binds). */
+static int mask_paths(struct err *e)
+{
+	static const char *const masked[] = {
+		"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+		"/sys/firmware", "/sys/devices/virtual/powercap",
+	};
+	static const char *const readonly[] = {
+		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+	};
+	struct stat st;
+	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+		const char *p = masked[i];
+		if (stat(p, &st) < 0)
+			continue;   /* not on this kernel */
+		int rc = S_ISDIR(st.st_mode)
+			? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555")
+			: mount("/dev/null", p, NULL, MS_BIND, NULL);
+		if (rc < 0)
+			return err_sys(e, EXIT_SETUP, "mask %s", p);
+	}
+	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
+		if (stat(readonly[i], &st) < 0)
+			continue;
+		int fd = clone_tree(readonly[i], 1, 1, e);
+		if (fd < 0 || sys_move_mount(fd, "", AT_FDCWD, readonly[i], BC_MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return err_sys(e, EXIT_SETUP, "make %s read-only", readonly[i]);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
@@ -263,7 +301,8 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 		return err_sys(e, EXIT_SETUP, "mount /proc");
 	if (pivot_into(root, e) < 0)
 		return -1;
-	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || setup_etc(s, &h, e) < 0)
+	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
+	    setup_etc(s, &h, e) < 0)
 		return -1;
 	for (int i = 0; i < s->nvolumes; i++) {
 		struct stat st;
