@@ -59,7 +59,7 @@ static int apply_whiteout(int rootfd, const char *path, enum layer_mode mode, st
 	return 0;
 }
 
-/* Flattening: a non-directory replaces a directory of a lower layer. */
+/* Remove a directory where a non-directory is about to be written. */
 static int clear_dir_for(int rootfd, const char *path, struct err *e)
 {
 	char leaf[NAME_MAX + 1];
@@ -74,6 +74,15 @@ static int clear_dir_for(int rootfd, const char *path, struct err *e)
 		rc = rmtree_at(dfd, leaf);
 	close(dfd);
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "replace directory '%s'", path) : 0;
+}
+
+/* libarchive's message plus the system's reason (ENOSPC and friends) */
+static int disk_error(struct err *e, struct archive *w, const char *what, const char *path)
+{
+	int en = archive_errno(w);
+	if (en > 0)
+		return err_set(e, EXIT_SETUP, "%s '%s': %s: %s", what, path, archive_error_string(w), strerror(en));
+	return err_set(e, EXIT_SETUP, "%s '%s': %s", what, path, archive_error_string(w));
 }
 
 static struct archive *disk_writer(void)
@@ -100,7 +109,9 @@ static int write_entry(struct archive *a, struct archive *w, struct archive_entr
 		log_debug("skipping device node %s (needs root)", path);
 		return 0;
 	}
-	if (mode == LAYER_CONTENT && type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
+	/* a non-directory replaces a directory (of a lower layer when
+	 * flattening, of the same layer earlier in the tar otherwise) */
+	if (type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
 		return -1;
 	if (geteuid() != 0) {
 		/* Owners are not restored without root; claim the entry as ours so
@@ -109,18 +120,18 @@ static int write_entry(struct archive *a, struct archive *w, struct archive_entr
 		archive_entry_set_gid(ent, getegid());
 	}
 	if (archive_write_header(w, ent) != ARCHIVE_OK)
-		return err_set(e, EXIT_SETUP, "extract '%s': %s", path, archive_error_string(w));
+		return disk_error(e, w, "extract", path);
 	const void *buf;
 	size_t size;
 	la_int64_t off;
 	int r;
 	while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
 		if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
-			return err_set(e, EXIT_SETUP, "write '%s': %s", path, archive_error_string(w));
+			return disk_error(e, w, "write", path);
 	if (r != ARCHIVE_EOF)
 		return err_set(e, EXIT_SETUP, "read '%s': %s", path, archive_error_string(a));
 	if (archive_write_finish_entry(w) != ARCHIVE_OK)
-		return err_set(e, EXIT_SETUP, "finish '%s': %s", path, archive_error_string(w));
+		return disk_error(e, w, "finish", path);
 	return 0;
 }
 

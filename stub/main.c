@@ -27,7 +27,7 @@ static const char usage[] =
 "  --boxcar-inspect            print the image config and layers as JSON\n"
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
 "  --boxcar-verify-cache       re-check this file's cached layers\n"
-"  --boxcar-cache-prune        remove cached layers unused for 30 days (boxcar cache prune)\n"
+"  --boxcar-cache-prune[=AGE|all]  remove cached layers unused for AGE (default 30d)\n"
 "  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
 "Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
@@ -53,6 +53,20 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	int rc = launch(p, &c, o, e);
 	cache_close(&c);
 	return rc;
+}
+
+/* --boxcar-cache-prune[=AGE|all]: `boxcar cache prune` for this cache */
+static int prune(const struct run_opts *o, struct err *e)
+{
+	char *argv[4] = { "prune", NULL, NULL, NULL };
+	if (o->nargs)
+		return err_set(e, EXIT_SETUP, "--boxcar-cache-prune takes no arguments ('%s'); use --boxcar-cache-prune=AGE or =all", o->args[0]);
+	if (!strcmp(o->cache_prune, "all"))
+		argv[1] = "--all";
+	else if (*o->cache_prune)
+		argv[1] = "--older-than", argv[2] = (char *)o->cache_prune;
+	int rc = cache_command(argv[2] ? 3 : argv[1] ? 2 : 1, argv);
+	return rc == EXIT_USAGE ? EXIT_SETUP : rc;
 }
 
 int main(int argc, char **argv)
@@ -92,7 +106,7 @@ int main(int argc, char **argv)
 	else if (o.verify_cache)
 		rc = cache_verify_file(&p, self);
 	else if (o.cache_prune)
-		rc = cache_command(1, (char *[]){ "prune", NULL });
+		rc = prune(&o, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
 	else

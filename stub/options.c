@@ -60,15 +60,18 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	size_t n = eq ? (size_t)(eq - name) : strlen(name);
 	const char *val = eq ? eq + 1 : NULL;
 #define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
+	if (IS("cache-prune")) {   /* optional value: DURATION or "all" */
+		o->cache_prune = val ? val : "";
+		return 0;
+	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("cache-prune")) {
+	    IS("verify-cache")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
 		if (IS("version")) o->version = 1;
 		if (IS("inspect")) o->inspect = 1;
 		if (IS("verify-cache")) o->verify_cache = 1;
-		if (IS("cache-prune")) o->cache_prune = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;

@@ -11,7 +11,8 @@ struct run_opts {
 	struct runner_volume *vols;
 	int nvols;
 	const char *workdir, *entrypoint, *user, *extract;
-	int help, version, inspect, verify_cache, cache_prune;
+	int help, version, inspect, verify_cache;
+	const char *cache_prune;     /* "" (default age), DURATION or "all" */
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;
 };

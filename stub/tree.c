@@ -34,10 +34,11 @@ static int hash_entry(struct digest *d, int dirfd, const char *name, const char 
 		      int depth, struct err *e)
 {
 	struct stat st;
-	char rec[PATH_MAX + 128], link[PATH_MAX];
+	char rec[128], link[PATH_MAX];
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_sys(e, EXIT_SETUP, "stat %s", path);
-	int n = snprintf(rec, sizeof rec, "%s\n%o %llu\n", path, (unsigned)st.st_mode,
+	digest_update(d, path, strlen(path));
+	int n = snprintf(rec, sizeof rec, "\n%o %llu\n", (unsigned)st.st_mode,
 			 S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (unsigned long long)st.st_size : 0ULL);
 	digest_update(d, rec, (size_t)n);
 	if (S_ISREG(st.st_mode) && hash_file(d, dirfd, name) < 0)
@@ -99,13 +100,15 @@ static int hash_dir(struct digest *d, int dirfd, const char *prefix, int depth, 
 			n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof *names, cmp_names);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		if (rc == 0 && snprintf(path, sizeof path, "%s/%s", prefix, names[i]) >= (int)sizeof path)
-			rc = err_set(e, EXIT_SETUP, "path too long under %s", prefix);
+		char *path = NULL;
+		if (rc == 0 && asprintf(&path, "%s/%s", prefix, names[i]) < 0)
+			rc = err_set(e, EXIT_SETUP, "out of memory");
 		if (rc == 0)
 			rc = hash_entry(d, dirfd, names[i], path, depth, e);
+		free(path);
 		free(names[i]);
 	}
 	free(names);

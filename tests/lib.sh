@@ -12,6 +12,8 @@ test_case() { T_PHASE+=("$1"); T_NAME+=("$2"); T_FN+=("$3"); }
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 note() { printf '%s\n' "$*" >&2; }
+# info MSG: a line shown under the test's result even when it passes (counts, outcomes)
+info() { printf '@info %s\n' "$*" >&2; }
 
 # Show a value readably in diagnostics (first 2000 bytes).
 show() { printf '%s' "$1" | head -c 2000 | sed -n 'l' | sed 's/^/    | /'; }

@@ -41,6 +41,7 @@ if [ "${1:-}" = --inner ]; then
         [ $selected = 0 ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; continue; }
         if [ $rc = 0 ]; then
             printf '@ok\t%s\n' "$name"
+            sed -n 's/^@info /# /p' "$T/.log"
             chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"
         else
             printf '@not ok\t%s\n' "$name"
