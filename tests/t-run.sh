@@ -202,6 +202,15 @@ t_sig_others() {
     kill -TERM "$BGPID"; wait_bg 10
     [ "$RC" = 42 ] || fail "exit status $RC, want 42"
 }
+t_sig_stopsignal() {   # SIGTERM arrives as the image's StopSignal (docker stop's rule)
+    start_bg bb-stopsig sh -c "$TRAP_APP"
+    wait_for "$T/bg.out" '^ready$' 20 || { cat "$T/bg.out" >&2; kill -KILL -- "-$BGPID"; fail "app never became ready"; }
+    kill -TERM "$BGPID"
+    wait_for "$T/bg.out" '^got USR1$' 5 || { kill -KILL -- "-$BGPID"; show "$(cat "$T/bg.out")" >&2; fail "StopSignal USR1 not sent for TERM"; }
+    grep -qx "got TERM" "$T/bg.out" && fail "the app got SIGTERM although the image asks for SIGUSR1"
+    kill -KILL -- "-$BGPID" 2>/dev/null; wait "$BGPID" 2>/dev/null
+    return 0
+}
 t_sig_default() {   # an app that does not handle SIGTERM dies of it: 143
     start_bg bb sh -c 'echo ready; exec sleep 100'
     wait_for "$T/bg.out" '^ready$' 20 || { kill -KILL -- "-$BGPID"; fail "not ready"; }
@@ -233,6 +242,7 @@ t_zombies() {
 test_case run "signals: SIGTERM forwarded, app decides exit status" t_sig_term
 test_case run "signals: HUP INT QUIT USR1 USR2 WINCH forwarded" t_sig_others
 test_case run "signals: untrapped SIGTERM ends the app, 143" t_sig_default
+test_case run "signals: SIGTERM arrives as the image's StopSignal" t_sig_stopsignal
 test_case run "pid: PID 1 is boxcar's init, the app is its child" t_pid1
 test_case run "pid: orphans are reparented to PID 1 and reaped" t_zombies
 
@@ -321,6 +331,19 @@ t_hostnet() {
 test_case run "fs: writes to the container root vanish on exit" t_writes_vanish
 test_case run "fs: minimal /dev"                        t_dev
 test_case run "fs: /proc mounted, /sys read-only"       t_proc_sys
+t_masked() {   # Docker's masked paths read empty; its read-only ones refuse writes
+    x "$(P bb)" sh -c 'for f in /proc/keys /proc/timer_list /proc/sched_debug; do [ -e $f ] && printf "%s=%s\n" $f "$(wc -c < $f)"; done
+        ls -A /proc/acpi 2>/dev/null | wc -l
+        (echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo WROTE-SYS || echo sys-ro'
+    expect_ok
+    expect_out_lacks WROTE-SYS; expect_out_has sys-ro
+    local l; while IFS= read -r l; do
+        case $l in /proc/*=*) [ "${l#*=}" = 0 ] || { ctx; fail "$l: masked path is not empty"; } ;; esac
+    done <<< "$OUT"
+    [ -e /proc/keys ] && ! grep -q '^/proc/keys=0$' <<< "$OUT" && { ctx; fail "/proc/keys not masked"; }
+    return 0
+}
+test_case run "fs: masked and read-only /proc paths (Docker's lists)" t_masked
 test_case run "fs: /etc/hostname, /etc/hosts, /etc/resolv.conf" t_etc
 test_case run "fs: hostname changes stay inside (uts ns)" t_uts
 test_case run "fs: /tmp writable"                       t_tmp
