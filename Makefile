@@ -19,7 +19,7 @@ CFLAGS = -std=gnu11 -Os -g0 -ffunction-sections -fdata-sections $(WARN) \
 	 -D_GNU_SOURCE -isystem $(KINC) -I$(PREFIX)/include
 LDFLAGS = -static -Wl,--gc-sections -s -L$(PREFIX)/lib
 endif
-LIBS = -larchive -lzstd -lz -lnettle -lcjson
+LIBS = -larchive -lzstd -lz -lnettle -lcjson -lseccomp
 
 COMMON = $(wildcard common/*.c)
 RUNNER = $(wildcard runner/*.c)

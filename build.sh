@@ -123,7 +123,7 @@ build() {
 
 # ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/.
 build_asan() {
-    APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libc6-dev" install_packages
+    APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libseccomp-dev libc6-dev" install_packages
     make -s -j"$(nproc)" asan
 }
 

@@ -157,7 +157,9 @@ static int cmd_pack(int argc, char **argv)
 static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
 	{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
-	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { "-q", "--quiet", NULL },
+	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { NULL, "--security-opt", "--boxcar-security-opt=" },
+	{ NULL, "--cap-add", "--boxcar-cap-add=" }, { NULL, "--cap-drop", "--boxcar-cap-drop=" },
+	{ "-q", "--quiet", NULL },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])

@@ -25,6 +25,8 @@ extern char **environ;
 static void exec_process(const struct runner_spec *s, const sigset_t *oldmask)
 {
 	struct err e = { 0 };
+	if (security_drop_bounding(&s->sec, &e) < 0)
+		_exit(err_print(&e));
 	if (getuid() != s->uid || getgid() != s->gid) {   /* real-root mode */
 		if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
 		    setresuid(s->uid, s->uid, s->uid) < 0)
@@ -33,6 +35,8 @@ static void exec_process(const struct runner_spec *s, const sigset_t *oldmask)
 	if (chdir(s->cwd) < 0)
 		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (security_apply(&s->sec, &e) < 0)
+		_exit(err_print(&e));
 	environ = (char **)s->envp;  /* execvp searches the container's PATH */
 	execvp(s->argv[0], s->argv);
 	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;

@@ -6,6 +6,7 @@
 #define BOXCAR_RUNNER_H
 #include <sys/types.h>
 #include "../common/err.h"
+#include "security.h"
 
 struct runner_volume {
 	const char *host;        /* absolute host path (file or directory) */
@@ -24,6 +25,7 @@ struct runner_spec {
 	gid_t gid;
 	const char *hostname;
 	int stop_signal;         /* sent for SIGTERM (0: SIGTERM itself) */
+	struct security sec;     /* capabilities, no_new_privs, seccomp */
 	const struct runner_volume *volumes;
 	int nvolumes;
 };

@@ -193,7 +193,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	struct runner_spec s = {
 		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
-		.uid = u.uid, .gid = u.gid, .hostname = host, .stop_signal = sig,
+		.uid = u.uid, .gid = u.gid, .hostname = host, .stop_signal = sig, .sec = o->sec,
 		.volumes = o->vols, .nvolumes = o->nvols,
 	};
 	for (int i = 0; i < p->nlayers; i++)

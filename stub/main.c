@@ -24,6 +24,8 @@ static const char usage[] =
 "  --boxcar-workdir=DIR        working directory inside the container\n"
 "  --boxcar-entrypoint=PROG    replace the image's entrypoint (and its Cmd)\n"
 "  --boxcar-user=USER[:GROUP]  run as this user (name or id in the image)\n"
+"  --boxcar-cap-add=CAP, --boxcar-cap-drop=CAP   change Docker's default capabilities\n"
+"  --boxcar-security-opt=seccomp=unconfined | no-new-privileges=false\n"
 "  --boxcar-inspect            print the image config and layers as JSON\n"
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
 "  --boxcar-verify-cache       re-check this file's cached layers\n"

@@ -52,6 +52,22 @@ static int add_env(struct run_opts *o, const char *kv, struct err *e)
 	return 0;
 }
 
+/* --boxcar-security-opt: docker's seccomp=unconfined and no-new-privileges */
+static int security_opt(struct run_opts *o, const char *v, struct err *e)
+{
+	if (!strcmp(v, "seccomp=unconfined") || !strcmp(v, "seccomp:unconfined"))
+		o->sec.seccomp = 0;
+	else if (!strcmp(v, "no-new-privileges") || !strcmp(v, "no-new-privileges=true") ||
+		 !strcmp(v, "no-new-privileges:true"))
+		o->sec.no_new_privs = 1;
+	else if (!strcmp(v, "no-new-privileges=false") || !strcmp(v, "no-new-privileges:false"))
+		o->sec.no_new_privs = 0;
+	else
+		return err_set(e, EXIT_SETUP, "unsupported --boxcar-security-opt '%s' (supported: "
+			       "seccomp=unconfined, no-new-privileges[=true|false])", v);
+	return 0;
+}
+
 /* One --boxcar-NAME[=VALUE] option. */
 static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 {
@@ -76,12 +92,22 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;
 	}
-	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract")))
+	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
+	      IS("security-opt") || IS("cap-add") || IS("cap-drop")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
 	if (IS("env"))
 		return add_env(o, val, e);
+	if (IS("security-opt"))
+		return security_opt(o, val, e);
+	if (IS("cap-add") || IS("cap-drop")) {
+		uint64_t m = security_cap_mask(val);
+		if (!m)
+			return err_set(e, EXIT_SETUP, "unknown capability '%s' (use names like NET_ADMIN, or ALL)", val);
+		o->sec.caps = IS("cap-add") ? o->sec.caps | m : o->sec.caps & ~m;
+		return 0;
+	}
 	if (IS("volume"))
 		return add_volume(o, val, e);
 	if (IS("workdir") && val[0] != '/')
@@ -97,6 +123,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 {
 	memset(o, 0, sizeof *o);
+	o->sec = (struct security){ .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++)
 		if (parse_one(o, argv[i], e) < 0)

@@ -12,6 +12,7 @@ struct run_opts {
 	int nvols;
 	const char *workdir, *entrypoint, *user, *extract;
 	int help, version, inspect, verify_cache;
+	struct security sec;         /* Docker's defaults, then the options' changes */
 	const char *cache_prune;     /* "" (default age), DURATION or "all" */
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;

@@ -318,7 +318,10 @@ t_etc() {
 }
 t_uts() {
     local before; before=$(hostname)
-    x "$(P bb)" sh -c 'hostname changed-inside && hostname'
+    # as under Docker, changing the hostname needs CAP_SYS_ADMIN (not a default one)
+    x "$(P bb)" sh -c 'hostname changed-inside 2>/dev/null && echo CHANGED || echo refused'
+    expect_ok; expect_out refused
+    x "$(P bb)" --boxcar-cap-add=SYS_ADMIN sh -c 'hostname changed-inside && hostname'
     expect_ok; expect_out changed-inside
     [ "$(hostname)" = "$before" ] || fail "the host's hostname changed!"
 }
@@ -344,6 +347,35 @@ t_masked() {   # Docker's masked paths read empty; its read-only ones refuse wri
     return 0
 }
 test_case run "fs: masked and read-only /proc paths (Docker's lists)" t_masked
+
+# ------------------------------------------------------------------ security defaults
+# Docker's defaults: 14 capabilities (CapBnd a80425fb), no_new_privs, seccomp filter
+t_security_defaults() {
+    x "$(P bb)" sh -c 'grep -E "^(CapBnd|CapEff|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t" " "'
+    expect_ok
+    expect_out_has "CapBnd: 00000000a80425fb"; expect_out_has "CapEff: 00000000a80425fb"
+    expect_out_has "NoNewPrivs: 1"; expect_out_has "Seccomp: 2"
+}
+t_security_denied() {   # calls Docker's profile refuses fail with EPERM, even for root inside
+    x "$(P bb)" sh -c 'mkdir -p /mnt/t; mount -t tmpfs none /mnt/t 2>&1; echo "rc=$?"'
+    expect_ok; expect_out_lacks "rc=0"
+    grep -qiE 'denied|not permitted' <<< "$OUT" || { ctx; fail "mount was not refused with EPERM"; }
+    x "$(P bb)" sh -c 'grep -c " /mnt/t " /proc/mounts'; expect_out 0
+}
+t_security_opts() {
+    x "$(P bb)" --boxcar-security-opt=seccomp=unconfined --boxcar-security-opt=no-new-privileges=false \
+        sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t" " "'
+    expect_ok; expect_out_has "Seccomp: 0"; expect_out_has "NoNewPrivs: 0"
+    x "$(P bb)" --boxcar-cap-drop=ALL sh -c 'grep ^CapBnd: /proc/self/status | tr -s "\t" " "'
+    expect_ok; expect_out "CapBnd: 0000000000000000"
+    x "$BOXCAR" run "$(P bb)" --cap-add NET_ADMIN --cap-drop=CHOWN sh -c 'grep ^CapBnd: /proc/self/status | tr -s "\t" " "'
+    expect_ok; expect_out "CapBnd: 00000000a80435fa"
+    x "$(P bb)" --boxcar-cap-add=NOT_A_CAP true; expect_error 125; expect_err_has NOT_A_CAP
+    x "$(P bb)" --boxcar-security-opt=apparmor=x true; expect_error 125
+}
+test_case run "security: Docker's default capabilities, no_new_privs, seccomp" t_security_defaults
+test_case run "security: mount refused with EPERM inside (seccomp + capabilities)" t_security_denied
+test_case run "security: --boxcar-security-opt, --boxcar-cap-add/drop, run --cap-add" t_security_opts
 test_case run "fs: /etc/hostname, /etc/hosts, /etc/resolv.conf" t_etc
 test_case run "fs: hostname changes stay inside (uts ns)" t_uts
 test_case run "fs: /tmp writable"                       t_tmp
