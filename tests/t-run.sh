@@ -398,6 +398,26 @@ t_stdout_stderr() {
     [ "$(stat -c %s "$T/.out")" = 3000000 ] || fail "large stdout truncated: $(stat -c %s "$T/.out")"
 }
 test_case run "stdio: stdin passes through"             t_stdin
+t_tty() {   # an interactive shell on a terminal: prompt, ^C stops the foreground command only, exit status
+    command -v script >/dev/null || fail "script(1) (util-linux) is needed"
+    mkfifo "$T/in"
+    ( script -qfec "$(P bb) --boxcar-entrypoint=/bin/sh" /dev/null < "$T/in" > "$T/out" 2>&1; echo "rc=$?" > "$T/rc" ) &
+    local bg=$!
+    exec 7> "$T/in"
+    wait_for "$T/out" '# ' 20 || { exec 7>&-; show "$(cat "$T/out")" >&2; fail "no shell prompt"; }
+    printf '[ -t 0 ] && [ -t 1 ] && echo "is-$((20+1))-tty"\n' >&7
+    wait_for "$T/out" 'is-21-tty' 10 || { exec 7>&-; show "$(cat "$T/out")" >&2; fail "stdin/stdout are not a terminal"; }
+    printf 'sleep 30\n' >&7
+    sleep 1
+    printf '\003' >&7
+    printf 'echo after-int-$((6*7))\n' >&7
+    wait_for "$T/out" 'after-int-42' 10 || { exec 7>&-; show "$(cat "$T/out")" >&2; fail "^C did not stop the foreground command (or killed the shell)"; }
+    printf 'exit 5\n' >&7
+    exec 7>&-
+    wait "$bg"
+    [ "$(cat "$T/rc")" = rc=5 ] || { show "$(cat "$T/out")" >&2; fail "exit status $(cat "$T/rc"), want rc=5"; }
+}
+test_case run "stdio: interactive shell on a terminal (^C, exit status)" t_tty
 test_case run "stdio: stdout/stderr separate, no extra output" t_stdout_stderr
 
 # ------------------------------------------------------------------ info verbs
