@@ -11,6 +11,7 @@
 #include "../common/payload.h"
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
+#include "../stub/doctor.h"
 #include "image.h"
 #include "writer.h"
 
@@ -23,6 +24,7 @@ static const char usage[] =
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
 "       boxcar inspect FILE                     image config and layers as JSON\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
+"       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
 "SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
 "        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
@@ -286,6 +288,8 @@ int main(int argc, char **argv)
 		return cmd_inspect(argc, argv);
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
+	if (!strcmp(verb, "doctor"))
+		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
 		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
 		return 0;

@@ -10,6 +10,7 @@
 #include "../common/version.h"
 #include "cache.h"
 #include "cachecmd.h"
+#include "doctor.h"
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
@@ -30,6 +31,7 @@ static const char usage[] =
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
 "  --boxcar-verify-cache       re-check this file's cached layers\n"
 "  --boxcar-cache-prune[=AGE|all]  remove cached layers unused for AGE (default 30d)\n"
+"  --boxcar-doctor             check that this host can run it (namespaces, overlayfs, cache)\n"
 "  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
 "Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
@@ -86,6 +88,10 @@ int main(int argc, char **argv)
 	if (o.help) {
 		printf(usage, self);
 		return 0;
+	}
+	if (o.doctor) {
+		opts_free(&o);
+		return doctor();
 	}
 	if (o.version) {
 		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);

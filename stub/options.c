@@ -81,13 +81,14 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return 0;
 	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache")) {
+	    IS("verify-cache") || IS("doctor")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
 		if (IS("version")) o->version = 1;
 		if (IS("inspect")) o->inspect = 1;
 		if (IS("verify-cache")) o->verify_cache = 1;
+		if (IS("doctor")) o->doctor = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;

@@ -11,7 +11,7 @@ struct run_opts {
 	struct runner_volume *vols;
 	int nvols;
 	const char *workdir, *entrypoint, *user, *extract;
-	int help, version, inspect, verify_cache;
+	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */
 	const char *cache_prune;     /* "" (default age), DURATION or "all" */
 	char **args;                 /* replace the image's Cmd when nargs > 0 */

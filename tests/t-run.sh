@@ -418,6 +418,25 @@ t_tty() {   # an interactive shell on a terminal: prompt, ^C stops the foregroun
     [ "$(cat "$T/rc")" = rc=5 ] || { show "$(cat "$T/out")" >&2; fail "exit status $(cat "$T/rc"), want rc=5"; }
 }
 test_case run "stdio: interactive shell on a terminal (^C, exit status)" t_tty
+
+# ------------------------------------------------------------------ doctor
+t_doctor() {
+    x "$BOXCAR" doctor; expect_ok
+    local c
+    for c in "unprivileged user namespaces" "overlayfs in user namespaces" cache seccomp "subordinate ids" cgroups; do
+        grep -qE "^(OK|WARN) +$c " <<< "$OUT" || { ctx; fail "no OK/WARN line for '$c'"; }
+    done
+    grep -qE '^OK +overlayfs in user namespaces' <<< "$OUT" || { ctx; fail "overlay probe did not pass"; }
+    x "$(P bb)" --boxcar-doctor; expect_ok; expect_out_has "$(grep '^OK *unprivileged' <<< "$OUT")"
+}
+t_doctor_fail() {   # a cache others can write is a FAIL line and exit 1
+    mkdir -p "$T/open/c"; chmod 0777 "$T/open"
+    BOXCAR_CACHE=$T/open/c x "$BOXCAR" doctor
+    expect_rc 1
+    grep -qE '^FAIL +cache .*others can modify' <<< "$OUT" || { ctx; fail "no FAIL line for the unsafe cache"; }
+}
+test_case run "doctor: every check reports, namespaces and overlayfs OK" t_doctor
+test_case run "doctor: an unsafe cache is a FAIL, exit 1" t_doctor_fail
 test_case run "stdio: stdout/stderr separate, no extra output" t_stdout_stderr
 
 # ------------------------------------------------------------------ info verbs
