@@ -161,6 +161,7 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
 	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { NULL, "--security-opt", "--boxcar-security-opt=" },
 	{ NULL, "--cap-add", "--boxcar-cap-add=" }, { NULL, "--cap-drop", "--boxcar-cap-drop=" },
+	{ NULL, "--tmpfs", "--boxcar-tmpfs=" }, { "-h", "--hostname", "--boxcar-hostname=" },
 	{ "-q", "--quiet", NULL },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };

@@ -287,6 +287,31 @@ static int mask_paths(struct err *e)
 	return 0;
 }
 
+/* The image's Volumes, --tmpfs mounts, then --read-only. A Volume is
+ * its directory bound onto itself: the image's content stays, writes go
+ * to the throw-away upper layer like an anonymous volume's, and it stays
+ * writable when the root is made read-only. */
+static int extra_mounts(const struct runner_spec *s, struct err *e)
+{
+	for (int i = 0; i < s->nmkdirs; i++) {
+		if (mkdir_p(s->mkdirs[i], 0755) < 0)
+			return err_sys(e, EXIT_SETUP, "create volume directory %s", s->mkdirs[i]);
+		int fd = clone_tree(s->mkdirs[i], 1, 0, e);
+		if (fd < 0 || attach(fd, s->mkdirs[i], 1, e) < 0)
+			return err_ctx(e, "image volume %s", s->mkdirs[i]);
+	}
+	for (int i = 0; i < s->ntmpfs; i++) {
+		if (make_target(s->tmpfs[i], 1, e) < 0)
+			return -1;
+		if (mount("tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+			return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->tmpfs[i]);
+	}
+	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
+	if (s->read_only && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+		return err_sys(e, EXIT_SETUP, "make the root file system read-only");
+	return 0;
+}
+
 int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
@@ -314,5 +339,5 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 	free(h.vol);
 	if (mkdir_p(s->cwd, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create working directory %s", s->cwd);
-	return 0;
+	return extra_mounts(s, e);
 }

@@ -28,6 +28,11 @@ struct runner_spec {
 	struct security sec;     /* capabilities, no_new_privs, seccomp */
 	const struct runner_volume *volumes;
 	int nvolumes;
+	char *const *tmpfs;      /* paths that get a fresh tmpfs (mode 1777) */
+	int ntmpfs;
+	char *const *mkdirs;     /* the image's Volumes: created if missing, own mounts */
+	int nmkdirs;
+	int read_only;           /* the root itself read-only (docker run --read-only) */
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to

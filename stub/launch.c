@@ -129,6 +129,21 @@ static int build_argv(const cJSON *cfg, const struct run_opts *o, struct strv *a
 
 /* Each layer's directory (topmost first), as a path for the overlay and
  * as an fd for reading the image's /etc/passwd. */
+/* The image's Volumes: {"/data": {}, ...} -> absolute paths */
+static int image_volumes(const cJSON *cfg, struct strv *out, struct err *e)
+{
+	const cJSON *v, *vols = cJSON_GetObjectItemCaseSensitive(cfg, "Volumes");
+	if (!cJSON_IsObject(vols))
+		return 0;
+	cJSON_ArrayForEach(v, vols) {
+		if (!v->string || v->string[0] != '/')
+			continue;
+		if (strv_push(out, v->string) < 0)
+			return err_set(e, EXIT_SETUP, "out of memory");
+	}
+	return 0;
+}
+
 /* The image's StopSignal ("SIGQUIT", "QUIT" or "3"); 0 when unset. */
 static int stop_signal(const cJSON *cfg, struct err *e)
 {
@@ -171,13 +186,16 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
 	char host[256] = "boxcar";
-	struct strv env = { 0 }, argv = { 0 }, owned = { 0 };
+	struct strv env = { 0 }, argv = { 0 }, owned = { 0 }, vols = { 0 };
 	struct user_info u;
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
 	char **paths = calloc((size_t)p->nlayers + 1, sizeof *paths);
 	char *run = path_join(c->root, "run");
 	int rc = -1, sig = 0;
-	gethostname(host, sizeof host - 1);
+	if (o->hostname)
+		snprintf(host, sizeof host, "%s", o->hostname);
+	else
+		gethostname(host, sizeof host - 1);
 	if (!fds || !paths || !run) {
 		err_set(e, EXIT_SETUP, "out of memory");
 		goto out;
@@ -188,13 +206,15 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, paths, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
 	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
-	    (sig = stop_signal(cfg, e)) < 0)
+	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0)
 		goto out;
 	struct runner_spec s = {
 		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
 		.uid = u.uid, .gid = u.gid, .hostname = host, .stop_signal = sig, .sec = o->sec,
 		.volumes = o->vols, .nvolumes = o->nvols,
+		.tmpfs = o->tmpfs, .ntmpfs = o->ntmpfs, .read_only = o->read_only,
+		.mkdirs = vols.v, .nmkdirs = vols.n,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
@@ -213,5 +233,6 @@ out:
 	free(owned.v);
 	free(env.v);
 	free(argv.v);
+	free(vols.v);
 	return rc;
 }

@@ -40,6 +40,18 @@ static int add_volume(struct run_opts *o, const char *spec, struct err *e)
 	return 0;
 }
 
+static int add_tmpfs(struct run_opts *o, const char *path, struct err *e)
+{
+	if (path[0] != '/')
+		return err_set(e, EXIT_SETUP, "--boxcar-tmpfs needs an absolute path, not '%s'", path);
+	char **nt = realloc(o->tmpfs, ((size_t)o->ntmpfs + 1) * sizeof *nt);
+	if (!nt)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	o->tmpfs = nt;
+	o->tmpfs[o->ntmpfs++] = (char *)path;
+	return 0;
+}
+
 static int add_env(struct run_opts *o, const char *kv, struct err *e)
 {
 	const char **ne = realloc(o->env, ((size_t)o->nenv + 1) * sizeof *ne);
@@ -81,7 +93,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return 0;
 	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("doctor")) {
+	    IS("verify-cache") || IS("doctor") || IS("read-only")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
@@ -89,12 +101,13 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		if (IS("inspect")) o->inspect = 1;
 		if (IS("verify-cache")) o->verify_cache = 1;
 		if (IS("doctor")) o->doctor = 1;
+		if (IS("read-only")) o->read_only = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;
 	}
 	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
-	      IS("security-opt") || IS("cap-add") || IS("cap-drop")))
+	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
@@ -102,6 +115,10 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return add_env(o, val, e);
 	if (IS("security-opt"))
 		return security_opt(o, val, e);
+	if (IS("tmpfs"))
+		return add_tmpfs(o, val, e);
+	if (IS("hostname") && (!*val || strlen(val) > 64 || strchr(val, '/')))
+		return err_set(e, EXIT_SETUP, "bad --boxcar-hostname '%s' (1 to 64 characters, no '/')", val);
 	if (IS("cap-add") || IS("cap-drop")) {
 		uint64_t m = security_cap_mask(val);
 		if (!m)
@@ -116,6 +133,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	if (IS("workdir")) o->workdir = val;
 	if (IS("entrypoint")) o->entrypoint = val;
 	if (IS("user")) o->user = val;
+	if (IS("hostname")) o->hostname = val;
 	if (IS("extract")) o->extract = val;
 #undef IS
 	return 0;
@@ -140,4 +158,5 @@ void opts_free(struct run_opts *o)
 		free((char *)o->vols[i].host);
 	free(o->vols);
 	free(o->env);
+	free(o->tmpfs);
 }

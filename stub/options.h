@@ -10,7 +10,10 @@ struct run_opts {
 	int nenv;
 	struct runner_volume *vols;
 	int nvols;
-	const char *workdir, *entrypoint, *user, *extract;
+	const char *workdir, *entrypoint, *user, *extract, *hostname;
+	char **tmpfs;                /* --boxcar-tmpfs paths */
+	int ntmpfs;
+	int read_only;
 	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */
 	const char *cache_prune;     /* "" (default age), DURATION or "all" */

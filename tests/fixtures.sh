@@ -188,7 +188,7 @@ build_busybox() {
         --config.user app --config.cmd id
     umoci config --image "$L:latest" --tag noexec --clear config.cmd --config.entrypoint /bin/notexec
     umoci config --image "$L:latest" --tag missing --clear config.cmd --config.entrypoint /bin/does-not-exist
-    umoci config --image "$L:latest" --tag stopsig --config.stopsignal SIGUSR1
+    umoci config --image "$L:latest" --tag stopsig --config.stopsignal SIGUSR1 --config.volume /data/vol
 
     # rootfs:DIR and rootfs:TARBALL sources (same content, no image config)
     cp -a "$B/rootfs" "$FIX/rootfs-busybox"

@@ -347,6 +347,18 @@ t_masked() {   # Docker's masked paths read empty; its read-only ones refuse wri
     return 0
 }
 test_case run "fs: masked and read-only /proc paths (Docker's lists)" t_masked
+t_readonly_tmpfs_hostname() {   # docker run --read-only --tmpfs --hostname; image Volumes stay writable
+    x "$(P bb-stopsig)" --boxcar-read-only --boxcar-tmpfs=/scratch --boxcar-hostname=box1 sh -c '
+        touch /x 2>/dev/null && echo ROOT-WRITABLE || echo root-ro
+        touch /scratch/y && echo tmpfs-ok
+        touch /data/vol/z && echo volume-ok
+        echo "$(hostname) $(cat /etc/hostname) $HOSTNAME"'
+    expect_ok; expect_out $'root-ro\ntmpfs-ok\nvolume-ok\nbox1 box1 box1'
+    x "$BOXCAR" run "$(P bb)" --tmpfs /t -h box2 sh -c 'touch /t/a && hostname'
+    expect_ok; expect_out box2
+    x "$(P bb)" --boxcar-tmpfs=relative true; expect_error 125
+}
+test_case run "fs: --boxcar-read-only, --boxcar-tmpfs, --boxcar-hostname, image Volumes" t_readonly_tmpfs_hostname
 
 # ------------------------------------------------------------------ security defaults
 # Docker's defaults: 14 capabilities (CapBnd a80425fb), no_new_privs, seccomp filter
