@@ -155,14 +155,15 @@ static int cmd_pack(int argc, char **argv)
 	return 0;
 }
 
-/* docker run flags and the --boxcar-* option each becomes (-q: --boxcar-quiet) */
+/* docker run flags and the --boxcar-* option each becomes; those whose
+ * option has no '=' take no value */
 static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
 	{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
 	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { NULL, "--security-opt", "--boxcar-security-opt=" },
 	{ NULL, "--cap-add", "--boxcar-cap-add=" }, { NULL, "--cap-drop", "--boxcar-cap-drop=" },
 	{ NULL, "--tmpfs", "--boxcar-tmpfs=" }, { "-h", "--hostname", "--boxcar-hostname=" },
-	{ "-q", "--quiet", NULL },
+	{ "-q", "--quiet", "--boxcar-quiet" }, { NULL, "--read-only", "--boxcar-read-only" },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])
@@ -193,8 +194,8 @@ static int run_flag(int argc, char **argv, int *i, char **out)
 	for (size_t k = 0; k < N_RUN_MAP; k++) {
 		if (!is_opt(a, run_map[k].sh, run_map[k].lg))
 			continue;
-		if (!run_map[k].opt)
-			return (*out = strdup("--boxcar-quiet")) ? 0 : -1;
+		if (!strchr(run_map[k].opt, '='))
+			return (*out = strdup(run_map[k].opt)) ? 0 : -1;
 		if (!(v = opt_value(argc, argv, i, run_map[k].sh, run_map[k].lg)))
 			return usage_error("%s needs a value", a), -1;
 		return asprintf(out, "%s%s", run_map[k].opt, v) < 0 ? -1 : 0;

@@ -354,8 +354,8 @@ t_readonly_tmpfs_hostname() {   # docker run --read-only --tmpfs --hostname; ima
         touch /data/vol/z && echo volume-ok
         echo "$(hostname) $(cat /etc/hostname) $HOSTNAME"'
     expect_ok; expect_out $'root-ro\ntmpfs-ok\nvolume-ok\nbox1 box1 box1'
-    x "$BOXCAR" run "$(P bb)" --tmpfs /t -h box2 sh -c 'touch /t/a && hostname'
-    expect_ok; expect_out box2
+    x "$BOXCAR" run --read-only "$(P bb)" --tmpfs /t -h box2 sh -c 'touch /t/a && hostname; touch /b 2>/dev/null || echo ro'
+    expect_ok; expect_out $'box2\nro'
     x "$(P bb)" --boxcar-tmpfs=relative true; expect_error 125
 }
 test_case run "fs: --boxcar-read-only, --boxcar-tmpfs, --boxcar-hostname, image Volumes" t_readonly_tmpfs_hostname
