@@ -64,6 +64,10 @@ static int clear_dir_for(int rootfd, const char *path, struct err *e)
 {
 	char leaf[NAME_MAX + 1];
 	struct stat st;
+	/* cheap look first (almost always: nothing there); the removal itself
+	 * goes through the safe walk */
+	if (fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
 	int dfd = path_parent_beneath(rootfd, path, 0, leaf, e);
 	if (dfd < 0) {
 		e->code = 0;   /* parent missing: libarchive will create it */
@@ -85,9 +89,12 @@ static int disk_error(struct err *e, struct archive *w, const char *what, const 
 	return err_set(e, EXIT_SETUP, "%s '%s': %s", what, path, archive_error_string(w));
 }
 
-static struct archive *disk_writer(void)
+static struct archive *disk_writer(enum layer_mode mode)
 {
-	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK |
+	/* a cache layer starts empty: no need to unlink before each create
+	 * (libarchive still replaces what a duplicate entry finds) */
+	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+		    (mode == LAYER_OVERLAY ? 0 : ARCHIVE_EXTRACT_UNLINK) |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 	if (geteuid() == 0)
@@ -105,7 +112,8 @@ static int write_entry(struct archive *a, struct archive *w, struct archive_entr
 {
 	const char *path = archive_entry_pathname(ent);
 	mode_t type = archive_entry_filetype(ent);
-	if ((type == AE_IFCHR || type == AE_IFBLK) && geteuid() != 0) {
+	uid_t euid = geteuid();
+	if ((type == AE_IFCHR || type == AE_IFBLK) && euid != 0) {
 		log_debug("skipping device node %s (needs root)", path);
 		return 0;
 	}
@@ -113,10 +121,10 @@ static int write_entry(struct archive *a, struct archive *w, struct archive_entr
 	 * flattening, of the same layer earlier in the tar otherwise) */
 	if (type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
 		return -1;
-	if (geteuid() != 0) {
+	if (euid != 0) {
 		/* Owners are not restored without root; claim the entry as ours so
 		 * libarchive keeps setuid/setgid bits as the image has them. */
-		archive_entry_set_uid(ent, geteuid());
+		archive_entry_set_uid(ent, euid);
 		archive_entry_set_gid(ent, getegid());
 	}
 	if (archive_write_header(w, ent) != ARCHIVE_OK)
@@ -170,7 +178,7 @@ static int apply_entries(struct archive *a, struct archive *w, int rootfd,
 
 int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err *e)
 {
-	struct archive *w = disk_writer();
+	struct archive *w = disk_writer(mode);
 	int cwd = w ? cwd_enter(NULL, rootfd) : -1;
 	if (cwd < 0) {
 		if (w)

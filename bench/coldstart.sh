@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Cold start: first launch of a packed Debian image (extract every layer into
+# an empty cache, verify, run /bin/true) against unpacking the same layers
+# with `tar --zstd -x` (no verification, no container). Each run gets a new
+# directory (ext4 here is slow to create files right after a big rm -rf).
+#   bench/coldstart.sh [RUNS]     (after ./build.sh test has made the fixtures)
+#   results: build/bench/coldstart.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOP=$PWD RUNS=${1:-10} OUT=$TOP/build/bench/cold
+command -v hyperfine >/dev/null || { echo "bench: needs hyperfine" >&2; exit 1; }
+IMG=build/test-fixtures/oci-debian
+[ -d "$IMG" ] || { echo "bench: no $IMG (run ./build.sh test once)" >&2; exit 1; }
+rm -rf "$OUT"; mkdir -p "$OUT/runs"
+build/boxcar pack -q "oci:$IMG" -o "$OUT/debian"
+"$OUT/debian" --boxcar-extract="$OUT/flat"
+tar -C "$OUT/flat" -cf - . | zstd -q -6 -o "$OUT/rootfs.tar.zst"
+rm -rf "$OUT/flat"
+cat > "$OUT/boxcar-cold" <<EOS
+#!/bin/sh
+d=\$(mktemp -d "$OUT/runs/b.XXXXXX"); chmod 700 "\$d"
+BOXCAR_CACHE="\$d" "$OUT/debian" /bin/true
+EOS
+cat > "$OUT/tar-cold" <<EOS
+#!/bin/sh
+d=\$(mktemp -d "$OUT/runs/t.XXXXXX")
+tar --zstd -xf "$OUT/rootfs.tar.zst" -C "\$d"
+EOS
+chmod +x "$OUT/boxcar-cold" "$OUT/tar-cold"
+echo "image: $(du -sh "$OUT/debian" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/debian" --boxcar-inspect)) layers"
+hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$TOP/build/bench/coldstart.md" \
+    -n "boxcar first launch" "$OUT/boxcar-cold" -n "tar --zstd -x (flattened)" "$OUT/tar-cold"
+rm -rf "$OUT/runs"
