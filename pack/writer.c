@@ -250,7 +250,7 @@ int payload_write(struct image *img, const char *out, const struct writer_opts *
 	memcpy(tmp + n, ".tmp-XXXXXX", 12);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		err_sys(e, EXIT_PACK, "cannot create %s", tmp);
+		err_sys(e, EXIT_PACK, "cannot write %s (creating a temporary file beside it)", out);
 		free(tmp);
 		return -1;
 	}
