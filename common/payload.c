@@ -1,6 +1,7 @@
 #include "payload.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,4 +145,14 @@ void payload_close(struct payload *p)
 	free(p->layers);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
+}
+
+int payload_print_index(const struct payload *p)
+{
+	char *s = cJSON_Print(p->index);
+	if (!s)
+		return -1;
+	puts(s);
+	free(s);
+	return fflush(stdout) == 0 ? 0 : -1;
 }

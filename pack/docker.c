@@ -59,7 +59,7 @@ static const char *config_digest(const char *name, char *buf)
 	return digest_valid(buf) && strlen(base) >= DIGEST_HEX ? buf : NULL;
 }
 
-static int load_entry(int dfd, const char *dir, const cJSON *m, struct image *img, struct err *e)
+static int load_entry(int dfd, const cJSON *m, struct image *img, struct err *e)
 {
 	const char *cfgname = json_str(m, "Config");
 	const char **layers = json_strv(m, "Layers");
@@ -103,7 +103,6 @@ static int load_entry(int dfd, const char *dir, const cJSON *m, struct image *im
 	free(diffs);
 out:
 	free(layers);
-	(void)dir;
 	return rc;
 }
 
@@ -117,7 +116,7 @@ int load_docker_dir(const char *dir, const char *ref, const char *file, struct i
 	cJSON *manifest = buf ? json_parse_buf(buf, strlen(buf), "manifest.json", e) : NULL;
 	free(buf);
 	const cJSON *m = manifest ? pick_entry(manifest, ref, file, e) : NULL;
-	int rc = m ? load_entry(dfd, dir, m, img, e) : -1;
+	int rc = m ? load_entry(dfd, m, img, e) : -1;
 	if (rc < 0 && !manifest)
 		err_ctx(e, "%s is not a docker-archive", file);
 	cJSON_Delete(manifest);

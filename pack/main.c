@@ -268,13 +268,9 @@ static int cmd_inspect(int argc, char **argv)
 		return usage_error("inspect needs exactly one FILE%s", "");
 	if (payload_open(argv[2], &p, &e) < 0)
 		return err_print(&e);
-	char *s = cJSON_Print(p.index);
+	int rc = payload_print_index(&p) == 0 ? 0 : EXIT_PACK;
 	payload_close(&p);
-	if (!s)
-		return EXIT_PACK;
-	puts(s);
-	free(s);
-	return fflush(stdout) == 0 ? 0 : EXIT_PACK;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -40,16 +40,6 @@ static const char usage[] =
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
 "itself fails, 126 when the entrypoint cannot be executed, 127 when not found.\n";
 
-static int inspect(const struct payload *p)
-{
-	char *s = cJSON_Print(p->index);
-	if (!s)
-		return EXIT_SETUP;
-	puts(s);
-	free(s);
-	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
-}
-
 static int run(const struct payload *p, const struct run_opts *o, const char *self, struct err *e)
 {
 	struct cache c;
@@ -113,7 +103,7 @@ int main(int argc, char **argv)
 	}
 	int rc;
 	if (o.inspect)
-		rc = inspect(&p);
+		rc = payload_print_index(&p) == 0 ? 0 : EXIT_SETUP;
 	else if (o.verify_cache)
 		rc = cache_verify_file(&p, self);
 	else if (o.cache_prune)
