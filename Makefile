@@ -26,7 +26,8 @@ RUNNER = $(wildcard runner/*.c)
 STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
-CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c runner/probe.c
+CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c stub/userns.c \
+	runner/probe.c runner/subids.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

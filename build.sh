@@ -12,7 +12,8 @@ DEPS=$TOP/build/deps          # sources, objects and the static prefix (cached b
 PREFIX=$DEPS/prefix
 SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
-          umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux"
+          umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
+          postgresql-client"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -164,6 +164,7 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ NULL, "--cap-add", "--boxcar-cap-add=" }, { NULL, "--cap-drop", "--boxcar-cap-drop=" },
 	{ NULL, "--tmpfs", "--boxcar-tmpfs=" }, { "-h", "--hostname", "--boxcar-hostname=" },
 	{ "-q", "--quiet", "--boxcar-quiet" }, { NULL, "--read-only", "--boxcar-read-only" },
+	{ NULL, "--ulimit", "--boxcar-ulimit=" }, { NULL, "--userns", "--boxcar-userns=" },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "../common/xio.h"
@@ -23,12 +24,32 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct err 
 	return 0;
 }
 
+/* Our own map ("/proc/self/uid_map") as an identity map for a child
+ * namespace: every id we have keeps its number. */
+static int mirror(const char *file, char *out, size_t len, struct err *e)
+{
+	char *text = read_file_at(AT_FDCWD, file, 4096, NULL);
+	if (!text)
+		return err_sys(e, EXIT_SETUP, "read %s", file);
+	size_t k = 0;
+	unsigned long in, outside, count;
+	int used;
+	out[0] = 0;
+	for (char *p = text; sscanf(p, " %lu %lu %lu%n", &in, &outside, &count, &used) == 3; p += used)
+		if (k < len)
+			k += (size_t)snprintf(out + k, len - k, "%lu %lu %lu\n", in, in, count);
+	free(text);
+	if (!out[0] || k >= len)
+		return err_set(e, EXIT_SETUP, "cannot read the id map in %s", file);
+	return 0;
+}
+
 int idmap_write(pid_t pid, uid_t in_uid, gid_t in_gid, struct err *e)
 {
-	char map[64];
-	if (geteuid() == 0) {
-		const char *all = "0 0 4294967295\n";
-		if (write_proc(pid, "uid_map", all, e) < 0 || write_proc(pid, "gid_map", all, e) < 0)
+	char map[1024];
+	if (geteuid() == 0) {   /* real root, or root of a subordinate-id namespace */
+		if (mirror("/proc/self/uid_map", map, sizeof map, e) < 0 || write_proc(pid, "uid_map", map, e) < 0 ||
+		    mirror("/proc/self/gid_map", map, sizeof map, e) < 0 || write_proc(pid, "gid_map", map, e) < 0)
 			return -1;
 		return 0;
 	}

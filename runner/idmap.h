@@ -5,7 +5,8 @@
 #include "../common/err.h"
 
 /* Write the uid/gid maps of `pid` (a child in a new user namespace).
- * Real root maps the whole id range onto itself; anyone else maps their
+ * Root (real, or of a subordinate-id namespace) maps every id it has onto
+ * itself; anyone else maps their
  * own uid/gid to `in_uid`/`in_gid` (one id each, setgroups denied). */
 int idmap_write(pid_t pid, uid_t in_uid, gid_t in_gid, struct err *e);
 

@@ -20,15 +20,15 @@
 
 extern char **environ;
 
-/* The container process: drop to the image's user (real-root mode; in
- * rootless mode the id map already made us that user), then exec. */
-static void exec_process(const struct runner_spec *s, const sigset_t *oldmask)
+/* The container process: become the image's user (with a mirrored map;
+ * with a single-id map the map already made us that user), then exec. */
+static void exec_process(const struct runner_spec *s, int mirrored, const sigset_t *oldmask)
 {
 	struct err e = { 0 };
-	if (security_drop_bounding(&s->sec, &e) < 0)
+	if (security_drop_bounding(&s->sec, &e) < 0 || rlimit_apply(s->rlimits, s->nrlimits, &e) < 0)
 		_exit(err_print(&e));
-	if (getuid() != s->uid || getgid() != s->gid) {   /* real-root mode */
-		if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
+	if (mirrored) {
+		if (setgroups((size_t)s->ngroups, s->groups) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
 		    setresuid(s->uid, s->uid, s->uid) < 0)
 			_exit(err_print((err_sys(&e, EXIT_SETUP, "switch to user %u:%u", (unsigned)s->uid, (unsigned)s->gid), &e)));
 	}
@@ -46,7 +46,8 @@ static void exec_process(const struct runner_spec *s, const sigset_t *oldmask)
 }
 
 /* PID 1: wait for the id map, build the root, start the process, supervise. */
-static int container_init(const struct runner_spec *s, int syncfd, const sigset_t *oldmask)
+static int container_init(const struct runner_spec *s, int mirrored, int syncfd,
+			  const sigset_t *oldmask)
 {
 	struct err e = { 0 };
 	char c;
@@ -62,14 +63,14 @@ static int container_init(const struct runner_spec *s, int syncfd, const sigset_
 	if (pid < 0)
 		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
 	if (pid == 0)
-		exec_process(s, oldmask);
+		exec_process(s, mirrored, oldmask);
 	return init_supervise(pid, 1, s->stop_signal);
 }
 
 int runner_run(const struct runner_spec *s, struct err *e)
 {
 	sigset_t set, oldmask;
-	int sync[2];
+	int sync[2], mirrored = geteuid() == 0;   /* see idmap_write */
 	init_signal_set(&set);
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return err_sys(e, EXIT_SETUP, "pipe");
@@ -84,7 +85,7 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	}
 	if (pid == 0) {
 		close(sync[1]);
-		_exit(container_init(s, sync[0], &oldmask));
+		_exit(container_init(s, mirrored, sync[0], &oldmask));
 	}
 	close(sync[0]);
 	if (idmap_write(pid, s->uid, s->gid, e) < 0) {

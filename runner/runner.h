@@ -6,6 +6,7 @@
 #define BOXCAR_RUNNER_H
 #include <sys/types.h>
 #include "../common/err.h"
+#include "rlimits.h"
 #include "security.h"
 
 struct runner_volume {
@@ -23,6 +24,8 @@ struct runner_spec {
 	const char *cwd;         /* created if missing */
 	uid_t uid;               /* ids inside the container */
 	gid_t gid;
+	const gid_t *groups;     /* supplementary groups (set where the map allows) */
+	int ngroups;
 	const char *hostname;
 	int stop_signal;         /* sent for SIGTERM (0: SIGTERM itself) */
 	struct security sec;     /* capabilities, no_new_privs, seccomp */
@@ -33,6 +36,8 @@ struct runner_spec {
 	char *const *mkdirs;     /* the image's Volumes: created if missing, own mounts */
 	int nmkdirs;
 	int read_only;           /* the root itself read-only (docker run --read-only) */
+	const struct runner_rlimit *rlimits;   /* --ulimit */
+	int nrlimits;
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to

@@ -92,28 +92,45 @@ static const char *const denied[] = {
 	"userfaultfd", "ustat", "vm86", "vm86old", "syslog",
 };
 
-static int load_seccomp(uint64_t caps, struct err *e)
+/* --boxcar-fakeroot, as enroot and Charliecloud do: with one id mapped,
+ * package managers fail changing owners and dropping privileges; these
+ * calls then "succeed" (return 0) and change nothing. */
+static const char *const faked[] = {
+	"chown", "fchown", "lchown", "fchownat", "setuid", "setgid", "setreuid", "setregid",
+	"setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+};
+
+static int add_rules(scmp_filter_ctx ctx, const char *const *names, size_t n, uint32_t action)
 {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr != __NR_SCMP_ERROR)
+			rc = seccomp_rule_add(ctx, action, nr, 0);
+	}
+	return rc;
+}
+
+static int load_seccomp(const struct security *sec, struct err *e)
+{
+	/* as in Docker, CAP_SYS_ADMIN lifts the mount/namespace rules (here:
+	 * all of them); unconfined means none, fakeroot's aside */
+	int lifted = !sec->seccomp || (sec->caps & BIT(21));
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);   /* bad arch: kill */
 	if (!ctx)
 		return err_set(e, EXIT_SETUP, "seccomp_init failed");
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < sizeof denied / sizeof denied[0]; i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
-		/* as in Docker, the admin capabilities lift the mount/namespace rules */
-		if (nr == __NR_SCMP_ERROR || (caps & BIT(21)))
-			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-	}
+	int rc = sec->fakeroot ? add_rules(ctx, faked, sizeof faked / sizeof faked[0], SCMP_ACT_ERRNO(0)) : 0;
+	if (rc == 0 && !lifted)
+		rc = add_rules(ctx, denied, sizeof denied / sizeof denied[0], SCMP_ACT_ERRNO(EPERM));
 	/* new namespaces via clone need CAP_SYS_ADMIN under Docker's profile
 	 * too; clone3 (flags in memory, not filterable) answers ENOSYS so
 	 * that libcs fall back to clone */
 	static const uint64_t ns_flags[] = { 0x00020000, 0x04000000, 0x08000000, 0x10000000,
 					     0x20000000, 0x40000000, 0x02000000 };
-	for (size_t i = 0; rc == 0 && !(caps & BIT(21)) && i < sizeof ns_flags / sizeof ns_flags[0]; i++)
+	for (size_t i = 0; rc == 0 && !lifted && i < sizeof ns_flags / sizeof ns_flags[0]; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
-	if (rc == 0 && !(caps & BIT(21)))
+	if (rc == 0 && !lifted)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
@@ -129,5 +146,5 @@ int security_apply(const struct security *sec, struct err *e)
 		return -1;
 	if (sec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "set no_new_privs");
-	return sec->seccomp ? load_seccomp(sec->caps, e) : 0;
+	return sec->seccomp || sec->fakeroot ? load_seccomp(sec, e) : 0;
 }

@@ -9,6 +9,7 @@
 
 struct security {
 	int seccomp;             /* 1: the default filter; 0: unconfined */
+	int fakeroot;            /* id and owner changes succeed without effect */
 	int no_new_privs;
 	uint64_t caps;           /* capabilities kept (bit N = capability N) */
 };

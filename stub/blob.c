@@ -67,7 +67,7 @@ static int blob_finish(struct archive *a, struct blob_src *src, const struct pay
 	return 0;
 }
 
-int blob_apply(int fd, const struct payload_layer *l, int dirfd, enum layer_mode mode,
+int blob_apply(int fd, const struct payload_layer *l, int dirfd, const struct layer_how *how,
 	       struct progress *prog, struct err *e)
 {
 	struct blob_src *src = malloc(sizeof *src);
@@ -77,7 +77,7 @@ int blob_apply(int fd, const struct payload_layer *l, int dirfd, enum layer_mode
 	int rc = -1;
 	if (a) {
 		struct err ae = { 0 };
-		rc = layer_apply(a, dirfd, mode, &ae);
+		rc = layer_apply(a, dirfd, how, &ae);
 		if (blob_finish(a, src, l, e) < 0)
 			rc = -1;
 		else if (rc < 0)

@@ -19,7 +19,7 @@ struct blob_src {   /* the libarchive read callback's state */
 /* Apply layer `l` of the file open on fd to dirfd (see layer.h), checking
  * the blob's digest as it is read. A damaged blob is reported as such
  * ("layer ... is corrupt"), even when it also broke the tar. */
-int blob_apply(int fd, const struct payload_layer *l, int dirfd, enum layer_mode mode,
+int blob_apply(int fd, const struct payload_layer *l, int dirfd, const struct layer_how *how,
 	       struct progress *prog, struct err *e);
 
 #endif

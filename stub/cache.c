@@ -109,17 +109,42 @@ static int open_ro(struct cache *c, struct err *e)
 	return 0;
 }
 
-int cache_open(struct cache *c, struct err *e)
+/* Descend into the store's directories ("ids/TAG"), each private. */
+static int open_store(int root, const char *store, const char *shown, struct err *e)
+{
+	char name[256];
+	while (root >= 0 && store && *store) {
+		size_t n = strcspn(store, "/");
+		if (n >= sizeof name) {
+			close(root);
+			return err_set(e, EXIT_SETUP, "cache store name too long in %s", shown);
+		}
+		snprintf(name, sizeof name, "%.*s", (int)n, store);
+		int fd = open_private_dir(root, name, shown, e);
+		close(root);
+		root = fd;
+		store += n + (store[n] == '/');
+	}
+	return root;
+}
+
+int cache_open(struct cache *c, const char *store, struct err *e)
 {
 	memset(c, 0, sizeof *c);
 	c->layers = c->meta = c->tmp = c->locks = c->ro_layers = -1;
-	if (!(c->root = cache_root_path()))
+	c->how = layer_how_self(LAYER_OVERLAY);
+	char *top = cache_root_path();
+	if (!top)
 		return err_set(e, EXIT_SETUP, "no cache directory: set BOXCAR_CACHE or HOME");
-	if (c->root[0] != '/')
-		return err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", c->root);
-	if (check_parent(c->root, e) < 0)
-		return -1;
-	int root = open_private_dir(AT_FDCWD, c->root, c->root, e);
+	c->root = store ? path_join(top, store) : strdup(top);
+	int root = -1;
+	if (!c->root)
+		err_set(e, EXIT_SETUP, "out of memory");
+	else if (top[0] != '/')
+		err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", top);
+	else if (check_parent(top, e) == 0)
+		root = open_store(open_private_dir(AT_FDCWD, top, top, e), store, c->root, e);
+	free(top);
 	if (root < 0)
 		return -1;
 	int run = -1;
@@ -133,7 +158,25 @@ int cache_open(struct cache *c, struct err *e)
 	if (run < 0)
 		return -1;
 	close(run);
-	return open_ro(c, e);
+	/* a shared read-only cache holds layers as its maker's: right only
+	 * where the layer owners do not matter (one mapped id) */
+	return store ? 0 : open_ro(c, e);
+}
+
+int cache_stores(char (*names)[CACHE_STORE_MAX], int max)
+{
+	char *top = cache_root_path(), *ids = top ? path_join(top, "ids") : NULL;
+	DIR *d = ids ? opendir(ids) : NULL;
+	struct dirent *de;
+	int n = 0;
+	while (d && n < max && (de = readdir(d)))
+		if (de->d_name[0] != '.' && strlen(de->d_name) + 5 <= CACHE_STORE_MAX)
+			snprintf(names[n++], CACHE_STORE_MAX, "ids/%s", de->d_name);
+	if (d)
+		closedir(d);
+	free(ids);
+	free(top);
+	return n;
 }
 
 void cache_close(struct cache *c)
@@ -233,7 +276,7 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 		rc = err_sys(e, EXIT_SETUP, "open %s/tmp/%s", c->root, tmpname);
 	} else {
 		progress_start(&prog, what, l->size);
-		rc = blob_apply(p->fd, l, dfd, LAYER_OVERLAY, &prog, e);
+		rc = blob_apply(p->fd, l, dfd, &c->how, &prog, e);
 		progress_end(&prog);
 		if (rc == 0)
 			rc = record_tree(c, hex, dfd, e);

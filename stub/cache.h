@@ -18,9 +18,11 @@
 #define BOXCAR_CACHE_H
 #include <time.h>
 #include "../common/payload.h"
+#include "layer.h"
 
 struct cache {
-	char *root;
+	char *root;                /* ROOT, or ROOT/STORE */
+	struct layer_how how;      /* how layers are extracted (layer.h) */
 	char *ro_root;             /* $BOXCAR_CACHE_RO or NULL */
 	int layers, meta, tmp, locks;  /* directory fds */
 	int ro_layers;             /* -1 if none */
@@ -28,7 +30,12 @@ struct cache {
 	int nheld;
 };
 
-int cache_open(struct cache *c, struct err *e);
+/* store: NULL for ROOT itself, else a relative path below it ("ids/TAG")
+ * holding the same layout (see userns.h). */
+int cache_open(struct cache *c, const char *store, struct err *e);
+/* The stores below ROOT ("ids/TAG"), at most max; ROOT itself not included. */
+#define CACHE_STORE_MAX 192
+int cache_stores(char (*names)[CACHE_STORE_MAX], int max);
 void cache_close(struct cache *c);   /* also releases the shared locks */
 /* Make sure every layer of p is available (extracting and verifying what
  * is missing), take a shared lock on each and mark it used. */

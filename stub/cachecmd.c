@@ -6,6 +6,7 @@
 #include <time.h>
 #include "../common/log.h"
 #include "cache.h"
+#include "userns.h"
 
 static const char usage[] =
 "usage: boxcar cache ls | du | verify | prune [--older-than DURATION] [--all]\n"
@@ -94,12 +95,56 @@ static int cmd_prune(struct cache *c, int argc, char **argv, struct err *e)
 	return 0;
 }
 
+/* One verb on one store. */
+static int store_command(struct cache *c, const char *verb, int argc, char **argv, struct err *e)
+{
+	if (!strcmp(verb, "ls"))
+		return cache_each(c, print_entry, NULL, e);
+	if (!strcmp(verb, "du")) {
+		unsigned long long sum[2] = { 0, 0 };
+		if (cache_each(c, add_size, sum, e) < 0)
+			return -1;
+		printf("%llu\t%s (%llu layers, %.1f MB)\n", sum[0], c->root, sum[1], (double)sum[0] / 1e6);
+		return 0;
+	}
+	if (!strcmp(verb, "prune"))
+		return cmd_prune(c, argc, argv, e);
+	struct verify v = { 0, 0 };
+	if (cache_each(c, verify_entry, &v, e) < 0)
+		return -1;
+	if (v.bad)
+		return err_set(e, EXIT_PACK, "%d of %d layers in %s failed verification", v.bad, v.bad + v.good, c->root);
+	return 0;
+}
+
+#define MAX_STORES 8
+
+/* Open ROOT and each ROOT/ids/TAG store; then, for verbs that read or
+ * delete layer files, enter this user's subids namespace: files owned by
+ * subordinate ids are only ours in there. */
+static int open_stores(struct cache *c, int *n, const char *verb, struct err *e)
+{
+	char names[MAX_STORES][CACHE_STORE_MAX];
+	struct userns u;
+	int k = cache_stores(names, MAX_STORES), inside = 0;
+	if (cache_open(&c[(*n)++], NULL, e) < 0 || userns_choose(USERNS_AUTO, &u, e) < 0)
+		return -1;
+	for (int i = 0; i < k; i++) {
+		if (cache_open(&c[(*n)++], names[i], e) < 0)
+			return -1;
+		inside |= u.mode == USERNS_SUBIDS && !strcmp(names[i] + 4, u.tag);
+	}
+	if (inside && (!strcmp(verb, "prune") || !strcmp(verb, "verify")))
+		return userns_enter(&u, e);
+	return 0;
+}
+
 int cache_command(int argc, char **argv)
 {
 	struct err e = { 0 };
-	struct cache c;
+	struct cache c[MAX_STORES + 1];
 	const char *verb = argc > 0 ? argv[0] : "";
-	int rc = 0;
+	int rc = 0, n = 0;
 	if (!strcmp(verb, "help") || !*verb) {
 		fputs(usage, *verb ? stdout : stderr);
 		return *verb ? 0 : EXIT_USAGE;
@@ -108,34 +153,20 @@ int cache_command(int argc, char **argv)
 		fprintf(stderr, "boxcar: unknown cache command '%s'; use ls, du, verify or prune\n", verb);
 		return EXIT_USAGE;
 	}
-	if (cache_open(&c, &e) < 0) {
-		cache_close(&c);
-		return err_print(&e);
-	}
-	if (!strcmp(verb, "ls")) {
-		rc = cache_each(&c, print_entry, NULL, &e);
-	} else if (!strcmp(verb, "du")) {
-		unsigned long long sum[2] = { 0, 0 };
-		if ((rc = cache_each(&c, add_size, sum, &e)) == 0)
-			printf("%llu\t%s (%llu layers, %.1f MB)\n", sum[0], c.root, sum[1], (double)sum[0] / 1e6);
-	} else if (!strcmp(verb, "prune")) {
-		rc = cmd_prune(&c, argc, argv, &e);
-	} else {
-		struct verify v = { 0, 0 };
-		rc = cache_each(&c, verify_entry, &v, &e);
-		if (rc == 0 && v.bad)
-			rc = err_set(&e, EXIT_PACK, "%d of %d layers in %s failed verification", v.bad, v.bad + v.good, c.root);
-	}
-	cache_close(&c);
+	rc = open_stores(c, &n, verb, &e);
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = store_command(&c[i], verb, argc, argv, &e);
+	for (int i = 0; i < n; i++)
+		cache_close(&c[i]);
 	return rc < 0 ? err_print(&e) : 0;
 }
 
-int cache_verify_file(const struct payload *p, const char *file)
+int cache_verify_file(const struct payload *p, const char *file, const struct userns *u)
 {
 	struct err e = { 0 };
 	struct cache c;
 	int bad = 0;
-	if (cache_open(&c, &e) < 0) {
+	if (userns_cache_open(u, &c, &e) < 0 || userns_enter(u, &e) < 0) {
 		cache_close(&c);
 		return err_print(&e);
 	}

@@ -3,10 +3,11 @@
 #ifndef BOXCAR_CACHECMD_H
 #define BOXCAR_CACHECMD_H
 #include "../common/payload.h"
+#include "userns.h"
 
 /* argv[0] is the verb. Returns the exit status (errors printed). */
 int cache_command(int argc, char **argv);
 /* Verify the cached layers of one packed file; prints a line per layer. */
-int cache_verify_file(const struct payload *p, const char *file);
+int cache_verify_file(const struct payload *p, const char *file, const struct userns *u);
 
 #endif

@@ -1,14 +1,17 @@
 #include "doctor.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/xio.h"
 #include "../runner/probe.h"
 #include "cache.h"
+#include "userns.h"
 
 static int fails;
 
@@ -44,23 +47,42 @@ static void check_sysctls(void)
 	free(v);
 }
 
-/* Does /etc/sub{u,g}id give this user a range, and is newuidmap there? */
+/* Do /etc/sub{u,g}id give this user ranges, and does newuidmap map them?
+ * Tried for real, in a child. */
 static void check_subids(void)
 {
-	char *text = read_file_at(AT_FDCWD, "/etc/subuid", 1 << 20, NULL);
-	char name[64] = "", uid[32];
-	const char *u = getenv("USER");
-	snprintf(uid, sizeof uid, "%u:", (unsigned)geteuid());
-	if (u)
-		snprintf(name, sizeof name, "\n%s:", u);
-	int has = text && (strstr(text, uid) == text || (u && (strstr(text, name) ||
-		  !strncmp(text, name + 1, strlen(name + 1)))));
-	free(text);
-	int tools = access("/usr/bin/newuidmap", X_OK) == 0 && access("/usr/bin/newgidmap", X_OK) == 0;
-	line(has && tools ? "OK" : "WARN", "subordinate ids",
-	     has && tools ? "a range in /etc/subuid and newuidmap are there (not used yet: one id is mapped)"
-			  : "no range or no newuidmap: images that switch users at run time need "
-			    "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER` and uidmap");
+	struct userns u;
+	struct err e = { 0 };
+	char msg[sizeof e.msg] = "";
+	int p[2];
+	if (userns_choose(USERNS_AUTO, &u, &e) < 0 || u.mode != USERNS_SUBIDS) {
+		if (u.mode == USERNS_HOST)
+			return line("OK", "subordinate ids", "not needed: running as root");
+		return line("WARN", "subordinate ids", e.code ? e.msg : u.why),
+		       line("WARN", "", "images that switch users at run time (postgres, gosu, su) need "
+			    "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER` and the uidmap package; "
+			    "until then one id is mapped");
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return line("FAIL", "subordinate ids", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (subids_enter(&u.ids, &e) < 0)
+			write_full(p[1], e.msg, strlen(e.msg));
+		_exit(0);
+	}
+	close(p[1]);
+	ssize_t n = pid < 0 ? -1 : read(p[0], msg, sizeof msg - 1);
+	msg[n > 0 ? n : 0] = 0;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (pid < 0 || *msg)
+		return line("FAIL", "subordinate ids", pid < 0 ? strerror(errno) : msg);
+	snprintf(msg, sizeof msg, "%u uids and %u gids mapped with newuidmap/newgidmap; image files keep their owners",
+		 (unsigned)u.ids.uids, (unsigned)u.ids.gids);
+	line("OK", "subordinate ids", msg);
 }
 
 static void check_cgroups(void)
@@ -84,7 +106,7 @@ int doctor(void)
 	else
 		line("OK", "unprivileged user namespaces", "work");
 	e = (struct err){ 0 };
-	if (cache_open(&c, &e) < 0) {
+	if (cache_open(&c, NULL, &e) < 0) {
 		line("FAIL", "cache", e.msg);
 	} else {
 		char *run = path_join(c.root, "run");

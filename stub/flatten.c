@@ -27,7 +27,8 @@ static int dir_is_empty(int fd)
 
 static int one_pass(const struct payload *p, int i, int dfd, enum layer_mode mode, struct err *e)
 {
-	return blob_apply(p->fd, &p->layers[i], dfd, mode, NULL, e);
+	struct layer_how how = layer_how_self(mode);
+	return blob_apply(p->fd, &p->layers[i], dfd, &how, NULL, e);
 }
 
 int flatten(const struct payload *p, const char *dir, struct err *e)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/json.h"
+#include "../common/log.h"
 #include "../runner/runner.h"
 #include "user.h"
 
@@ -181,8 +182,47 @@ static int open_layers(const struct payload *p, const struct cache *c, int *fds,
 	return 0;
 }
 
+/* Whose ids the process gets: the image's User (or --boxcar-user), or
+ * with keep-id the caller's own. */
+static int resolve_user(const cJSON *cfg, const struct run_opts *o, const struct userns *ns,
+			const int *fds, int n, struct user_info *u, struct err *e)
+{
+	char self[32];
+	const char *user = o->user ? o->user : json_str(cfg, "User");
+	if (o->userns == USERNS_KEEPID) {   /* (real root: the identity map, as root) */
+		if (o->user)
+			return err_set(e, EXIT_SETUP, "--boxcar-user cannot be combined with --boxcar-userns=keep-id "
+				       "(which runs as yourself)");
+		snprintf(self, sizeof self, "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		user = self;
+	}
+	if (user_resolve(user, fds, n, u, e) < 0)
+		return -1;
+	if (ns->mode == USERNS_ROOT || ns->mode == USERNS_KEEPID)
+		u->ngroups = 0;   /* one id mapped: setgroups is denied */
+	return 0;
+}
+
+/* One id mapped and the program failed: often an image that changes
+ * users or file owners. Say why only one id is mapped and what would let
+ * it run. */
+static void hint_single_map(const struct userns *ns, const struct user_info *u, int rc)
+{
+	if (rc == 0 || rc >= 125 || ns->mode != USERNS_ROOT || u->uid != 0)
+		return;
+	if (!ns->automatic) {
+		log_info("note: --boxcar-userns=root maps one user id; if the program failed switching users "
+			 "or changing owners, run without it (subordinate ids) or try --boxcar-fakeroot");
+		return;
+	}
+	log_info("note: only one user id is mapped (%s); if the program failed switching users or "
+		 "changing owners, an admin can run `usermod --add-subuids 100000-165535 --add-subgids "
+		 "100000-165535 %s` (package uidmap), or try --boxcar-fakeroot",
+		 ns->why, getenv("USER") ? getenv("USER") : "$USER");
+}
+
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   struct err *e)
+	   const struct userns *ns, struct err *e)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
 	char host[256] = "boxcar";
@@ -202,23 +242,23 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	}
 	for (int i = 0; i < p->nlayers; i++)
 		fds[i] = -1;
-	const char *user = o->user ? o->user : json_str(cfg, "User");
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
-	if (open_layers(p, c, fds, paths, e) < 0 || user_resolve(user, fds, p->nlayers, &u, e) < 0 ||
+	if (open_layers(p, c, fds, paths, e) < 0 || resolve_user(cfg, o, ns, fds, p->nlayers, &u, e) < 0 ||
 	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
 	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0)
 		goto out;
 	struct runner_spec s = {
 		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
-		.uid = u.uid, .gid = u.gid, .hostname = host, .stop_signal = sig, .sec = o->sec,
+		.uid = u.uid, .gid = u.gid, .groups = u.groups, .ngroups = u.ngroups, .hostname = host, .stop_signal = sig, .sec = o->sec,
 		.volumes = o->vols, .nvolumes = o->nvols,
 		.tmpfs = o->tmpfs, .ntmpfs = o->ntmpfs, .read_only = o->read_only,
-		.mkdirs = vols.v, .nmkdirs = vols.n,
+		.mkdirs = vols.v, .nmkdirs = vols.n, .rlimits = o->rlimits, .nrlimits = o->nrlimits,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
 	rc = runner_run(&s, e);
+	hint_single_map(ns, &u, rc);
 out:
 	for (int i = 0; fds && paths && i < p->nlayers; i++) {
 		if (fds[i] >= 0)

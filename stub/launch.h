@@ -5,9 +5,10 @@
 #include "../common/payload.h"
 #include "cache.h"
 #include "options.h"
+#include "userns.h"
 
 /* Returns the container's exit status, or -1 with e set. */
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   struct err *e);
+	   const struct userns *u, struct err *e);
 
 #endif

@@ -89,15 +89,22 @@ static int disk_error(struct err *e, struct archive *w, const char *what, const 
 	return err_set(e, EXIT_SETUP, "%s '%s': %s", what, path, archive_error_string(w));
 }
 
-static struct archive *disk_writer(enum layer_mode mode)
+struct layer_how layer_how_self(enum layer_mode mode)
+{
+	int root = geteuid() == 0;
+	return (struct layer_how){ .mode = mode, .owners = root, .devices = root,
+				   .uids = root ? UINT32_MAX : 0, .gids = root ? UINT32_MAX : 0 };
+}
+
+static struct archive *disk_writer(const struct layer_how *how)
 {
 	/* a cache layer starts empty: no need to unlink before each create
 	 * (libarchive still replaces what a duplicate entry finds) */
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-		    (mode == LAYER_OVERLAY ? 0 : ARCHIVE_EXTRACT_UNLINK) |
+		    (how->mode == LAYER_OVERLAY ? 0 : ARCHIVE_EXTRACT_UNLINK) |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-	if (geteuid() == 0)
+	if (how->owners)
 		flags |= ARCHIVE_EXTRACT_OWNER;
 	struct archive *w = archive_write_disk_new();
 	if (w && archive_write_disk_set_options(w, flags) != ARCHIVE_OK) {
@@ -107,13 +114,19 @@ static struct archive *disk_writer(enum layer_mode mode)
 	return w;
 }
 
+/* An owner the namespace has no id for: "nobody", or root if even that
+ * is missing (a short subordinate range). */
+static la_int64_t mapped(la_int64_t id, uint32_t n)
+{
+	return id >= 0 && (uint64_t)id < n ? id : 65534 < n ? 65534 : 0;
+}
+
 static int write_entry(struct archive *a, struct archive *w, struct archive_entry *ent,
-		       int rootfd, enum layer_mode mode, struct err *e)
+		       int rootfd, const struct layer_how *how, struct err *e)
 {
 	const char *path = archive_entry_pathname(ent);
 	mode_t type = archive_entry_filetype(ent);
-	uid_t euid = geteuid();
-	if ((type == AE_IFCHR || type == AE_IFBLK) && euid != 0) {
+	if ((type == AE_IFCHR || type == AE_IFBLK) && !how->devices) {
 		log_debug("skipping device node %s (needs root)", path);
 		return 0;
 	}
@@ -121,11 +134,14 @@ static int write_entry(struct archive *a, struct archive *w, struct archive_entr
 	 * flattening, of the same layer earlier in the tar otherwise) */
 	if (type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
 		return -1;
-	if (euid != 0) {
+	if (!how->owners) {
 		/* Owners are not restored without root; claim the entry as ours so
 		 * libarchive keeps setuid/setgid bits as the image has them. */
-		archive_entry_set_uid(ent, euid);
+		archive_entry_set_uid(ent, geteuid());
 		archive_entry_set_gid(ent, getegid());
+	} else {
+		archive_entry_set_uid(ent, mapped(archive_entry_uid(ent), how->uids));
+		archive_entry_set_gid(ent, mapped(archive_entry_gid(ent), how->gids));
 	}
 	if (archive_write_header(w, ent) != ARCHIVE_OK)
 		return disk_error(e, w, "extract", path);
@@ -149,7 +165,7 @@ static int is_whiteout(const char *path)
 }
 
 static int apply_entries(struct archive *a, struct archive *w, int rootfd,
-			 enum layer_mode mode, struct err *e)
+			 const struct layer_how *how, struct err *e)
 {
 	struct archive_entry *ent;
 	int r;
@@ -162,13 +178,13 @@ static int apply_entries(struct archive *a, struct archive *w, int rootfd,
 			/* ".wh..wh.*" other than the opaque marker: aufs metadata, skip */
 			if (strncmp(base, WH WH, 8) == 0 && strcmp(base, WH_OPQ) != 0)
 				continue;
-			if (mode != LAYER_CONTENT && apply_whiteout(rootfd, path, mode, e) < 0)
+			if (how->mode != LAYER_CONTENT && apply_whiteout(rootfd, path, how->mode, e) < 0)
 				return -1;
 			continue;
 		}
-		if (mode == LAYER_DELETE)
+		if (how->mode == LAYER_DELETE)
 			continue;
-		if (write_entry(a, w, ent, rootfd, mode, e) < 0)
+		if (write_entry(a, w, ent, rootfd, how, e) < 0)
 			return -1;
 	}
 	if (r != ARCHIVE_EOF)
@@ -176,16 +192,16 @@ static int apply_entries(struct archive *a, struct archive *w, int rootfd,
 	return 0;
 }
 
-int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err *e)
+int layer_apply(struct archive *a, int rootfd, const struct layer_how *how, struct err *e)
 {
-	struct archive *w = disk_writer(mode);
+	struct archive *w = disk_writer(how);
 	int cwd = w ? cwd_enter(NULL, rootfd) : -1;
 	if (cwd < 0) {
 		if (w)
 			archive_write_free(w);
 		return err_sys(e, EXIT_SETUP, "prepare extraction");
 	}
-	int rc = apply_entries(a, w, rootfd, mode, e);
+	int rc = apply_entries(a, w, rootfd, how, e);
 	/* close applies deferred directory modes and times */
 	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
 		rc = err_set(e, EXIT_SETUP, "finish extraction: %s", archive_error_string(w));

@@ -13,10 +13,25 @@
 #include <archive.h>
 #include "../common/err.h"
 
+#include <stdint.h>
+
 enum layer_mode { LAYER_OVERLAY, LAYER_DELETE, LAYER_CONTENT };
+
+struct layer_how {
+	enum layer_mode mode;
+	/* Restore the tar's owners (real root, or root of a subordinate-id
+	 * namespace); otherwise every entry becomes the caller's. Owners
+	 * beyond uids/gids (not mapped) become 65534, or 0 if that is not. */
+	int owners;
+	uint32_t uids, gids;
+	int devices;   /* create device nodes (real root only); else skip them */
+};
+
+/* What the caller can do, as `mode`: owners and devices when real root. */
+struct layer_how layer_how_self(enum layer_mode mode);
 
 /* rootfd: the target directory. The process's cwd is changed to it while
  * libarchive writes (its secure mode works relative to the cwd). */
-int layer_apply(struct archive *a, int rootfd, enum layer_mode mode, struct err *e);
+int layer_apply(struct archive *a, int rootfd, const struct layer_how *how, struct err *e);
 
 #endif

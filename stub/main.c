@@ -14,6 +14,7 @@
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
+#include "userns.h"
 
 static const char usage[] =
 "usage: %s [--boxcar-OPTION...] [ARGS...]\n"
@@ -25,6 +26,9 @@ static const char usage[] =
 "  --boxcar-workdir=DIR        working directory inside the container\n"
 "  --boxcar-entrypoint=PROG    replace the image's entrypoint (and its Cmd)\n"
 "  --boxcar-user=USER[:GROUP]  run as this user (name or id in the image)\n"
+"  --boxcar-userns=MODE        id map: auto (default), subids, root, keep-id\n"
+"  --boxcar-fakeroot           owner and id changes succeed without effect (seccomp)\n"
+"  --boxcar-ulimit=NAME=SOFT[:HARD]  a resource limit, as docker run --ulimit (nofile=1024)\n"
 "  --boxcar-cap-add=CAP, --boxcar-cap-drop=CAP   change Docker's default capabilities\n"
 "  --boxcar-read-only          read-only root file system\n"
 "  --boxcar-tmpfs=PATH         a fresh tmpfs at PATH\n"
@@ -43,11 +47,17 @@ static const char usage[] =
 static int run(const struct payload *p, const struct run_opts *o, const char *self, struct err *e)
 {
 	struct cache c;
-	if (cache_open(&c, e) < 0 || cache_ensure(&c, p, self, e) < 0) {
+	struct userns u;
+	if (userns_choose(o->userns, &u, e) < 0)
+		return -1;
+	/* the cache is opened (and checked) as ourselves, then filled inside
+	 * the namespace when layers keep their owners */
+	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 ||
+	    cache_ensure(&c, p, self, e) < 0) {
 		cache_close(&c);
 		return -1;
 	}
-	int rc = launch(p, &c, o, e);
+	int rc = launch(p, &c, o, &u, e);
 	cache_close(&c);
 	return rc;
 }
@@ -104,8 +114,10 @@ int main(int argc, char **argv)
 	int rc;
 	if (o.inspect)
 		rc = payload_print_index(&p) == 0 ? 0 : EXIT_SETUP;
-	else if (o.verify_cache)
-		rc = cache_verify_file(&p, self);
+	else if (o.verify_cache) {
+		struct userns u;
+		rc = userns_choose(o.userns, &u, &e) < 0 ? -1 : cache_verify_file(&p, self, &u);
+	}
 	else if (o.cache_prune)
 		rc = prune(&o, &e);
 	else if (o.extract)

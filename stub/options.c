@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../common/log.h"
+#include "userns.h"
 
 #define PFX "--boxcar-"
 
@@ -52,6 +53,18 @@ static int add_tmpfs(struct run_opts *o, const char *path, struct err *e)
 	return 0;
 }
 
+static int add_ulimit(struct run_opts *o, const char *spec, struct err *e)
+{
+	struct runner_rlimit *nr = realloc(o->rlimits, ((size_t)o->nrlimits + 1) * sizeof *nr);
+	if (!nr)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	o->rlimits = nr;
+	if (rlimit_parse(spec, &o->rlimits[o->nrlimits], e) < 0)
+		return err_ctx(e, "--boxcar-ulimit");
+	o->nrlimits++;
+	return 0;
+}
+
 static int add_env(struct run_opts *o, const char *kv, struct err *e)
 {
 	const char **ne = realloc(o->env, ((size_t)o->nenv + 1) * sizeof *ne);
@@ -93,7 +106,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return 0;
 	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("doctor") || IS("read-only")) {
+	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
@@ -102,12 +115,14 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		if (IS("verify-cache")) o->verify_cache = 1;
 		if (IS("doctor")) o->doctor = 1;
 		if (IS("read-only")) o->read_only = 1;
+		if (IS("fakeroot")) o->sec.fakeroot = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;
 	}
 	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
-	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname")))
+	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname") ||
+	      IS("userns") || IS("ulimit")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
@@ -128,6 +143,10 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	}
 	if (IS("volume"))
 		return add_volume(o, val, e);
+	if (IS("ulimit"))
+		return add_ulimit(o, val, e);
+	if (IS("userns") && (o->userns = userns_parse(val)) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-userns '%s' (auto, subids, root or keep-id)", val);
 	if (IS("workdir") && val[0] != '/')
 		return err_set(e, EXIT_SETUP, "--boxcar-workdir must be an absolute path, not '%s'", val);
 	if (IS("workdir")) o->workdir = val;
@@ -154,6 +173,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 
 void opts_free(struct run_opts *o)
 {
+	free(o->rlimits);
 	for (int i = 0; i < o->nvols; i++)
 		free((char *)o->vols[i].host);
 	free(o->vols);

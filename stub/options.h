@@ -14,6 +14,9 @@ struct run_opts {
 	char **tmpfs;                /* --boxcar-tmpfs paths */
 	int ntmpfs;
 	int read_only;
+	int userns;                  /* enum userns_mode (userns.h) */
+	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
+	int nrlimits;
 	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */
 	const char *cache_prune;     /* "" (default age), DURATION or "all" */

@@ -41,25 +41,32 @@ static int parse_id(const char *s, unsigned long *out)
 	return errno || *end || *out > 0x7fffffffUL ? -1 : 0;
 }
 
-/* Find `name` (or numeric id) in a passwd/group text. Fields split by ':'.
- * Returns the line's fields in f (up to nf), or 0 if not found. */
+/* Cut the next line off *text (advancing it) and split it at ':' into
+ * at most nf fields. Returns the number of fields, -1 at the end. */
+static int next_entry(char **text, char **f, int nf)
+{
+	char *line = *text;
+	if (!line || !*line)
+		return -1;
+	if ((*text = strchr(line, '\n')))
+		*(*text)++ = 0;
+	int k = 0;
+	for (char *p = line; p && k < nf; k++) {
+		f[k] = p;
+		if ((p = strchr(p, ':')))
+			*p++ = 0;
+	}
+	return k;
+}
+
+/* Find `name` (or numeric id) in a passwd/group text. Returns the line's
+ * fields in f (up to nf), or 0 if not found. */
 static int find_entry(char *text, const char *name, int by_id, char **f, int nf)
 {
-	for (char *line = text; line && *line; ) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		int k = 0;
-		for (char *p = line; k < nf; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (!p) { k++; break; }
-			*p++ = 0;
-		}
+	int k;
+	while ((k = next_entry(&text, f, nf)) >= 0)
 		if (k >= 3 && strcmp(by_id ? f[2] : f[0], name) == 0)
 			return k;
-		line = next;
-	}
 	return 0;
 }
 
@@ -78,6 +85,24 @@ static int resolve_group(const char *g, const int *rootfds, int n, gid_t *gid, s
 		return err_set(e, EXIT_SETUP, "group '%s' not found in the image's /etc/group", g);
 	*gid = (gid_t)v;
 	return 0;
+}
+
+/* The groups whose member list (4th field of /etc/group) names `user`. */
+static void supplementary(const char *user, const int *rootfds, int n, struct user_info *u)
+{
+	char *text = image_file(rootfds, n, "etc/group"), *cur = text, *f[4], *m;
+	int k;
+	while (u->ngroups < USER_MAX_GROUPS && (k = next_entry(&cur, f, 4)) >= 0) {
+		unsigned long gid;
+		if (k < 4 || parse_id(f[2], &gid) < 0)
+			continue;
+		for (char *mem = strtok_r(f[3], ",", &m); mem; mem = strtok_r(NULL, ",", &m))
+			if (!strcmp(mem, user)) {
+				u->groups[u->ngroups++] = (gid_t)gid;
+				break;
+			}
+	}
+	free(text);
 }
 
 int user_resolve(const char *spec, const int *rootfds, int n, struct user_info *u,
@@ -112,6 +137,8 @@ int user_resolve(const char *spec, const int *rootfds, int n, struct user_info *
 	u->gid = (gid_t)gid;
 	if (k >= 6)
 		snprintf(u->home, sizeof u->home, "%s", f[5]);
+	if (k >= 4)
+		supplementary(f[0], rootfds, n, u);
 	free(text);
 	return group ? resolve_group(group, rootfds, n, &u->gid, e) : 0;
 }

@@ -5,10 +5,14 @@
 #include <sys/types.h>
 #include "../common/err.h"
 
+#define USER_MAX_GROUPS 64
+
 struct user_info {
 	uid_t uid;
 	gid_t gid;
 	char home[256];   /* from passwd, "" if unknown */
+	gid_t groups[USER_MAX_GROUPS];   /* supplementary: /etc/group lists the user */
+	int ngroups;
 };
 
 /* rootfds: the layer directories, topmost first; the topmost one holding

@@ -8,6 +8,7 @@
 #   tests/fixtures.sh --force   rebuild everything except the mmdebstrap tarball
 #
 # Produced:
+#   oci-postgres/             examples/postgres (postgres 15 + gosu, root entrypoint, uid 999)
 #   debian-minbase.tar        mmdebstrap --variant=minbase bookworm (cached, slow to make)
 #   rootfs-busybox/           a busybox-static root filesystem (for rootfs:DIR)
 #   rootfs-busybox.tar        the same as a tarball (for rootfs:TARBALL)
@@ -49,7 +50,8 @@ BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' \
     || die "need a static busybox (apt-get install busybox-static)"
 
-stamp_want=$( (cat "$0" "$LISTER"; echo "$BUSYBOX") | sha256sum | cut -c1-16)
+PGEX=$(cd "$(dirname "$0")/../examples/postgres" && pwd)
+stamp_want=$( (cat "$0" "$LISTER" "$PGEX"/*; echo "$BUSYBOX") | sha256sum | cut -c1-16)
 mkdir -p "$FIX"; chmod 0755 "$FIX"
 if [ $FORCE = 0 ] && [ "$(cat "$FIX/.stamp" 2>/dev/null)" = "$stamp_want" ]; then
     say "up to date ($FIX)"; exit 0
@@ -346,6 +348,9 @@ say "docker-save style archive (jq + tar)"
 make_docker_save "$FIX/docker-save.tar" \
     "$FIX/oci-busybox:latest=boxcar/busybox:latest" "$FIX/oci-busybox:layers=boxcar/layers:v1"
 build_debian
+say "postgres image (examples/postgres/build.sh: mmdebstrap + umoci, official layout)"
+rm -rf "$FIX/oci-postgres"
+OCI=$FIX/oci-postgres PACK=0 "$PGEX/build.sh" || die "examples/postgres/build.sh failed"
 say "reference listings (umoci unpack --rootless + tests/lister.py)"
 rm -rf "$FIX/ref"; mkdir -p "$FIX/ref"
 ref_listing "$FIX/oci-busybox:latest" busybox

@@ -88,10 +88,23 @@ oci_config() {   # LAYOUT TAG -> path of the config blob
 }
 diff_ids() { jq -r '.rootfs.diff_ids[]' "$(oci_config "$1" "$2")"; }
 
-# cache_layer_dirs: names of the directories under $BOXCAR_CACHE/layers, sorted
+# The cache store the default id map (auto) uses below BOXCAR_CACHE: "/ids/TAG" with
+# subordinate ids (stub/userns.h), "" with one mapped id or as root. `store` prints the
+# store's directory for the current BOXCAR_CACHE.
+subid_ranges() {   # FILE: "START+COUNT" per range of this user, in file order
+    awk -F: -v n="$(id -un)" -v u="$(id -u)" '($1 == n || $1 == u) && $3 > 0 { print $2 "+" $3 }' "$1" 2>/dev/null
+}
+STORE_SUFFIX=
+if [ "$(id -u)" != 0 ] && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null &&
+   [ -n "$(subid_ranges /etc/subuid)" ] && [ -n "$(subid_ranges /etc/subgid)" ]; then
+    STORE_SUFFIX=/ids/$( { subid_ranges /etc/subuid | sed 's/^/u/'; subid_ranges /etc/subgid | sed 's/^/g/'; } | head -16 | paste -sd.)
+fi
+store() { printf '%s%s\n' "$BOXCAR_CACHE" "$STORE_SUFFIX"; }
+
+# cache_layer_dirs: names of the directories under $(store)/layers, sorted
 cache_layer_dirs() {
-    [ -d "$BOXCAR_CACHE/layers" ] || return 0
-    find "$BOXCAR_CACHE/layers" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
+    [ -d "$(store)/layers" ] || return 0
+    find "$(store)/layers" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
 }
 
 # The in-container half of tests/lister.py: raw records for the trees given as args.

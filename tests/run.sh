@@ -122,6 +122,10 @@ if [ "$(id -u)" = 0 ]; then
     # newuidmap/newgidmap ranges for the test user (useradd adds them on Debian)
     grep -q "^$TEST_USER:" /etc/subuid 2>/dev/null || usermod --add-subuids 300000-365535 "$TEST_USER" 2>/dev/null || true
     grep -q "^$TEST_USER:" /etc/subgid 2>/dev/null || usermod --add-subgids 300000-365535 "$TEST_USER" 2>/dev/null || true
+    # a second user without subordinate ids (what auto does then; tests/t-identity.sh)
+    id boxcarnosub >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh boxcarnosub \
+        || bail "test user" "useradd boxcarnosub failed"
+    sed -i '/^boxcarnosub:/d' /etc/subuid /etc/subgid
     TUID=$(id -u "$TEST_USER"); TGID=$(id -g "$TEST_USER")
     # the test user must reach the repository, the binary and the fixtures
     d=$TOP; while [ "$d" != / ]; do

@@ -97,7 +97,7 @@ t_cache_shared() {   # files built from the same base share one extraction
 t_cache_reuse() {   # a warm launch does not re-extract
     fresh_cache "$T/cache"
     x "$(P bb)" true; expect_ok
-    local d; d=$BOXCAR_CACHE/layers/$(cache_layer_dirs | head -1)
+    local d; d=$(store)/layers/$(cache_layer_dirs | head -1)
     local before; before=$(stat -c '%i %Y' "$d" "$d/bin/busybox")
     sleep 1.1
     x "$(P bb)" true; expect_ok

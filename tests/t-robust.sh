@@ -19,11 +19,12 @@ rb_hexes() { "$1" --boxcar-inspect | jq -r '.layers[].diff_id' | sed 's/^sha256:
 
 # rb_layers_in CACHE: layer dir names in CACHE/layers (sorted)
 rb_layers_in() {
-    [ -d "$1/layers" ] || return 0
-    find "$1/layers" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort
+    [ -d "$1$STORE_SUFFIX/layers" ] || return 0
+    find "$1$STORE_SUFFIX/layers" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort
 }
+rb_single_layers_in() { STORE_SUFFIX= rb_layers_in "$1"; }   # the one-id store (ROOT)
 # rb_tmp_left CACHE: what is left in CACHE/tmp
-rb_tmp_left() { [ -d "$1/tmp" ] && find "$1/tmp" -mindepth 1 -maxdepth 1 -printf '%f ' ; return 0; }
+rb_tmp_left() { [ -d "$1$STORE_SUFFIX/tmp" ] && find "$1$STORE_SUFFIX/tmp" -mindepth 1 -maxdepth 1 -printf '%f ' ; return 0; }
 
 # rb_one_line_error FILE: FILE is exactly one line starting with "boxcar: "
 rb_one_line_error() { [ "$(grep -c '' "$1")" = 1 ] && head -n1 "$1" | grep -q '^boxcar: .'; }
@@ -194,7 +195,7 @@ rb_check_layers() {
     local d
     for d in $(rb_layers_in "$1"); do
         [ -f "$2/$d.list" ] || fail "$3: unknown layer dir $d in layers/"
-        python3 "$TOP/tests/lister.py" tree "$1/layers/$d" > "$T/now.list" || fail "lister failed on $1/layers/$d"
+        python3 "$TOP/tests/lister.py" tree "$1$STORE_SUFFIX/layers/$d" > "$T/now.list" || fail "lister failed on $1/layers/$d"
         if ! cmp -s "$2/$d.list" "$T/now.list"; then
             note "$3: layer ${d:0:12} differs from a clean extraction:"
             diff "$2/$d.list" "$T/now.list" | head -10 | sed 's/^/    /' >&2
@@ -216,7 +217,7 @@ t_robust_kill() {
     mkdir -p "$T/lists"
     local d
     for d in $(rb_layers_in "$T/ref"); do
-        python3 "$TOP/tests/lister.py" tree "$T/ref/layers/$d" > "$T/lists/$d.list" || fail "lister failed"
+        python3 "$TOP/tests/lister.py" tree "$T/ref$STORE_SUFFIX/layers/$d" > "$T/lists/$d.list" || fail "lister failed"
     done
     [ "$(rb_layers_in "$T/ref")" = "$all" ] || fail "reference cache has other layers than the file"
     # 12 kill points from 5 ms to ~95% of the extraction time (geometric)
@@ -417,7 +418,7 @@ rb_hostile_outside_ok() {   # WHEN
     [ "$(ls -A "$T/c" | sort | tr '\n' ' ')" = "cache outside-$TOK " ] || fail "$1: files appeared beside the cache: $(ls -A "$T/c" | tr "\n" " ")"
     bad=$(find "$(dirname "$TMPDIR")" /tmp / -maxdepth 1 -name "*$TOK*" 2>/dev/null | grep -v -e "^/tmp/$TOK-dir\$" -e "^$SENT\$")
     [ -z "$bad" ] || fail "$1: written outside: $bad"
-    bad=$(find "$T" -name "*$TOK*" ! -path "$BOXCAR_CACHE/layers/*" ! -path "$T/x/y/root/*" \
+    bad=$(find "$T" -name "*$TOK*" ! -path "$(store)/layers/*" ! -path "$T/x/y/root/*" \
         ! -path "$T/x/y/root" ! -name "outside-$TOK" 2>/dev/null)
     [ -z "$bad" ] || fail "$1: written outside the extraction root: $bad"
     sha256sum -c --quiet "$T/passwd.sum" >/dev/null 2>&1 || fail "$1: /etc/passwd CHANGED"
@@ -463,7 +464,7 @@ rb_hostile() {
     rb_hostile_outside_ok "--boxcar-extract"
     info "case $c: run exit $RUN_RC${RUN_ERR:+ ($RUN_ERR)}; --boxcar-extract exit $EXTRACT_RC$([ "$EXTRACT_RC" = 0 ] || printf ' (%s)' "$(head -c 150 "$T/.err")")"
 }
-rb_layer_dir() { printf '%s/layers/%s\n' "$BOXCAR_CACHE" "$(rb_hexes "$F" | sed -n "${1}p")"; }
+rb_layer_dir() { printf '%s/layers/%s\n' "$(store)" "$(rb_hexes "$F" | sed -n "${1}p")"; }
 
 t_rh_dotdot()      { rb_hostile dotdot any; }
 t_rh_absolute()    { rb_hostile absolute any; }
@@ -497,7 +498,7 @@ t_rh_setuid() {
     x "$F" sh -c 'ls -ld /suid-root /sgid-root /wdir | cut -c1-10'
     expect_ok
     [ "$(stat -c %a "$BOXCAR_CACHE")" = 700 ] || fail "the cache root changed mode: $(stat -c %a "$BOXCAR_CACHE")"
-    [ "$(stat -c %a "$BOXCAR_CACHE/layers")" = 700 ] || fail "layers/ changed mode: $(stat -c %a "$BOXCAR_CACHE/layers")"
+    [ "$(stat -c %a "$(store)/layers")" = 700 ] || fail "layers/ changed mode: $(stat -c %a "$(store)/layers")"
 }
 t_rh_long_path()   { rb_hostile long-path any; }
 t_rh_long_name()   { rb_hostile long-name any; }
@@ -630,7 +631,7 @@ rb_verify_setup() {   # fresh cache with `layers` extracted; BASE = busybox laye
     F=$(P layers)
     x "$F" true; expect_ok
     BASEHEX=$(rb_hexes "$F" | head -1)
-    BASE=$BOXCAR_CACHE/layers/$BASEHEX
+    BASE=$(store)/layers/$BASEHEX
     [ -f "$BASE/bin/busybox" ] || fail "fixture: no bin/busybox in the base layer"
 }
 t_rn_verify_intact() {
@@ -676,21 +677,21 @@ test_case run "robust: needs verify-cache: only the tampered layer is reported" 
 # --- needs: cache-ro (BOXCAR_CACHE_RO=DIR)
 t_rn_cache_ro_all() {
     local F; F=$(P layers)
-    fresh_cache "$T/ro"; x "$F" true; expect_ok
+    fresh_cache "$T/ro"; x "$F" --boxcar-userns=root true; expect_ok
     chmod 0555 "$T/ro/layers"
     fresh_cache "$T/rw"
-    BOXCAR_CACHE_RO=$T/ro x "$F" cat /data/a.txt
+    BOXCAR_CACHE_RO=$T/ro x "$F" --boxcar-userns=root cat /data/a.txt
     expect_ok; expect_out alpha-again
-    [ -z "$(rb_layers_in "$T/rw")" ] || fail "layers in the read-only cache were copied/extracted into BOXCAR_CACHE: $(rb_layers_in "$T/rw" | tr '\n' ' ')"
+    [ -z "$(rb_single_layers_in "$T/rw")" ] || fail "layers in the read-only cache were copied/extracted into BOXCAR_CACHE: $(rb_single_layers_in "$T/rw" | tr '\n' ' ')"
     chmod 0700 "$T/ro/layers"
 }
 t_rn_cache_ro_some() {   # RO has the base; the other layers go into BOXCAR_CACHE
     local F; F=$(P layers)
-    fresh_cache "$T/ro"; x "$(P bb)" true; expect_ok
+    fresh_cache "$T/ro"; x "$(P bb)" --boxcar-userns=root true; expect_ok
     fresh_cache "$T/rw"
-    BOXCAR_CACHE_RO=$T/ro x "$F" sh -c 'cat /data/a.txt; cat /etc/fixture-release'
+    BOXCAR_CACHE_RO=$T/ro x "$F" --boxcar-userns=root sh -c 'cat /data/a.txt; cat /etc/fixture-release'
     expect_ok; expect_out $'alpha-again\nbusybox fixture'
-    [ "$(rb_layers_in "$T/rw")" = "$(rb_hexes "$F" | sed 1d | sort)" ] || fail "BOXCAR_CACHE/layers = $(rb_layers_in "$T/rw" | tr '\n' ' '), want the 4 layers not in the RO cache"
+    [ "$(rb_single_layers_in "$T/rw")" = "$(rb_hexes "$F" | sed 1d | sort)" ] || fail "BOXCAR_CACHE/layers = $(rb_single_layers_in "$T/rw" | tr '\n' ' '), want the 4 layers not in the RO cache"
 }
 test_case run "robust: needs cache-ro: every layer in BOXCAR_CACHE_RO (nothing extracted)" t_rn_cache_ro_all
 test_case run "robust: needs cache-ro: some layers in BOXCAR_CACHE_RO (the rest extracted)" t_rn_cache_ro_some

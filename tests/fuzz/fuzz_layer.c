@@ -25,9 +25,10 @@ static void apply(const uint8_t *data, size_t size, int rootfd, enum layer_mode 
 {
 	struct archive *a = archive_read_new();
 	struct err e = { 0 };
+	struct layer_how how = layer_how_self(mode);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_memory(a, data, size) == ARCHIVE_OK)
-		layer_apply(a, rootfd, mode, &e);
+		layer_apply(a, rootfd, &how, &e);
 	archive_read_free(a);
 }
 
