@@ -165,6 +165,8 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ NULL, "--tmpfs", "--boxcar-tmpfs=" }, { "-h", "--hostname", "--boxcar-hostname=" },
 	{ "-q", "--quiet", "--boxcar-quiet" }, { NULL, "--read-only", "--boxcar-read-only" },
 	{ NULL, "--ulimit", "--boxcar-ulimit=" }, { NULL, "--userns", "--boxcar-userns=" },
+	{ "-m", "--memory", "--boxcar-memory=" }, { NULL, "--cpus", "--boxcar-cpus=" },
+	{ NULL, "--pids-limit", "--boxcar-pids-limit=" },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])

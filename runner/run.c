@@ -67,40 +67,48 @@ static int container_init(const struct runner_spec *s, int mirrored, int syncfd,
 	return init_supervise(pid, 1, s->stop_signal);
 }
 
+/* The launcher's side: map the ids, put the child in its cgroup, let it go. */
+static int start_child(const struct runner_spec *s, pid_t pid, const char *cg, int syncfd, struct err *e)
+{
+	if (idmap_write(pid, s->uid, s->gid, e) < 0 || (*cg && cgroup_enter(cg, pid, e) < 0))
+		return -1;
+	if (write_full(syncfd, "x", 1) < 0)
+		return err_sys(e, EXIT_SETUP, "start container");
+	return 0;
+}
+
 int runner_run(const struct runner_spec *s, struct err *e)
 {
 	sigset_t set, oldmask;
 	int sync[2], mirrored = geteuid() == 0;   /* see idmap_write */
+	char cg[4096] = "";
+	if (cgroup_wanted(&s->limits) && cgroup_create(&s->limits, cg, sizeof cg, e) < 0)
+		return -1;
 	init_signal_set(&set);
-	if (pipe2(sync, O_CLOEXEC) < 0)
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		cgroup_destroy(cg);
 		return err_sys(e, EXIT_SETUP, "pipe");
+	}
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	/* clone without a new stack behaves like fork, in new namespaces */
 	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) {
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		return err_sys(e, EXIT_SETUP, "cannot create namespaces (user, mount, pid, uts, ipc); "
-			       "unprivileged user namespaces may be disabled (sysctl user.max_user_namespaces)");
-	}
+	int clone_errno = errno;
 	if (pid == 0) {
 		close(sync[1]);
 		_exit(container_init(s, mirrored, sync[0], &oldmask));
 	}
 	close(sync[0]);
-	if (idmap_write(pid, s->uid, s->gid, e) < 0) {
-		close(sync[1]);
+	int code = -1, ok = pid > 0 && start_child(s, pid, cg, sync[1], e) == 0;
+	close(sync[1]);   /* a child not told to go sees EOF and exits */
+	if (pid < 0)
+		errno = clone_errno, err_sys(e, EXIT_SETUP, "cannot create namespaces (user, mount, pid, uts, ipc); "
+			"unprivileged user namespaces may be disabled (sysctl user.max_user_namespaces)");
+	else if (!ok)
 		waitpid(pid, NULL, 0);
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		return -1;
-	}
-	if (write_full(sync[1], "x", 1) < 0) {
-		close(sync[1]);
-		waitpid(pid, NULL, 0);
-		return err_sys(e, EXIT_SETUP, "start container");
-	}
-	close(sync[1]);
-	int code = init_supervise(pid, 0, 0);
+	else
+		code = init_supervise(pid, 0, 0);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	cgroup_destroy(cg);
 	return code;
 }

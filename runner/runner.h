@@ -6,6 +6,7 @@
 #define BOXCAR_RUNNER_H
 #include <sys/types.h>
 #include "../common/err.h"
+#include "cgroup.h"
 #include "rlimits.h"
 #include "security.h"
 
@@ -38,6 +39,7 @@ struct runner_spec {
 	int read_only;           /* the root itself read-only (docker run --read-only) */
 	const struct runner_rlimit *rlimits;   /* --ulimit */
 	int nrlimits;
+	struct cgroup_limits limits;           /* --memory, --cpus, --pids-limit */
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "profile.h"
 
 static const char *const cap_names[] = {
 	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
@@ -111,15 +112,20 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *names, size_t n, ui
 	return rc;
 }
 
-static int load_seccomp(const struct security *sec, struct err *e)
+static int fakeroot_rules(scmp_filter_ctx ctx)
+{
+	return add_rules(ctx, faked, sizeof faked / sizeof faked[0], SCMP_ACT_ERRNO(0));
+}
+
+static scmp_filter_ctx default_filter(const struct security *sec, struct err *e)
 {
 	/* as in Docker, CAP_SYS_ADMIN lifts the mount/namespace rules (here:
 	 * all of them); unconfined means none, fakeroot's aside */
 	int lifted = !sec->seccomp || (sec->caps & BIT(21));
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);   /* bad arch: kill */
 	if (!ctx)
-		return err_set(e, EXIT_SETUP, "seccomp_init failed");
-	int rc = sec->fakeroot ? add_rules(ctx, faked, sizeof faked / sizeof faked[0], SCMP_ACT_ERRNO(0)) : 0;
+		return err_set(e, EXIT_SETUP, "seccomp_init failed"), NULL;
+	int rc = sec->fakeroot ? fakeroot_rules(ctx) : 0;
 	if (rc == 0 && !lifted)
 		rc = add_rules(ctx, denied, sizeof denied / sizeof denied[0], SCMP_ACT_ERRNO(EPERM));
 	/* new namespaces via clone need CAP_SYS_ADMIN under Docker's profile
@@ -132,12 +138,31 @@ static int load_seccomp(const struct security *sec, struct err *e)
 				      SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
 	if (rc == 0 && !lifted)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0)
-		return errno = -rc, err_sys(e, EXIT_SETUP, "load the seccomp filter");
-	return 0;
+	if (rc < 0) {
+		seccomp_release(ctx);
+		return errno = -rc, err_sys(e, EXIT_SETUP, "build the seccomp filter"), NULL;
+	}
+	return ctx;
+}
+
+int security_prepare(struct security *sec, struct err *e)
+{
+	sec->filter = NULL;
+	if (sec->seccomp && sec->profile) {
+		sec->filter = profile_build(sec->profile, sec->profile_len, sec->caps,
+					    sec->fakeroot ? fakeroot_rules : NULL, e);
+		return sec->filter ? 0 : err_ctx(e, "seccomp profile %s", sec->profile_name);
+	}
+	if (sec->seccomp || sec->fakeroot)
+		sec->filter = default_filter(sec, e);
+	return (sec->seccomp || sec->fakeroot) && !sec->filter ? -1 : 0;
+}
+
+void security_release(struct security *sec)
+{
+	if (sec->filter)
+		seccomp_release(sec->filter);
+	sec->filter = NULL;
 }
 
 int security_apply(const struct security *sec, struct err *e)
@@ -146,5 +171,8 @@ int security_apply(const struct security *sec, struct err *e)
 		return -1;
 	if (sec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "set no_new_privs");
-	return sec->seccomp || sec->fakeroot ? load_seccomp(sec, e) : 0;
+	int rc = sec->filter ? seccomp_load(sec->filter) : 0;
+	if (rc < 0)
+		return errno = -rc, err_sys(e, EXIT_SETUP, "load the seccomp filter");
+	return 0;
 }

@@ -4,12 +4,17 @@
  * syscalls of other architectures). Applied last, just before exec. */
 #ifndef BOXCAR_SECURITY_H
 #define BOXCAR_SECURITY_H
+#include <stddef.h>
 #include <stdint.h>
 #include "../common/err.h"
 
 struct security {
-	int seccomp;             /* 1: the default filter; 0: unconfined */
+	int seccomp;             /* 1: a filter (the default or a profile); 0: unconfined */
 	int fakeroot;            /* id and owner changes succeed without effect */
+	const char *profile;     /* seccomp=FILE.json: its text (runner/profile.h) */
+	size_t profile_len;
+	const char *profile_name;
+	void *filter;            /* the libseccomp filter, built by security_prepare */
 	int no_new_privs;
 	uint64_t caps;           /* capabilities kept (bit N = capability N) */
 };
@@ -21,6 +26,10 @@ uint64_t security_cap_mask(const char *name);
 /* Drop what the bounding set must not hold. Needs CAP_SETPCAP: call it
  * before switching to a non-root user. */
 int security_drop_bounding(const struct security *sec, struct err *e);
+/* Build the seccomp filter (before the container starts: errors are
+ * reported early, and the child only loads it). */
+int security_prepare(struct security *sec, struct err *e);
+void security_release(struct security *sec);
 /* Limit the remaining capability sets, set no_new_privs, load seccomp. */
 int security_apply(const struct security *sec, struct err *e);
 

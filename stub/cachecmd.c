@@ -95,18 +95,29 @@ static int cmd_prune(struct cache *c, int argc, char **argv, struct err *e)
 	return 0;
 }
 
+#define MAX_STORES 8
+
+/* du: the total first, then each store that holds layers */
+static int cmd_du(struct cache *c, int n, struct err *e)
+{
+	unsigned long long sum[MAX_STORES + 1][2] = { { 0, 0 } }, total[2] = { 0, 0 };
+	for (int i = 0; i < n; i++) {
+		if (cache_each(&c[i], add_size, sum[i], e) < 0)
+			return -1;
+		total[0] += sum[i][0], total[1] += sum[i][1];
+	}
+	printf("%llu\t%s (%llu layers, %.1f MB)\n", total[0], c[0].root, total[1], (double)total[0] / 1e6);
+	for (int i = 0; n > 1 && i < n; i++)
+		if (sum[i][1])
+			printf("%llu\t%s (%llu layers)\n", sum[i][0], c[i].root, sum[i][1]);
+	return 0;
+}
+
 /* One verb on one store. */
 static int store_command(struct cache *c, const char *verb, int argc, char **argv, struct err *e)
 {
 	if (!strcmp(verb, "ls"))
 		return cache_each(c, print_entry, NULL, e);
-	if (!strcmp(verb, "du")) {
-		unsigned long long sum[2] = { 0, 0 };
-		if (cache_each(c, add_size, sum, e) < 0)
-			return -1;
-		printf("%llu\t%s (%llu layers, %.1f MB)\n", sum[0], c->root, sum[1], (double)sum[0] / 1e6);
-		return 0;
-	}
 	if (!strcmp(verb, "prune"))
 		return cmd_prune(c, argc, argv, e);
 	struct verify v = { 0, 0 };
@@ -116,8 +127,6 @@ static int store_command(struct cache *c, const char *verb, int argc, char **arg
 		return err_set(e, EXIT_PACK, "%d of %d layers in %s failed verification", v.bad, v.bad + v.good, c->root);
 	return 0;
 }
-
-#define MAX_STORES 8
 
 /* Open ROOT and each ROOT/ids/TAG store; then, for verbs that read or
  * delete layer files, enter this user's subids namespace: files owned by
@@ -154,7 +163,9 @@ int cache_command(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = open_stores(c, &n, verb, &e);
-	for (int i = 0; rc == 0 && i < n; i++)
+	if (rc == 0 && !strcmp(verb, "du"))
+		rc = cmd_du(c, n, &e);
+	for (int i = 0; rc == 0 && strcmp(verb, "du") && i < n; i++)
 		rc = store_command(&c[i], verb, argc, argv, &e);
 	for (int i = 0; i < n; i++)
 		cache_close(&c[i]);

@@ -254,10 +254,14 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		.volumes = o->vols, .nvolumes = o->nvols,
 		.tmpfs = o->tmpfs, .ntmpfs = o->ntmpfs, .read_only = o->read_only,
 		.mkdirs = vols.v, .nmkdirs = vols.n, .rlimits = o->rlimits, .nrlimits = o->nrlimits,
+		.limits = o->limits,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
+	if (security_prepare(&s.sec, e) < 0)
+		goto out;
 	rc = runner_run(&s, e);
+	security_release(&s.sec);
 	hint_single_map(ns, &u, rc);
 out:
 	for (int i = 0; fds && paths && i < p->nlayers; i++) {

@@ -29,6 +29,8 @@ static const char usage[] =
 "  --boxcar-userns=MODE        id map: auto (default), subids, root, keep-id\n"
 "  --boxcar-fakeroot           owner and id changes succeed without effect (seccomp)\n"
 "  --boxcar-ulimit=NAME=SOFT[:HARD]  a resource limit, as docker run --ulimit (nofile=1024)\n"
+"  --boxcar-memory=SIZE, --boxcar-cpus=N, --boxcar-pids-limit=N  cgroup v2 limits\n"
+"                              (needs a delegated cgroup v2 subtree)\n"
 "  --boxcar-cap-add=CAP, --boxcar-cap-drop=CAP   change Docker's default capabilities\n"
 "  --boxcar-read-only          read-only root file system\n"
 "  --boxcar-tmpfs=PATH         a fresh tmpfs at PATH\n"

@@ -1,8 +1,10 @@
 #include "options.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../common/log.h"
+#include "../common/xio.h"
 #include "userns.h"
 
 #define PFX "--boxcar-"
@@ -82,6 +84,13 @@ static int security_opt(struct run_opts *o, const char *v, struct err *e)
 {
 	if (!strcmp(v, "seccomp=unconfined") || !strcmp(v, "seccomp:unconfined"))
 		o->sec.seccomp = 0;
+	else if (!strncmp(v, "seccomp=", 8) || !strncmp(v, "seccomp:", 8)) {
+		free((char *)o->sec.profile);
+		o->sec.profile_name = v + 8;
+		o->sec.profile = read_file_at(AT_FDCWD, v + 8, 1 << 22, &o->sec.profile_len);
+		if (!o->sec.profile)
+			return err_sys(e, EXIT_SETUP, "cannot read seccomp profile %s", v + 8);
+	}
 	else if (!strcmp(v, "no-new-privileges") || !strcmp(v, "no-new-privileges=true") ||
 		 !strcmp(v, "no-new-privileges:true"))
 		o->sec.no_new_privs = 1;
@@ -89,7 +98,7 @@ static int security_opt(struct run_opts *o, const char *v, struct err *e)
 		o->sec.no_new_privs = 0;
 	else
 		return err_set(e, EXIT_SETUP, "unsupported --boxcar-security-opt '%s' (supported: "
-			       "seccomp=unconfined, no-new-privileges[=true|false])", v);
+			       "seccomp=unconfined, seccomp=FILE.json, no-new-privileges[=true|false])", v);
 	return 0;
 }
 
@@ -122,7 +131,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	}
 	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
 	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname") ||
-	      IS("userns") || IS("ulimit")))
+	      IS("userns") || IS("ulimit") || IS("memory") || IS("cpus") || IS("pids-limit")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
@@ -145,6 +154,12 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return add_volume(o, val, e);
 	if (IS("ulimit"))
 		return add_ulimit(o, val, e);
+	if (IS("memory") && cgroup_parse_size(val, &o->limits.memory) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-memory '%s' (bytes, or a number with k, m or g)", val);
+	if (IS("cpus") && cgroup_parse_cpus(val, &o->limits.cpu_millis) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-cpus '%s' (a number of CPUs, e.g. 1.5)", val);
+	if (IS("pids-limit") && (cgroup_parse_size(val, &o->limits.pids) < 0 || strspn(val, "0123456789") != strlen(val)))
+		return err_set(e, EXIT_SETUP, "bad --boxcar-pids-limit '%s' (a positive number)", val);
 	if (IS("userns") && (o->userns = userns_parse(val)) < 0)
 		return err_set(e, EXIT_SETUP, "bad --boxcar-userns '%s' (auto, subids, root or keep-id)", val);
 	if (IS("workdir") && val[0] != '/')
@@ -174,6 +189,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 void opts_free(struct run_opts *o)
 {
 	free(o->rlimits);
+	free((char *)o->sec.profile);
 	for (int i = 0; i < o->nvols; i++)
 		free((char *)o->vols[i].host);
 	free(o->vols);

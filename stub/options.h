@@ -16,6 +16,7 @@ struct run_opts {
 	int read_only;
 	int userns;                  /* enum userns_mode (userns.h) */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
+	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */
 	int nrlimits;
 	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */

@@ -91,14 +91,16 @@ diff_ids() { jq -r '.rootfs.diff_ids[]' "$(oci_config "$1" "$2")"; }
 # The cache store the default id map (auto) uses below BOXCAR_CACHE: "/ids/TAG" with
 # subordinate ids (stub/userns.h), "" with one mapped id or as root. `store` prints the
 # store's directory for the current BOXCAR_CACHE.
-subid_ranges() {   # FILE: "START+COUNT" per range of this user, in file order
-    awk -F: -v n="$(id -un)" -v u="$(id -u)" '($1 == n || $1 == u) && $3 > 0 { print $2 "+" $3 }' "$1" 2>/dev/null
+subid_ranges() {   # FILE [USER]: "START+COUNT" per range of USER (default: the caller)
+    local who=${2:-$(id -un)}
+    awk -F: -v n="$who" -v u="$(id -u "$who")" '($1 == n || $1 == u) && $3 > 0 { print $2 "+" $3 }' "$1" 2>/dev/null
 }
-STORE_SUFFIX=
-if [ "$(id -u)" != 0 ] && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null &&
-   [ -n "$(subid_ranges /etc/subuid)" ] && [ -n "$(subid_ranges /etc/subgid)" ]; then
-    STORE_SUFFIX=/ids/$( { subid_ranges /etc/subuid | sed 's/^/u/'; subid_ranges /etc/subgid | sed 's/^/g/'; } | head -16 | paste -sd.)
-fi
+store_suffix_for() {   # USER: the store suffix auto gives USER
+    [ "$(id -u "$1")" != 0 ] && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null &&
+        [ -n "$(subid_ranges /etc/subuid "$1")" ] && [ -n "$(subid_ranges /etc/subgid "$1")" ] || return 0
+    printf '/ids/%s\n' "$( { subid_ranges /etc/subuid "$1" | sed 's/^/u/'; subid_ranges /etc/subgid "$1" | sed 's/^/g/'; } | head -16 | paste -sd.)"
+}
+STORE_SUFFIX=$(store_suffix_for "$(id -un)")
 store() { printf '%s%s\n' "$BOXCAR_CACHE" "$STORE_SUFFIX"; }
 
 # cache_layer_dirs: names of the directories under $(store)/layers, sorted

@@ -159,6 +159,11 @@ test_case run "exit: 127 for a missing entrypoint"      t_exit_127
 # ------------------------------------------------------------------ signals, PID 1, zombies
 # start_bg ARTIFACT ARGS... : start in the background (own process group, signals not
 # ignored), stdout+stderr to $T/bg.out; sets BGPID
+sig_state() {   # PID: SigIgn/SigBlk/SigCgt of PID and its descendants, as notes
+    local p=$1 c
+    note "signals of $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | head -c 60)): $(grep -E '^Sig(Ign|Blk|Cgt)' "/proc/$p/status" 2>/dev/null | tr -s '\t\n' '  ')"
+    for c in $(pgrep -P "$p"); do sig_state "$c"; done
+}
 start_bg() {
     local f; f=$(P "$1"); shift
     set -m
@@ -195,6 +200,7 @@ t_sig_others() {
     local s
     start_bg bb sh -c "$TRAP_APP"
     wait_for "$T/bg.out" '^ready$' 20 || { cat "$T/bg.out" >&2; kill -KILL -- "-$BGPID"; fail "app never became ready"; }
+    sig_state "$BGPID"   # (shown if the test fails: ignored or blocked signals down the tree)
     for s in HUP INT QUIT USR1 USR2 WINCH; do
         kill -"$s" "$BGPID"
         wait_for "$T/bg.out" "^got $s\$" 5 || { kill -KILL -- "-$BGPID"; show "$(cat "$T/bg.out")" >&2; fail "SIG$s not forwarded"; }
@@ -386,6 +392,11 @@ t_security_opts() {
     x "$(P bb)" --boxcar-security-opt=apparmor=x true; expect_error 125
 }
 test_case run "security: Docker's default capabilities, no_new_privs, seccomp" t_security_defaults
+test_case run "security: seccomp=FILE.json, a real profile (containers/common's)" t_security_profile_real
+test_case run "security: seccomp=FILE.json rules: args, errnoRet, includes/excludes; bad profiles (125)" t_security_profile_rules
+test_case run "security: --boxcar-ulimit / run --ulimit" t_ulimit
+test_case run "limits: --boxcar-memory/-cpus/-pids-limit via cgroup v2, or a clear error" t_cgroup_limits
+[ "${CONFIG:-}" = root ] && test_case run "limits: cgroup v2 without the controller: clear error, nothing left" t_cgroup_v2_no_controller
 test_case run "security: mount refused with EPERM inside (seccomp + capabilities)" t_security_denied
 test_case run "security: --boxcar-security-opt, --boxcar-cap-add/drop, run --cap-add" t_security_opts
 test_case run "fs: /etc/hostname, /etc/hosts, /etc/resolv.conf" t_etc
@@ -394,6 +405,124 @@ test_case run "fs: /tmp writable"                       t_tmp
 test_case run "net: host network is shared"             t_hostnet
 
 # ------------------------------------------------------------------ stdio
+# seccomp=FILE.json in Docker's format. containers/common's default profile (Debian's
+# golang-github-containers-common, which buildah brings) allows personality() only for a
+# few personas and answers others with its defaultErrnoRet 38; boxcar's default allows it.
+CONTAINERS_PROFILE=/usr/share/containers/seccomp.json
+PERSONA='my $r = syscall(135, 0x0040000); print $r == -1 ? "errno " . ($! + 0) : "ok", "\n"'
+t_security_profile_real() {
+    [ -f "$CONTAINERS_PROFILE" ] || fail "$CONTAINERS_PROFILE missing (package golang-github-containers-common)"
+    x "$(P debian)" perl -e "$PERSONA"; expect_ok; expect_out ok
+    x "$(P debian)" --boxcar-security-opt=seccomp="$CONTAINERS_PROFILE" sh -c \
+        "perl -e '$PERSONA'; grep Seccomp: /proc/self/status | tr -s '\t' ' '; apt-get --version | head -c 4"
+    expect_ok; expect_out $'errno 38\nSeccomp: 2\napt '
+}
+t_security_profile_rules() {   # args, errnoRet, includes/excludes on caps and arches
+    local prof=$TOP/tests/seccomp/rules.json
+    x "$(P debian)" --boxcar-security-opt=seccomp="$prof" sh -c 'touch /tmp/f && chmod 755 /tmp/f && echo chmod-ok
+        chmod u+s /tmp/f 2>&1; mkdir /tmp/d 2>&1; uname -s 2>&1; true'
+    expect_ok
+    expect_out_has chmod-ok
+    expect_out_has "chmod: changing permissions of '/tmp/f': Operation not permitted"
+    expect_out_has "mkdir: cannot create directory '/tmp/d': Permission denied"
+    expect_out_has "uname: cannot get system name: Permission denied"
+    x "$BOXCAR" run --cap-add SYS_ADMIN --security-opt "seccomp=$prof" "$(P debian)" uname -s
+    expect_ok; expect_out Linux
+    printf '{"defaultAction": "SCMP_ACT_NOTIFY"}' > "$T/notify.json"
+    x "$(P bb)" --boxcar-security-opt=seccomp="$T/notify.json" true
+    expect_error 125; expect_err_has "$T/notify.json"; expect_err_has SCMP_ACT_NOTIFY
+    printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": ' > "$T/cut.json"
+    x "$(P bb)" --boxcar-security-opt=seccomp="$T/cut.json" true
+    expect_error 125; expect_err_has "cut.json.*JSON"
+    printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 9, "value": 1, "op": "SCMP_CMP_EQ"}]}]}' > "$T/args.json"
+    x "$(P bb)" --boxcar-security-opt=seccomp="$T/args.json" true
+    expect_error 125; expect_err_has 'syscalls\[0\].*args'
+    x "$(P bb)" --boxcar-security-opt=seccomp="$T/none.json" true
+    expect_error 125; expect_err_has "none.json"
+}
+t_ulimit() {   # docker run --ulimit: soft:hard, -1, one name at a time
+    x "$(P bb)" --boxcar-ulimit=nofile=100:200 --boxcar-ulimit=core=0 --boxcar-ulimit=stack=-1 \
+        sh -c 'ulimit -n; ulimit -Hn; ulimit -c; ulimit -s'
+    expect_ok; expect_out $'100\n200\n0\nunlimited'
+    x "$BOXCAR" run --ulimit nproc=77 "$(P bb)" sh -c 'ulimit -u; ulimit -Hu'
+    expect_ok; expect_out $'77\n77'
+    local hard; hard=$(ulimit -Hn)
+    x "$(P bb)" --boxcar-ulimit=nofile=10:$((hard + 1)) true
+    expect_error 125; expect_err_has "ulimit nofile"
+    x "$(P bb)" --boxcar-ulimit=files=10 true; expect_error 125; expect_err_has "files=10"
+    x "$(P bb)" --boxcar-ulimit=nofile=20:10 true; expect_error 125; expect_err_has "soft limit"
+}
+
+# --boxcar-memory/-cpus/-pids-limit: applied through a delegated cgroup v2 subtree where
+# the host has one (checked from the host while the container runs), else a clear error.
+t_cgroup_limits() {
+    x "$(P bb)" --boxcar-memory=lots true; expect_error 125; expect_err_has "lots"
+    x "$(P bb)" --boxcar-cpus=0 true; expect_error 125; expect_err_has "cpus"
+    if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        x "$(P bb)" --boxcar-memory=64m true
+        expect_error 125; expect_err_has "cgroup v2.*cgroup v1 here"
+        x "$BOXCAR" run --pids-limit 10 "$(P bb)" true
+        expect_error 125; expect_err_has "cgroup v2"
+        return 0
+    fi
+    start_bg bb --boxcar-pids-limit=10 --boxcar-memory=64m sh -c 'echo ready; sleep 5'
+    wait_for "$T/bg.out" '^ready$' 20
+    local app cg; app=$(pgrep -P "$(pgrep -P "$BGPID" | head -1)" | head -1)
+    cg=$(sed -n 's/^0:://p' "/proc/$app/cgroup" 2>/dev/null)
+    if [ -n "$app" ] && [ -n "$cg" ]; then
+        [ "$(cat "/sys/fs/cgroup$cg/pids.max")" = 10 ] || fail "pids.max of $cg is $(cat "/sys/fs/cgroup$cg/pids.max")"
+        [ "$(cat "/sys/fs/cgroup$cg/memory.max")" = $((64 << 20)) ] || fail "memory.max is not 64 MiB"
+        wait_bg 10; [ "$RC" = 0 ] || fail "exit $RC"
+        info "cgroup v2 limits applied in $cg"
+    else
+        wait_bg 10; expect_rc 125
+        grep -qE 'cgroup .*(delegated|enable)' "$T/bg.out" || { cat "$T/bg.out" >&2; fail "no clear cgroup error"; }
+        info "cgroup v2 here, not delegated: $(head -c 150 "$T/bg.out")"
+    fi
+}
+t_cgroup_v2_no_controller() {   # root: a cgroup2 mount without the pids controller (v1 owns it)
+    grep -q pids /sys/fs/cgroup/cgroup.controllers 2>/dev/null && return 0
+    x unshare -m sh -c 'mount -t cgroup2 none /sys/fs/cgroup && grep -qw pids /sys/fs/cgroup/cgroup.controllers && exit 3
+        "$1" --boxcar-pids-limit=10 echo CONTAINER-RAN; rc=$?; ls /sys/fs/cgroup | grep boxcar; exit $rc' sh "$(P bb)"
+    [ "$RC" = 3 ] && { info "pids controller available in cgroup v2: skipped"; return 0; }
+    expect_error 125; expect_err_has "cannot enable '\+pids' in cgroup"; expect_out_lacks CONTAINER-RAN
+    expect_out_lacks boxcar-
+}
+
+# An interactive bash in the Debian image, driven by tmux: prompt, line editing, ^C stops
+# the foreground command only, a window resize reaches the app (size and SIGWINCH), ^D
+# exits with the last command's status.
+tm() { tmux -S "$T/tmux.sock" "$@"; }
+tm_wait() {   # REGEX [SECONDS]: until the pane shows a line matching REGEX
+    local i
+    for ((i = 0; i < ${2:-15} * 10; i++)); do
+        tm capture-pane -p -t t 2>/dev/null | grep -qE -- "$1" && return 0
+        sleep 0.1
+    done
+    note "pane:"; tm capture-pane -p -t t 2>/dev/null | sed 's/^/    | /' >&2
+    return 1
+}
+t_tmux_shell() {
+    command -v tmux >/dev/null || fail "tmux is not installed"
+    trap 'tm kill-server 2>/dev/null' EXIT
+    tm new-session -d -s t -x 100 -y 30 "$(P debian) bash; echo EXIT=\$? > '$T/exit'"
+    tm_wait '[#] ?$' || fail "no prompt"
+    tm send-keys -t t 'echo ord' C-b C-b C-b w Enter
+    tm_wait '^word$' || fail "line editing (C-b, insert) did not give 'word'"
+    tm send-keys -t t 'sleep 30' Enter; sleep 0.5; tm send-keys -t t C-c
+    tm send-keys -t t 'echo after-$((6*7))' Enter
+    tm_wait '^after-42$' 5 || fail "^C did not stop the foreground command (or killed the shell)"
+    tm send-keys -t t "sh -c 'trap \"echo got-winch; stty size\" WINCH; echo armed; while :; do sleep 0.1; done'" Enter
+    tm_wait '^armed$' || fail "trap app did not start"
+    tm resize-window -t t -x 120 -y 40
+    tm_wait '^got-winch$' 5 || fail "SIGWINCH did not reach the app"
+    tm_wait '^40 120$' 5 || fail "the new window size did not reach the app's terminal"
+    tm send-keys -t t C-c; tm_wait '[#] ?$' || fail "no prompt after ^C"
+    tm send-keys -t t "sh -c 'exit 3'" Enter; sleep 0.3; tm send-keys -t t C-d
+    local i; for ((i = 0; i < 100; i++)); do [ -s "$T/exit" ] && break; sleep 0.1; done
+    [ "$(cat "$T/exit" 2>/dev/null)" = EXIT=3 ] || fail "after ^D: '$(cat "$T/exit" 2>/dev/null)', want EXIT=3"
+}
+
 t_stdin() {
     echo hi > "$T/in"; xin "$T/in" "$(P bb)" cat; expect_ok; expect_out hi
     head -c 1000000 /dev/urandom > "$T/big"
@@ -430,6 +559,7 @@ t_tty() {   # an interactive shell on a terminal: prompt, ^C stops the foregroun
     [ "$(cat "$T/rc")" = rc=5 ] || { show "$(cat "$T/out")" >&2; fail "exit status $(cat "$T/rc"), want rc=5"; }
 }
 test_case run "stdio: interactive shell on a terminal (^C, exit status)" t_tty
+test_case run "stdio: interactive bash under tmux: editing, ^C, resize, ^D status" t_tmux_shell
 
 # ------------------------------------------------------------------ doctor
 t_doctor() {

@@ -1,0 +1,32 @@
+/* Resource limits (docker run --memory, --cpus, --pids-limit) through a
+ * cgroup v2 subtree delegated to the caller, as rootless Podman and crun
+ * use one: the container gets a child cgroup of the launcher's own. Hosts
+ * with cgroup v1, or without a delegated subtree, get an error that says
+ * what to do instead; nothing is half-applied. */
+#ifndef BOXCAR_CGROUP_H
+#define BOXCAR_CGROUP_H
+#include <stdint.h>
+#include <sys/types.h>
+#include "../common/err.h"
+
+struct cgroup_limits {
+	uint64_t memory;         /* bytes; 0: no limit */
+	uint64_t cpu_millis;     /* thousandths of a CPU; 0: no limit */
+	uint64_t pids;           /* 0: no limit */
+};
+
+static inline int cgroup_wanted(const struct cgroup_limits *l)
+{
+	return l->memory || l->cpu_millis || l->pids;
+}
+
+/* "512m", "1g", "1048576" (bytes) -> bytes; "1.5" cpus -> millis. -1 if bad. */
+int cgroup_parse_size(const char *s, uint64_t *out);
+int cgroup_parse_cpus(const char *s, uint64_t *out);
+/* Make the container's cgroup with the limits; path gets its directory. */
+int cgroup_create(const struct cgroup_limits *l, char *path, size_t len, struct err *e);
+/* Move pid (the container's init, before it runs anything) into it. */
+int cgroup_enter(const char *path, pid_t pid, struct err *e);
+void cgroup_destroy(const char *path);
+
+#endif
