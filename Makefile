@@ -27,7 +27,7 @@ STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
 CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c stub/userns.c \
-	runner/probe.c runner/subids.c
+	runner/probe.c runner/subids.c runner/idmap.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -59,8 +59,9 @@ clean:
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
-FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c $(filter-out pack/main.c pack/writer.c,$(PACK))
-FUZZERS = payload user oci docker layer
+FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c runner/profile.c runner/security.c \
+	   $(filter-out pack/main.c pack/writer.c,$(PACK))
+FUZZERS = payload user oci docker layer profile
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LIBS)

@@ -8,10 +8,14 @@
 #include <unistd.h>
 #include "../common/xio.h"
 
+/* pid 0: ourselves */
 static int write_proc(pid_t pid, const char *file, const char *text, struct err *e)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	else
+		snprintf(path, sizeof path, "/proc/self/%s", file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "open %s", path);
@@ -53,11 +57,15 @@ int idmap_write(pid_t pid, uid_t in_uid, gid_t in_gid, struct err *e)
 			return -1;
 		return 0;
 	}
-	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)in_uid, (unsigned)geteuid());
-	if (write_proc(pid, "uid_map", map, e) < 0)
+	return idmap_single(pid, in_uid, in_gid, geteuid(), getegid(), e);
+}
+
+int idmap_single(pid_t pid, uid_t in_uid, gid_t in_gid, uid_t out_uid, gid_t out_gid, struct err *e)
+{
+	char map[64];
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)in_uid, (unsigned)out_uid);
+	if (write_proc(pid, "uid_map", map, e) < 0 || write_proc(pid, "setgroups", "deny", e) < 0)
 		return -1;
-	if (write_proc(pid, "setgroups", "deny", e) < 0)
-		return -1;
-	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)in_gid, (unsigned)getegid());
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)in_gid, (unsigned)out_gid);
 	return write_proc(pid, "gid_map", map, e);
 }

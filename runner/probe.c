@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common/xio.h"
+#include "idmap.h"
 
 /* Run fn in a child in new user (+mount) namespaces with our ids mapped
  * to root; the child's errno comes back over a pipe. */
@@ -24,20 +25,8 @@ static int in_userns(int (*fn)(const char *), const char *arg, const char *what,
 	gid_t gid = getegid();
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
-		char map[64];
-		int rc = 0, fd;
-		snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
-		if ((fd = open("/proc/self/uid_map", O_WRONLY)) < 0 || write_full(fd, map, strlen(map)) < 0)
-			rc = errno;
-		if (fd >= 0)
-			close(fd);
-		if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
-			if (write_full(fd, "deny", 4) < 0) rc = rc ? rc : errno;
-			close(fd);
-		}
-		snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
-		if (!rc && ((fd = open("/proc/self/gid_map", O_WRONLY)) < 0 || write_full(fd, map, strlen(map)) < 0))
-			rc = errno;
+		struct err ce = { 0 };
+		int rc = idmap_single(0, 0, 0, uid, gid, &ce) < 0 ? errno : 0;
 		if (!rc && fn && fn(arg) < 0)
 			rc = errno ? errno : EIO;
 		write_full(p[1], &rc, sizeof rc);

@@ -22,7 +22,7 @@ extern char **environ;
 
 /* The container process: become the image's user (with a mirrored map;
  * with a single-id map the map already made us that user), then exec. */
-static void exec_process(const struct runner_spec *s, int mirrored, const sigset_t *oldmask)
+static void exec_process(const struct runner_spec *s, int mirrored)
 {
 	struct err e = { 0 };
 	if (security_drop_bounding(&s->sec, &e) < 0 || rlimit_apply(s->rlimits, s->nrlimits, &e) < 0)
@@ -34,7 +34,16 @@ static void exec_process(const struct runner_spec *s, int mirrored, const sigset
 	}
 	if (chdir(s->cwd) < 0)
 		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* the app starts with default dispositions and nothing blocked, as
+	 * under docker run: one
+	 * launched from a script's background job (INT, QUIT ignored) or from
+	 * nohup must still be stoppable with ^C */
+	sigset_t none;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (security_apply(&s->sec, &e) < 0)
 		_exit(err_print(&e));
 	environ = (char **)s->envp;  /* execvp searches the container's PATH */
@@ -46,8 +55,7 @@ static void exec_process(const struct runner_spec *s, int mirrored, const sigset
 }
 
 /* PID 1: wait for the id map, build the root, start the process, supervise. */
-static int container_init(const struct runner_spec *s, int mirrored, int syncfd,
-			  const sigset_t *oldmask)
+static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
 {
 	struct err e = { 0 };
 	char c;
@@ -63,7 +71,7 @@ static int container_init(const struct runner_spec *s, int mirrored, int syncfd,
 	if (pid < 0)
 		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
 	if (pid == 0)
-		exec_process(s, mirrored, oldmask);
+		exec_process(s, mirrored);
 	return init_supervise(pid, 1, s->stop_signal);
 }
 
@@ -96,7 +104,7 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	int clone_errno = errno;
 	if (pid == 0) {
 		close(sync[1]);
-		_exit(container_init(s, mirrored, sync[0], &oldmask));
+		_exit(container_init(s, mirrored, sync[0]));
 	}
 	close(sync[0]);
 	int code = -1, ok = pid > 0 && start_child(s, pid, cg, sync[1], e) == 0;

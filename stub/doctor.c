@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common/fsutil.h"
@@ -34,10 +35,18 @@ static char *first_line(const char *path)
 static void check_sysctls(void)
 {
 	char *v = first_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-	if (v && strcmp(v, "0") != 0)
-		line("WARN", "apparmor userns restriction", "kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu): "
-		     "an admin can run `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or give "
-		     "this file an AppArmor profile with the `userns,` rule");
+	if (v && strcmp(v, "0") != 0) {
+		/* the ready profile names this very file */
+		char self[1024], msg[3072];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		self[n > 0 ? n : 0] = 0;
+		snprintf(msg, sizeof msg, "kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu): an admin can run "
+			 "`sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or allow this file alone: "
+			 "`printf 'abi <abi/4.0>,\\ninclude <tunables/global>\\nprofile boxcar %s flags=(unconfined) "
+			 "{\\n  userns,\\n}\\n' | sudo tee /etc/apparmor.d/boxcar && sudo apparmor_parser -r "
+			 "/etc/apparmor.d/boxcar`", n > 0 ? self : "/path/to/FILE");
+		line("WARN", "apparmor userns restriction", msg);
+	}
 	free(v);
 	v = first_line("/proc/sys/user/max_user_namespaces");
 	if (v && atol(v) == 0)
@@ -58,10 +67,10 @@ static void check_subids(void)
 	if (userns_choose(USERNS_AUTO, &u, &e) < 0 || u.mode != USERNS_SUBIDS) {
 		if (u.mode == USERNS_HOST)
 			return line("OK", "subordinate ids", "not needed: running as root");
-		return line("WARN", "subordinate ids", e.code ? e.msg : u.why),
-		       line("WARN", "", "images that switch users at run time (postgres, gosu, su) need "
-			    "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER` and the uidmap package; "
-			    "until then one id is mapped");
+		snprintf(msg, sizeof msg, "%s: one id is mapped; images that switch users (postgres, gosu, su) need "
+			 "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER` and the uidmap package",
+			 e.code ? e.msg : u.why);
+		return line("WARN", "subordinate ids", msg);
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return line("FAIL", "subordinate ids", strerror(errno));
@@ -85,14 +94,29 @@ static void check_subids(void)
 	line("OK", "subordinate ids", msg);
 }
 
+/* cgroup v2 and whether this process's cgroup is ours to subdivide
+ * (--boxcar-memory/-cpus/-pids-limit need that). */
 static void check_cgroups(void)
 {
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-		line("OK", "cgroups", "v2 (unified)");
-	else if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
-		line("WARN", "cgroups", "hybrid v1/v2: resource limits are not available");
-	else
-		line("WARN", "cgroups", "v1 only: resource limits are not available");
+	struct statfs sf;
+	char msg[600], *self = NULL, *cg = NULL;
+	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != 0x63677270) {
+		line("WARN", "cgroups", access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0
+		     ? "hybrid v1/v2: --boxcar-memory/-cpus/-pids-limit are not available (use --boxcar-ulimit)"
+		     : "v1: --boxcar-memory/-cpus/-pids-limit are not available (use --boxcar-ulimit)");
+		return;
+	}
+	self = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL);
+	cg = self ? strstr(self, "0::/") : NULL;
+	if (cg)
+		cg[strcspn(cg, "\n")] = 0;
+	snprintf(msg, sizeof msg, "/sys/fs/cgroup%s", cg ? cg + 3 : "/");
+	int mine = cg && access(msg, W_OK) == 0;
+	snprintf(msg, sizeof msg, mine ? "v2, %s is delegated to you: limits work"
+		 : "v2, but %s is not delegated to you: for limits run under "
+		   "`systemd-run --user --scope -p Delegate=yes`", cg ? cg + 3 : "?");
+	line(mine ? "OK" : "WARN", "cgroups", msg);
+	free(self);
 }
 
 int doctor(void)

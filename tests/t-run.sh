@@ -167,7 +167,9 @@ sig_state() {   # PID: SigIgn/SigBlk/SigCgt of PID and its descendants, as notes
 start_bg() {
     local f; f=$(P "$1"); shift
     set -m
-    "$f" "$@" > "$T/bg.out" 2>&1 < /dev/null &
+    # (without a terminal, bash starts background jobs with INT and QUIT ignored;
+    # the launcher keeps what it is told to ignore, as docker's client does)
+    env --default-signal=INT,QUIT "$f" "$@" > "$T/bg.out" 2>&1 < /dev/null &
     BGPID=$!
     set +m
 }
@@ -208,6 +210,10 @@ t_sig_others() {
     kill -TERM "$BGPID"; wait_bg 10
     [ "$RC" = 42 ] || fail "exit status $RC, want 42"
 }
+t_sig_clean() {   # launched with signals ignored (nohup, a background job), the app is not
+    x sh -c 'trap "" INT QUIT HUP; exec "$0" sh -c "grep -E \"^Sig(Ign|Blk)\" /proc/self/status"' "$(P bb)"
+    expect_ok; expect_out $'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000'
+}
 t_sig_stopsignal() {   # SIGTERM arrives as the image's StopSignal (docker stop's rule)
     start_bg bb-stopsig sh -c "$TRAP_APP"
     wait_for "$T/bg.out" '^ready$' 20 || { cat "$T/bg.out" >&2; kill -KILL -- "-$BGPID"; fail "app never became ready"; }
@@ -247,6 +253,7 @@ t_zombies() {
 }
 test_case run "signals: SIGTERM forwarded, app decides exit status" t_sig_term
 test_case run "signals: HUP INT QUIT USR1 USR2 WINCH forwarded" t_sig_others
+test_case run "signals: the app starts with default dispositions, nothing blocked" t_sig_clean
 test_case run "signals: untrapped SIGTERM ends the app, 143" t_sig_default
 test_case run "signals: SIGTERM arrives as the image's StopSignal" t_sig_stopsignal
 test_case run "pid: PID 1 is boxcar's init, the app is its child" t_pid1
@@ -569,6 +576,9 @@ t_doctor() {
         grep -qE "^(OK|WARN) +$c " <<< "$OUT" || { ctx; fail "no OK/WARN line for '$c'"; }
     done
     grep -qE '^OK +overlayfs in user namespaces' <<< "$OUT" || { ctx; fail "overlay probe did not pass"; }
+    if [ -n "$STORE_SUFFIX" ]; then   # subordinate ids really mapped (a child tries)
+        grep -qE '^OK +subordinate ids +65537 uids and 65537 gids mapped' <<< "$OUT" || { ctx; fail "subids not reported as working"; }
+    fi
     x "$(P bb)" --boxcar-doctor; expect_ok; expect_out_has "$(grep '^OK *unprivileged' <<< "$OUT")"
 }
 t_doctor_fail() {   # a cache others can write is a FAIL line and exit 1

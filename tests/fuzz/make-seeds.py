@@ -54,3 +54,22 @@ put("oci", "basic", oindex + b"\0" + manifest + b"\0" + config)
 dman = json.dumps([{"Config": "@C", "RepoTags": ["busybox:latest"], "Layers": ["abc/layer.tar"]}]).encode()
 put("docker", "basic", dman + b"\0" + config)
 put("user", "basic", b"app:users\0root:x:0:0:root:/root:/bin/sh\napp:x:1001:1002::/home/app:/bin/sh\n\0root:x:0:\nusers:x:100:\n")
+
+# seccomp profiles (fuzz_profile): first byte = capability set (bit 0: all)
+os.makedirs(os.path.join(here, "profile"), exist_ok=True)
+with open(os.path.join(os.path.dirname(here), "..", "seccomp", "rules.json"), "rb") as f:
+    put("profile", "rules", b"\0" + f.read())
+put("profile", "dupargs", b"\0" + json.dumps({
+    "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+    "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+    "syscalls": [
+        {"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
+         "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+         "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}],
+         "excludes": {"caps": ["CAP_SYS_ADMIN"], "arches": ["s390x"]}},
+        {"names": ["bpf"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_BPF"], "minKernel": "5.8"}},
+        {"names": ["ptrace"], "action": "SCMP_ACT_TRACE", "errnoRet": 5},
+    ]}).encode())
+put("profile", "bad-action", b"\1" + b'{"defaultAction": "SCMP_ACT_NOTIFY"}')
