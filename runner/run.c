@@ -20,30 +20,40 @@
 
 extern char **environ;
 
-/* The container process: become the image's user (with a mirrored map;
- * with a single-id map the map already made us that user), then exec. */
-static void exec_process(const struct runner_spec *s, int mirrored)
+/* The app starts with default dispositions and nothing blocked, as under
+ * docker run: one launched from a script's background job (INT and QUIT
+ * ignored) or from nohup must still stop on ^C. */
+static void reset_signals(void)
 {
-	struct err e = { 0 };
-	if (security_drop_bounding(&s->sec, &e) < 0 || rlimit_apply(s->rlimits, s->nrlimits, &e) < 0)
-		_exit(err_print(&e));
-	if (mirrored) {
-		if (setgroups((size_t)s->ngroups, s->groups) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
-		    setresuid(s->uid, s->uid, s->uid) < 0)
-			_exit(err_print((err_sys(&e, EXIT_SETUP, "switch to user %u:%u", (unsigned)s->uid, (unsigned)s->gid), &e)));
-	}
-	if (chdir(s->cwd) < 0)
-		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
-	/* the app starts with default dispositions and nothing blocked, as
-	 * under docker run: one
-	 * launched from a script's background job (INT, QUIT ignored) or from
-	 * nohup must still be stoppable with ^C */
 	sigset_t none;
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Become the image's user (with a mirrored map; with a single-id map the
+ * map already made us that user). The capabilities are kept across the
+ * switch: seccomp may still need CAP_SYS_ADMIN (security_apply). */
+static int switch_user(const struct runner_spec *s, struct err *e)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups((size_t)s->ngroups, s->groups) < 0 ||
+	    setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
+		return err_sys(e, EXIT_SETUP, "switch to user %u:%u", (unsigned)s->uid, (unsigned)s->gid);
+	return 0;
+}
+
+/* The container process: limits, user, working directory, confinement, exec. */
+static void exec_process(const struct runner_spec *s, int mirrored)
+{
+	struct err e = { 0 };
+	if (security_drop_bounding(&s->sec, &e) < 0 || rlimit_apply(s->rlimits, s->nrlimits, &e) < 0 ||
+	    (mirrored && switch_user(s, &e) < 0))
+		_exit(err_print(&e));
+	if (chdir(s->cwd) < 0)
+		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
+	reset_signals();
 	if (security_apply(&s->sec, &e) < 0)
 		_exit(err_print(&e));
 	environ = (char **)s->envp;  /* execvp searches the container's PATH */

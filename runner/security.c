@@ -165,14 +165,35 @@ void security_release(struct security *sec)
 	sec->filter = NULL;
 }
 
+/* The effective set back to the permitted one (cleared by setresuid to a
+ * non-root user, even with PR_SET_KEEPCAPS). */
+static int raise_effective(struct err *e)
+{
+	struct cap_header h = { 0x20080522, 0 };
+	struct cap_data d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return err_sys(e, EXIT_SETUP, "capget");
+	d[0].effective = d[0].permitted, d[1].effective = d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return err_sys(e, EXIT_SETUP, "capset");
+	return 0;
+}
+
 int security_apply(const struct security *sec, struct err *e)
 {
-	if (limit_caps(sec->caps, e) < 0)
+	/* Like runc: without no_new_privs, loading the filter takes
+	 * CAP_SYS_ADMIN, so it goes in before the capabilities are limited. */
+	if (raise_effective(e) < 0)
 		return -1;
 	if (sec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "set no_new_privs");
-	int rc = sec->filter ? seccomp_load(sec->filter) : 0;
+	int rc = 0;
+	if (sec->filter) {
+		rc = seccomp_attr_set(sec->filter, SCMP_FLTATR_CTL_NNP, 0);   /* libseccomp would set it */
+		if (rc == 0)
+			rc = seccomp_load(sec->filter);
+	}
 	if (rc < 0)
 		return errno = -rc, err_sys(e, EXIT_SETUP, "load the seccomp filter");
-	return 0;
+	return limit_caps(sec->caps, e);
 }

@@ -74,7 +74,26 @@ t_id_fakeroot() {   # owner and id changes "succeed" and change nothing
         'chown 5:5 /tmp && stat -c %u /tmp && grep Seccomp: /proc/self/status'
     expect_ok; expect_out $'0\nSeccomp:\t2'
 }
+SUID_PREP='cp /usr/bin/id /tmp/sid && cp /usr/bin/sleep /tmp/ssleep && chmod 4755 /tmp/sid /tmp/ssleep'
+t_id_setuid() {   # a setuid-root binary in the image: nothing under no_new_privs; without it,
+                  # root of the namespace at most, which is nobody special on the host
+    local drop='setpriv --reuid=65534 --regid=65534 --clear-groups'
+    x "$(P debian)" sh -c "$SUID_PREP && $drop /tmp/sid -u"
+    expect_ok; expect_out 65534
+    x "$(P debian)" --boxcar-security-opt=no-new-privileges=false sh -c "$SUID_PREP && $drop /tmp/sid -u"
+    expect_ok; expect_out 0
+    [ "$CONFIG" = root ] && return 0
+    start_bg debian --boxcar-security-opt=no-new-privileges=false sh -c "$SUID_PREP && echo ready && exec $drop /tmp/ssleep 5"
+    wait_for "$T/bg.out" '^ready$' 20 || fail "no ready"
+    local p="" i
+    for ((i = 0; i < 50; i++)); do p=$(pgrep -f '^/tmp/ssleep 5$') && break; sleep 0.1; done
+    [ -n "$p" ] || fail "setuid sleep not found"
+    local euid; euid=$(awk '/^Uid:/ {print $3}' "/proc/$p/status")
+    [ "$euid" = "$(id -u)" ] || fail "the setuid binary runs with host euid $euid, want the caller's $(id -u)"
+    wait_bg 10
+}
 test_case run "identity: layer files keep their owners (inside, and in the cache)" t_id_owners_kept
+test_case run "identity: a setuid binary gains nothing (no_new_privs; else root of the namespace only)" t_id_setuid
 test_case run "identity: root inside can chown and switch to uid 999" t_id_switch_users
 test_case run "identity: supplementary groups from the image's /etc/group" t_id_groups
 test_case run "identity: --boxcar-userns=keep-id runs as the caller; refuses --boxcar-user" t_id_keepid
