@@ -99,18 +99,24 @@ static void slurp(int fd, char *buf, size_t len)
 	buf[k] = 0;
 }
 
-/* Run newuidmap/newgidmap for `pid`: the caller's id -> 0, the ranges ->
- * 1.. . On failure, msg gets the tool's first line of complaint. */
-static int run_map(const char *tool, pid_t pid, unsigned own, const struct idrange *r, int n,
-		   char *msg, size_t msglen)
+/* One of newuidmap/newgidmap, forked before we unshare (run from inside
+ * the new namespace, its setuid bit would not count) and waiting for the
+ * go-ahead: the caller's id -> 0, the ranges -> 1.. . */
+struct mapper {
+	const char *tool;
+	pid_t pid;
+	int err;        /* its stderr */
+};
+
+static int spawn_map(struct mapper *m, pid_t target, unsigned own, const struct idrange *r, int n, int go)
 {
 	char num[3 * SUBIDS_MAX + 2][12];
 	char *argv[3 * SUBIDS_MAX + 6];
 	int k = 0, out[2];
 	uint32_t inside = 1;
-	snprintf(num[0], sizeof num[0], "%d", (int)pid);
+	snprintf(num[0], sizeof num[0], "%d", (int)target);
 	snprintf(num[1], sizeof num[1], "%u", own);
-	argv[k++] = (char *)tool;
+	argv[k++] = (char *)m->tool;
 	argv[k++] = num[0];
 	argv[k++] = "0";
 	argv[k++] = num[1];
@@ -126,78 +132,69 @@ static int run_map(const char *tool, pid_t pid, unsigned own, const struct idran
 		inside += r[i].count;
 	}
 	argv[k] = NULL;
+	m->pid = -1;
 	if (pipe2(out, O_CLOEXEC) < 0)
-		return snprintf(msg, msglen, "pipe: %s", strerror(errno)), -1;
-	pid_t c = fork();
-	if (c == 0) {
+		return -1;
+	if ((m->pid = fork()) == 0) {
+		char c;
+		if (read_full(go, &c, 1) < 0 || c != 'y')
+			_exit(0);
 		dup2(out[1], 2);
-		execvp(tool, argv);
-		dprintf(2, "cannot run %s: %s (install the uidmap package)\n", tool, strerror(errno));
+		execvp(m->tool, argv);
+		dprintf(2, "cannot run %s: %s (install the uidmap package)\n", m->tool, strerror(errno));
 		_exit(127);
 	}
 	close(out[1]);
-	if (c > 0)
-		slurp(out[0], msg, msglen);
-	close(out[0]);
+	m->err = out[0];
+	if (m->pid < 0)
+		close(out[0]);
+	return m->pid < 0 ? -1 : 0;
+}
+
+/* Wait for it; on failure msg gets its first line of complaint. */
+static int finish_map(struct mapper *m, char *msg, size_t len)
+{
 	int st = 0;
-	if (c < 0 || waitpid(c, &st, 0) < 0)
-		return snprintf(msg, msglen, "fork: %s", strerror(errno)), -1;
+	slurp(m->err, msg, len);
+	close(m->err);
+	while (waitpid(m->pid, &st, 0) < 0 && errno == EINTR)
+		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	msg[strcspn(msg, "\n")] = 0;
 	if (!*msg)
-		snprintf(msg, msglen, "%s failed", tool);
+		snprintf(msg, len, "%s failed", m->tool);
 	return -1;
-}
-
-/* The helper: once the parent has unshared, map it; report over `res`. */
-static void helper(const struct subids *s, pid_t parent, uid_t uid, gid_t gid, int go, int res)
-{
-	char msg[512] = "", c;
-	if (read_full(go, &c, 1) < 0 || c != 'y')
-		_exit(0);
-	if (run_map("newuidmap", parent, uid, s->uid, s->nuid, msg, sizeof msg) == 0)
-		run_map("newgidmap", parent, gid, s->gid, s->ngid, msg, sizeof msg);
-	write_full(res, msg, strlen(msg));
-	_exit(0);
 }
 
 int subids_enter(const struct subids *s, struct err *e)
 {
-	int go[2], res[2];
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	pid_t self = getpid();
+	struct mapper m[2] = { { "newuidmap", -1, -1 }, { "newgidmap", -1, -1 } };
+	char msg[2][512] = { "", "" };
+	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return err_sys(e, EXIT_SETUP, "pipe");
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		close(go[0]), close(go[1]);
-		return err_sys(e, EXIT_SETUP, "pipe");
-	}
 	fflush(NULL);
-	pid_t h = fork();
-	if (h == 0) {
-		close(go[1]), close(res[0]);
-		helper(s, self, uid, gid, go[0], res[1]);
-	}
-	close(go[0]), close(res[1]);
-	int rc = h < 0 ? -1 : unshare(CLONE_NEWUSER), saved = errno;
-	if (h > 0)
-		write_full(go[1], rc == 0 ? "y" : "n", 1);
+	pid_t self = getpid();
+	int rc = spawn_map(&m[0], self, (unsigned)geteuid(), s->uid, s->nuid, go[0]) < 0 ||
+		 spawn_map(&m[1], self, (unsigned)getegid(), s->gid, s->ngid, go[0]) < 0 ? -1 : 0;
+	int saved = errno;
+	close(go[0]);
+	if (rc == 0 && (rc = unshare(CLONE_NEWUSER)) < 0)
+		saved = errno;
+	write_full(go[1], rc == 0 ? "yy" : "nn", 2);   /* one byte each */
 	close(go[1]);
-	char msg[512] = "";
-	if (h > 0) {
-		slurp(res[0], msg, sizeof msg);
-		waitpid(h, NULL, 0);
-	}
-	close(res[0]);
+	int bad = 0;
+	for (int i = 0; i < 2; i++)
+		if (m[i].pid > 0 && finish_map(&m[i], msg[i], sizeof msg[i]) < 0 && rc == 0)
+			bad = i + 1;
 	errno = saved;
-	if (h < 0)
+	if (rc < 0 && (m[0].pid < 0 || m[1].pid < 0))
 		return err_sys(e, EXIT_SETUP, "fork");
 	if (rc < 0)
 		return err_sys(e, EXIT_SETUP, "cannot create a user namespace; see `boxcar doctor`");
-	if (*msg)
+	if (bad)
 		return err_set(e, EXIT_SETUP, "cannot map subordinate ids: %s; check /etc/subuid and /etc/subgid "
-			       "(or use --boxcar-userns=root)", msg);
+			       "(or use --boxcar-userns=root)", msg[bad - 1]);
 	return 0;
 }
