@@ -10,6 +10,9 @@
  *                         mtime is the layer's last use
  *   ROOT/run/             mount point for each container's private tmpfs
  *
+ * ROOT/ids/<map>/...       the same layout, one per subordinate-id map
+ *                         (userns.h): layers there keep the tar's owners
+ *
  * ROOT is $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.
  * It must belong to the caller and not be writable by others.
  * $BOXCAR_CACHE_RO names an optional read-only cache of the same layout

@@ -61,14 +61,13 @@ int userns_choose(enum userns_mode want, struct userns *u, struct err *e)
 	if (!have && want == USERNS_SUBIDS)
 		return err_set(e, EXIT_SETUP, "--boxcar-userns=subids: %s; an admin can run "
 			       "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`", why.msg);
-	u->automatic = 1;
-	if (!have) {
+	u->automatic = want == USERNS_AUTO;
+	if (!have) {   /* auto, without ranges: one id */
 		u->mode = USERNS_ROOT;
 		snprintf(u->why, sizeof u->why, "%s", why.msg);
 		return 0;
 	}
 	u->mode = USERNS_SUBIDS;
-	u->automatic = want == USERNS_AUTO;
 	subids_tag(&u->ids, u->tag, sizeof u->tag);
 	return 0;
 }
