@@ -167,6 +167,8 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ NULL, "--ulimit", "--boxcar-ulimit=" }, { NULL, "--userns", "--boxcar-userns=" },
 	{ "-m", "--memory", "--boxcar-memory=" }, { NULL, "--cpus", "--boxcar-cpus=" },
 	{ NULL, "--pids-limit", "--boxcar-pids-limit=" },
+	{ "-p", "--publish", "--boxcar-publish=" }, { NULL, "--net", "--boxcar-net=" },
+	{ NULL, "--network", "--boxcar-net=" },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])

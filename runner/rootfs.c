@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/xio.h"
+#include "net.h"
 #include "sys.h"
 
 /* Host things cloned before pivot_root, attached after it. */
@@ -42,10 +43,26 @@ static int clone_tree(const char *path, int recursive, int readonly, struct err 
 	return fd;
 }
 
+/* With its own network namespace the container gets a sysfs of its own
+ * (its /sys/class/net shows its interfaces), read-only; -1 when the
+ * kernel refuses (then the host's is used, as with host networking). */
+static int own_sysfs(void)
+{
+	int fd = sys_fsopen("sysfs", BC_FSOPEN_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int m = sys_fsconfig(fd, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0
+		? sys_fsmount(fd, BC_FSMOUNT_CLOEXEC, BC_MOUNT_ATTR_RDONLY | BC_MOUNT_ATTR_NOSUID |
+			      BC_MOUNT_ATTR_NODEV | BC_MOUNT_ATTR_NOEXEC) : -1;
+	close(fd);
+	return m;
+}
+
 static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
 	char path[64];
-	if ((h->sys = clone_tree("/sys", 1, 1, e)) < 0)
+	h->sys = s->net != RUNNER_NET_HOST ? own_sysfs() : -1;
+	if (h->sys < 0 && (h->sys = clone_tree("/sys", 1, 1, e)) < 0)
 		return -1;
 	for (size_t i = 0; i < NDEV; i++) {
 		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
@@ -237,14 +254,13 @@ static int write_etc(const char *path, const char *text, struct err *e)
 static int setup_etc(const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
 	char line[300];
-	for (int i = 0; i < NETC; i++) {
-		const char *text = h->etc[i];
-		if (!text)
-			text = i == 0 ? "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" : "";
-		if (write_etc(etc_files[i], text, e) < 0)
-			return -1;
+	char *hosts = net_hosts(h->etc[0], s->net != RUNNER_NET_HOST, s->hostname);
+	int rc = !hosts ? err_set(e, EXIT_SETUP, "out of memory") : write_etc(etc_files[0], hosts, e);
+	free(hosts);
+	if (rc < 0 || write_etc(etc_files[1], h->etc[1] ? h->etc[1] : "", e) < 0)
+		return -1;
+	for (int i = 0; i < NETC; i++)
 		free(h->etc[i]);
-	}
 	snprintf(line, sizeof line, "%s\n", s->hostname);
 	return write_etc("/etc/hostname", line, e);
 }

@@ -17,6 +17,7 @@
 #include "rootfs.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
+#define NET_FLAG(s) ((s)->net == RUNNER_NET_HOST ? 0 : CLONE_NEWNET)
 
 extern char **environ;
 
@@ -64,6 +65,22 @@ static void exec_process(const struct runner_spec *s, int mirrored)
 	_exit(err_print(&e));
 }
 
+/* The published ports' relay: a child of PID 1, in the container's
+ * namespaces, holding the host-side sockets bound before the clone. */
+static int start_relay(const struct runner_spec *s, struct err *e)
+{
+	if (!s->nports)
+		return 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(e, EXIT_SETUP, "fork the port relay");
+	if (pid == 0)
+		relay_run(s->ports, s->nports);
+	for (int i = 0; i < s->nports; i++)
+		close(s->ports[i].fd);   /* the relay has them; the app must not */
+	return 0;
+}
+
 /* PID 1: wait for the id map, build the root, start the process, supervise. */
 static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
 {
@@ -75,7 +92,8 @@ static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
 		err_sys(&e, EXIT_SETUP, "sethostname");
-	if (e.code || rootfs_setup(s, &e) < 0)
+	if (e.code || rootfs_setup(s, &e) < 0 ||
+	    (s->net != RUNNER_NET_HOST && net_loopback_up(&e) < 0) || start_relay(s, &e) < 0)
 		return err_print(&e);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -100,23 +118,29 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	sigset_t set, oldmask;
 	int sync[2], mirrored = geteuid() == 0;   /* see idmap_write */
 	char cg[4096] = "";
-	if (cgroup_wanted(&s->limits) && cgroup_create(&s->limits, cg, sizeof cg, e) < 0)
+	if (relay_bind(s->ports, s->nports, e) < 0)
 		return -1;
+	if (cgroup_wanted(&s->limits) && cgroup_create(&s->limits, cg, sizeof cg, e) < 0) {
+		relay_close(s->ports, s->nports);
+		return -1;
+	}
 	init_signal_set(&set);
 	if (pipe2(sync, O_CLOEXEC) < 0) {
 		cgroup_destroy(cg);
+		relay_close(s->ports, s->nports);
 		return err_sys(e, EXIT_SETUP, "pipe");
 	}
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	/* clone without a new stack behaves like fork, in new namespaces */
-	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | NET_FLAG(s) | SIGCHLD, 0, 0, 0, 0);
 	int clone_errno = errno;
 	if (pid == 0) {
 		close(sync[1]);
 		_exit(container_init(s, mirrored, sync[0]));
 	}
 	close(sync[0]);
+	relay_close(s->ports, s->nports);   /* the child holds the listening sockets now */
 	int code = -1, ok = pid > 0 && start_child(s, pid, cg, sync[1], e) == 0;
 	close(sync[1]);   /* a child not told to go sees EOF and exits */
 	if (pid < 0)

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include "../common/err.h"
 #include "cgroup.h"
+#include "net.h"
+#include "relay.h"
 #include "rlimits.h"
 #include "security.h"
 
@@ -40,6 +42,9 @@ struct runner_spec {
 	const struct runner_rlimit *rlimits;   /* --ulimit */
 	int nrlimits;
 	struct cgroup_limits limits;           /* --memory, --cpus, --pids-limit */
+	int net;                               /* enum runner_net */
+	struct runner_port *ports;             /* published (net private) */
+	int nports;
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to

@@ -179,6 +179,11 @@ static int raise_effective(struct err *e)
 	return 0;
 }
 
+int security_clear_caps(struct err *e)
+{
+	return limit_caps(0, e);
+}
+
 int security_apply(const struct security *sec, struct err *e)
 {
 	/* Like runc: without no_new_privs, loading the filter takes

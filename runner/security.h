@@ -30,6 +30,8 @@ int security_drop_bounding(const struct security *sec, struct err *e);
  * reported early, and the child only loads it). */
 int security_prepare(struct security *sec, struct err *e);
 void security_release(struct security *sec);
+/* No capabilities left at all (boxcar's own helpers inside). */
+int security_clear_caps(struct err *e);
 /* Limit the remaining capability sets, set no_new_privs, load seccomp. */
 int security_apply(const struct security *sec, struct err *e);
 

@@ -254,7 +254,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		.volumes = o->vols, .nvolumes = o->nvols,
 		.tmpfs = o->tmpfs, .ntmpfs = o->ntmpfs, .read_only = o->read_only,
 		.mkdirs = vols.v, .nmkdirs = vols.n, .rlimits = o->rlimits, .nrlimits = o->nrlimits,
-		.limits = o->limits,
+		.limits = o->limits, .net = o->net, .ports = o->ports, .nports = o->nports,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;

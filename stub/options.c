@@ -67,6 +67,33 @@ static int add_ulimit(struct run_opts *o, const char *spec, struct err *e)
 	return 0;
 }
 
+static int add_port(struct run_opts *o, const char *spec, struct err *e)
+{
+	struct runner_port *np = realloc(o->ports, ((size_t)o->nports + 1) * sizeof *np);
+	if (!np)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	o->ports = np;
+	if (relay_parse(spec, &o->ports[o->nports], e) < 0)
+		return -1;
+	o->nports++;
+	return 0;
+}
+
+/* Publishing needs the container's own network: it is implied when no
+ * --boxcar-net is given, refused with host or none. */
+int opts_network(struct run_opts *o, struct err *e)
+{
+	if (o->nports && o->net == RUNNER_NET_HOST)
+		return err_set(e, EXIT_SETUP, "--boxcar-publish needs the container's own network: with "
+			       "--boxcar-net=host its ports are the host's already; use --boxcar-net=private");
+	if (o->nports && o->net == RUNNER_NET_NONE)
+		return err_set(e, EXIT_SETUP, "--boxcar-publish cannot reach a container with --boxcar-net=none; "
+			       "use --boxcar-net=private");
+	if (o->net < 0)
+		o->net = o->nports ? RUNNER_NET_PRIVATE : RUNNER_NET_HOST;
+	return 0;
+}
+
 static int add_env(struct run_opts *o, const char *kv, struct err *e)
 {
 	const char **ne = realloc(o->env, ((size_t)o->nenv + 1) * sizeof *ne);
@@ -131,7 +158,8 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	}
 	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
 	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname") ||
-	      IS("userns") || IS("ulimit") || IS("memory") || IS("cpus") || IS("pids-limit")))
+	      IS("userns") || IS("ulimit") || IS("memory") || IS("cpus") || IS("pids-limit") ||
+	      IS("net") || IS("publish")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
@@ -154,6 +182,10 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return add_volume(o, val, e);
 	if (IS("ulimit"))
 		return add_ulimit(o, val, e);
+	if (IS("publish"))
+		return add_port(o, val, e);
+	if (IS("net") && (o->net = net_parse(val)) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-net '%s' (host, none or private)", val);
 	if (IS("memory") && cgroup_parse_size(val, &o->limits.memory) < 0)
 		return err_set(e, EXIT_SETUP, "bad --boxcar-memory '%s' (bytes, or a number with k, m or g)", val);
 	if (IS("cpus") && cgroup_parse_cpus(val, &o->limits.cpu_millis) < 0)
@@ -176,6 +208,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 {
 	memset(o, 0, sizeof *o);
+	o->net = -1;
 	o->sec = (struct security){ .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++)
@@ -183,12 +216,13 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 			return -1;
 	o->args = argv + i;
 	o->nargs = argc - i;
-	return 0;
+	return opts_network(o, e);
 }
 
 void opts_free(struct run_opts *o)
 {
 	free(o->rlimits);
+	free(o->ports);
 	free((char *)o->sec.profile);
 	for (int i = 0; i < o->nvols; i++)
 		free((char *)o->vols[i].host);

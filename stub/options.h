@@ -17,6 +17,9 @@ struct run_opts {
 	int userns;                  /* enum userns_mode (userns.h) */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
 	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */
+	int net;                         /* enum runner_net; -1: not given */
+	struct runner_port *ports;       /* --boxcar-publish */
+	int nports;
 	int nrlimits;
 	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */
@@ -27,6 +30,7 @@ struct run_opts {
 
 /* Parse argv (argv[0] is the program). Errors name the bad option. */
 int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e);
+int opts_network(struct run_opts *o, struct err *e);
 void opts_free(struct run_opts *o);
 /* Parse "HOST:CTR[:ro|:rw]" into v (strings malloc'd). */
 int opts_volume(const char *spec, struct runner_volume *v, struct err *e);
