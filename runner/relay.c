@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -130,11 +132,11 @@ void relay_close(struct runner_port *p, int n)
 
 /* ------------------------------------------------------------ the relay */
 
-#define BUFSZ 16384
+#define CHUNK 65536
 
-struct half {                /* one direction: fd[s] -> fd[1 - s] */
-	char buf[BUFSZ];
-	size_t len, off;
+struct half {                /* one direction: fd[s] -> fd[1 - s], through a pipe */
+	int pipe[2];             /* (splice: the bytes never come to user space) */
+	size_t len;              /* bytes in the pipe */
 	int eof, shut;
 };
 
@@ -179,9 +181,13 @@ static int inside_socket(int type, uint16_t port)
 
 static void conn_close(struct relay *r, int i)
 {
-	close(r->c[i]->fd[0]);
-	close(r->c[i]->fd[1]);
-	free(r->c[i]);
+	struct conn *c = r->c[i];
+	for (int k = 0; k < 2; k++) {
+		close(c->fd[k]);
+		if (c->h[k].pipe[0] >= 0)
+			close(c->h[k].pipe[0]), close(c->h[k].pipe[1]);
+	}
+	free(c);
 	r->c[i] = r->c[--r->nc];
 }
 
@@ -193,6 +199,12 @@ static void accept_tcp(struct relay *r, const struct runner_port *p)
 			return;   /* EAGAIN, or out of fds: the client waits in the backlog */
 		struct conn *c = r->nc < r->cap ? calloc(1, sizeof *c) : NULL;
 		int b = c ? inside_socket(SOCK_STREAM, p->ctr_port) : -1;
+		if (b >= 0 && pipe2(c->h[0].pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+			close(b), b = -1;
+		if (b >= 0 && pipe2(c->h[1].pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+			close(c->h[0].pipe[0]), close(c->h[0].pipe[1]);
+			close(b), b = -1;
+		}
 		if (b < 0) {
 			free(c);
 			close(a);
@@ -207,21 +219,22 @@ static void accept_tcp(struct relay *r, const struct runner_port *p)
 static int pump(struct conn *c, int s, short rev_src, short rev_dst)
 {
 	struct half *h = &c->h[s];
+	unsigned fl = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
 	if ((rev_src & (POLLIN | POLLHUP | POLLERR)) && !h->eof && h->len == 0) {
-		ssize_t n = recv(c->fd[s], h->buf, BUFSZ, 0);
+		ssize_t n = splice(c->fd[s], NULL, h->pipe[1], NULL, CHUNK, fl);
 		if (n > 0)
-			h->len = (size_t)n, h->off = 0;
+			h->len = (size_t)n;
 		else if (n == 0)
 			h->eof = 1;
 		else if (errno != EAGAIN && errno != EINTR)
 			return -1;
 	}
-	if ((rev_dst & (POLLOUT | POLLERR)) && h->off < h->len) {
-		ssize_t n = send(c->fd[1 - s], h->buf + h->off, h->len - h->off, MSG_NOSIGNAL);
+	if ((rev_dst & (POLLOUT | POLLERR)) && h->len) {
+		ssize_t n = splice(h->pipe[0], NULL, c->fd[1 - s], NULL, h->len, fl);
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (n > 0 && (h->off += (size_t)n) == h->len)
-			h->len = h->off = 0;
+		if (n > 0)
+			h->len -= (size_t)n;
 	}
 	if (h->eof && h->len == 0 && !h->shut) {
 		shutdown(c->fd[1 - s], SHUT_WR);
@@ -237,7 +250,7 @@ static short want(const struct conn *c, int s)
 	short ev = 0;
 	if (!c->h[s].eof && c->h[s].len == 0)
 		ev |= POLLIN;
-	if (c->h[1 - s].off < c->h[1 - s].len)
+	if (c->h[1 - s].len)
 		ev |= POLLOUT;
 	return ev;
 }
@@ -346,7 +359,8 @@ void relay_run(const struct runner_port *ports, int nports)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	r.cap = rl.rlim_cur > 64 ? (int)((rl.rlim_cur - 32) / 2) : 16;
+	signal(SIGPIPE, SIG_IGN);   /* a client gone mid-write: EPIPE, not death */
+	r.cap = rl.rlim_cur > 64 ? (int)((rl.rlim_cur - 32) / 6) : 8;   /* 2 sockets + 2 pipes */
 	if (r.cap > 65536)
 		r.cap = 65536;
 	if (!(r.c = calloc((size_t)r.cap, sizeof *r.c)))
