@@ -31,6 +31,12 @@ int mkdir_p(const char *path, mode_t mode);
 int cwd_enter(const char *path, int dirfd);
 /* Go back to the saved cwd and close it. 0, or -1 with errno set. */
 int cwd_leave(int saved);
+/* Open (creating, mode 0700) a directory that must be private: owned by
+ * us and not writable by group or others, else -1 with errno EPERM and st
+ * filled (on a shared host, others could plant files there). No symlink
+ * is followed. */
+struct stat;
+int private_dir_open(int dirfd, const char *name, struct stat *st);
 /* Join a and b with one '/', malloc'd (aborts on OOM are not used: NULL). */
 char *path_join(const char *a, const char *b);
 

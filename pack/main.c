@@ -12,6 +12,7 @@
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
 #include "../stub/doctor.h"
+#include "../stub/lifecycle.h"
 #include "image.h"
 #include "writer.h"
 
@@ -23,6 +24,8 @@ static const char usage[] =
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
 "       boxcar inspect FILE                     image config and layers as JSON\n"
+"       boxcar ps [-a] | stop [-t S] NAME | kill [-s SIG] NAME | logs [-f] NAME | rm [-f] NAME\n"
+"                                               containers run with -d / --name\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
@@ -169,6 +172,7 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ NULL, "--pids-limit", "--boxcar-pids-limit=" },
 	{ "-p", "--publish", "--boxcar-publish=" }, { NULL, "--net", "--boxcar-net=" },
 	{ NULL, "--network", "--boxcar-net=" },
+	{ "-d", "--detach", "--boxcar-detach" }, { NULL, "--name", "--boxcar-name=" },
 };
 static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])
@@ -291,6 +295,9 @@ int main(int argc, char **argv)
 		return cmd_inspect(argc, argv);
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
+	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||
+	    !strcmp(verb, "rm"))
+		return lifecycle_command(verb, argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
 		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {

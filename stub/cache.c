@@ -35,27 +35,18 @@ static int open_dir(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Open (creating) a private directory and refuse one others could tamper
- * with: on a shared host that would let them plant layers. */
-static int open_private_dir(int dirfd, const char *name, const char *shown, struct err *e)
+/* A private directory of the cache (fsutil.h), with the cache's advice. */
+static int open_private(int dirfd, const char *name, const char *shown, struct err *e)
 {
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return err_sys(e, EXIT_SETUP, "cannot create cache directory %s", shown);
-	int fd = open_dir(dirfd, name);
-	if (fd < 0)
-		return err_sys(e, EXIT_SETUP, "cannot open cache directory %s", shown);
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return err_sys(e, EXIT_SETUP, "stat %s", shown);
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		close(fd);
-		return err_set(e, EXIT_SETUP, "cache directory %s is not private (owner uid %u, mode %03o); "
-			       "use a directory you own that others cannot write (chmod go-w, or set BOXCAR_CACHE)",
-			       shown, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
-	}
-	return fd;
+	int fd = private_dir_open(dirfd, name, &st);
+	if (fd >= 0)
+		return fd;
+	if (errno != EPERM)
+		return err_sys(e, EXIT_SETUP, "cannot create or open cache directory %s", shown);
+	return err_set(e, EXIT_SETUP, "cache directory %s is not private (owner uid %u, mode %03o); "
+		       "use a directory you own that others cannot write (chmod go-w, or set BOXCAR_CACHE)",
+		       shown, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
 }
 
 /* Layers are exec'd from: a noexec mount would fail later, obscurely. */
@@ -120,7 +111,7 @@ static int open_store(int root, const char *store, const char *shown, struct err
 			return err_set(e, EXIT_SETUP, "cache store name too long in %s", shown);
 		}
 		snprintf(name, sizeof name, "%.*s", (int)n, store);
-		int fd = open_private_dir(root, name, shown, e);
+		int fd = open_private(root, name, shown, e);
 		close(root);
 		root = fd;
 		store += n + (store[n] == '/');
@@ -143,17 +134,17 @@ int cache_open(struct cache *c, const char *store, struct err *e)
 	else if (top[0] != '/')
 		err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", top);
 	else if (check_parent(top, e) == 0)
-		root = open_store(open_private_dir(AT_FDCWD, top, top, e), store, c->root, e);
+		root = open_store(open_private(AT_FDCWD, top, top, e), store, c->root, e);
 	free(top);
 	if (root < 0)
 		return -1;
 	int run = -1;
 	if (check_exec(root, c->root, e) == 0 &&
-	    (c->layers = open_private_dir(root, "layers", c->root, e)) >= 0 &&
-	    (c->meta = open_private_dir(root, "meta", c->root, e)) >= 0 &&
-	    (c->tmp = open_private_dir(root, "tmp", c->root, e)) >= 0 &&
-	    (c->locks = open_private_dir(root, "locks", c->root, e)) >= 0)
-		run = open_private_dir(root, "run", c->root, e);
+	    (c->layers = open_private(root, "layers", c->root, e)) >= 0 &&
+	    (c->meta = open_private(root, "meta", c->root, e)) >= 0 &&
+	    (c->tmp = open_private(root, "tmp", c->root, e)) >= 0 &&
+	    (c->locks = open_private(root, "locks", c->root, e)) >= 0)
+		run = open_private(root, "run", c->root, e);
 	close(root);
 	if (run < 0)
 		return -1;

@@ -1,5 +1,7 @@
 /* The packed file's entry point: read our own payload, then run the image
  * (or answer an info option). */
+#include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 #include "../common/log.h"
 #include "../common/payload.h"
+#include "../common/xio.h"
 #include "../common/version.h"
 #include "cache.h"
 #include "cachecmd.h"
@@ -14,6 +17,7 @@
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
+#include "state.h"
 #include "userns.h"
 
 static const char usage[] =
@@ -40,6 +44,9 @@ static const char usage[] =
 "  --boxcar-tmpfs=PATH         a fresh tmpfs at PATH\n"
 "  --boxcar-hostname=NAME      the container's hostname (default: the host's)\n"
 "  --boxcar-security-opt=seccomp=unconfined | no-new-privileges=false\n"
+"  --boxcar-detach             run in the background: print the container id, log\n"
+"                              its output (boxcar ps, logs, stop, rm)\n"
+"  --boxcar-name=NAME          name the container (unique; for boxcar stop NAME ...)\n"
 "  --boxcar-inspect            print the image config and layers as JSON\n"
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
 "  --boxcar-verify-cache       re-check this file's cached layers\n"
@@ -50,21 +57,100 @@ static const char usage[] =
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
 "itself fails, 126 when the entrypoint cannot be executed, 127 when not found.\n";
 
+/* A record for `boxcar ps` & co. (state.h): the file, its arguments, ports. */
+static int record_open(const struct run_opts *o, const char *self, struct state_rec *r, struct err *e)
+{
+	int sfd = state_open(e);
+	if (sfd < 0)
+		return -1;
+	memset(r, 0, sizeof *r);
+	if (!realpath("/proc/self/exe", r->file))
+		snprintf(r->file, sizeof r->file, "%s", self);
+	for (int i = 0; i < o->nargs; i++)
+		snprintf(r->command + strlen(r->command), sizeof r->command - strlen(r->command), "%s%s",
+			 i ? " " : "", o->args[i]);
+	for (int i = 0; i < o->nports; i++) {
+		const struct runner_port *pt = &o->ports[i];
+		size_t k = strlen(r->ports);
+		snprintf(r->ports + k, sizeof r->ports - k, "%s%s:%u->%u/%s", i ? ", " : "",
+			 *pt->host_ip ? pt->host_ip : "0.0.0.0", pt->host_port, pt->ctr_port, pt->udp ? "udp" : "tcp");
+	}
+	if (state_create(sfd, o->name, r, e) < 0) {
+		close(sfd);
+		return -1;
+	}
+	return sfd;
+}
+
+/* --boxcar-detach: the parent prints the id once the child (the
+ * supervisor, in its own session, output to the record's log) is on its
+ * way; returns 1 in the parent, 0 in the child. */
+static int detach(int sfd, const struct state_rec *r, struct err *e)
+{
+	char log[STATE_ID_LEN + 8], c;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, EXIT_SETUP, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(e, EXIT_SETUP, "fork");
+	if (pid > 0) {
+		close(p[1]);
+		int ok = read(p[0], &c, 1) == 1;
+		close(p[0]);
+		if (!ok)
+			return err_set(e, EXIT_SETUP, "the container did not start (see `boxcar logs %s`)", r->id);
+		printf("%s\n", r->id);
+		return 1;
+	}
+	close(p[0]);
+	snprintf(log, sizeof log, "%s/log", r->id);
+	int fd = openat(sfd, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (setsid() < 0 || fd < 0 || in < 0 || dup2(in, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(EXIT_SETUP);
+	close(fd), close(in);
+	write_full(p[1], "y", 1);
+	close(p[1]);
+	return 0;
+}
+
 static int run(const struct payload *p, const struct run_opts *o, const char *self, struct err *e)
 {
 	struct cache c;
 	struct userns u;
+	struct state_rec rec;
+	int sfd = -1, rc = -1, detached = 0;
 	if (userns_choose(o->userns, &u, e) < 0)
 		return -1;
-	/* the cache is opened (and checked) as ourselves, then filled inside
-	 * the namespace when layers keep their owners */
-	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 ||
-	    cache_ensure(&c, p, self, e) < 0) {
-		cache_close(&c);
+	/* the state and the cache are opened (and checked) as ourselves; the
+	 * cache is then filled inside the namespace when layers keep owners */
+	if ((o->detach || o->name) && (sfd = record_open(o, self, &rec, e)) < 0)
 		return -1;
+	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 || cache_ensure(&c, p, self, e) < 0)
+		goto out;
+	if (o->detach && (rc = detach(sfd, &rec, e)) != 0) {
+		if (rc > 0) {   /* the parent: done */
+			cache_close(&c);
+			close(sfd);
+			return 0;
+		}
+		goto out;
 	}
-	int rc = launch(p, &c, o, &u, e);
+	detached = o->detach;   /* (in the child: its log has what follows) */
+	if (sfd >= 0 && state_write_info(sfd, &rec, e) < 0)
+		goto out;
+	rc = launch(p, &c, o, &u, e);
+out:
 	cache_close(&c);
+	if (sfd >= 0) {
+		if (rc < 0 && !detached)
+			state_remove(sfd, &rec);   /* never started: no record */
+		else
+			state_set_exit(sfd, rec.id, rc < 0 ? EXIT_SETUP : rc);
+		close(sfd);
+	}
 	return rc;
 }
 

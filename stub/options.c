@@ -142,7 +142,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return 0;
 	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot")) {
+	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot") || IS("detach")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
@@ -152,6 +152,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		if (IS("doctor")) o->doctor = 1;
 		if (IS("read-only")) o->read_only = 1;
 		if (IS("fakeroot")) o->sec.fakeroot = 1;
+		if (IS("detach")) o->detach = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;
@@ -159,7 +160,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
 	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname") ||
 	      IS("userns") || IS("ulimit") || IS("memory") || IS("cpus") || IS("pids-limit") ||
-	      IS("net") || IS("publish")))
+	      IS("net") || IS("publish") || IS("name")))
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
 	if (!val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
@@ -200,6 +201,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 	if (IS("entrypoint")) o->entrypoint = val;
 	if (IS("user")) o->user = val;
 	if (IS("hostname")) o->hostname = val;
+	if (IS("name")) o->name = val;
 	if (IS("extract")) o->extract = val;
 #undef IS
 	return 0;

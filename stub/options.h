@@ -14,6 +14,8 @@ struct run_opts {
 	char **tmpfs;                /* --boxcar-tmpfs paths */
 	int ntmpfs;
 	int read_only;
+	int detach;                  /* --boxcar-detach */
+	const char *name;            /* --boxcar-name */
 	int userns;                  /* enum userns_mode (userns.h) */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
 	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */

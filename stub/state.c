@@ -1,0 +1,238 @@
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/json.h"
+#include "../common/xio.h"
+
+static int valid_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len == 0 || len > 63 || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", n[0]))
+		return 0;
+	return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
+}
+
+int state_open(struct err *e)
+{
+	char path[512];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (xdg && xdg[0] == '/' && access(xdg, W_OK) == 0)
+		snprintf(path, sizeof path, "%s/boxcar", xdg);
+	else
+		snprintf(path, sizeof path, "/tmp/boxcar-%u", (unsigned)geteuid());
+	int fd = private_dir_open(AT_FDCWD, path, &st);
+	if (fd < 0 && errno == EPERM)
+		return err_set(e, EXIT_SETUP, "state directory %s is not private (owner uid %u, mode %03o); "
+			       "remove it or set XDG_RUNTIME_DIR", path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+	if (fd < 0)
+		return err_sys(e, EXIT_SETUP, "state directory %s", path);
+	if (mkdirat(fd, "names", 0700) < 0 && errno != EEXIST) {
+		close(fd);
+		return err_sys(e, EXIT_SETUP, "state directory %s/names", path);
+	}
+	return fd;
+}
+
+int state_create(int sfd, const char *name, struct state_rec *r, struct err *e)
+{
+	unsigned char rnd[STATE_ID_LEN / 2];
+	char link[STATE_ID_LEN + 8];
+	if (name && !valid_name(name))
+		return err_set(e, EXIT_SETUP, "bad container name '%s' (letters, digits, '_', '.', '-'; "
+			       "up to 63, starting with a letter or digit)", name);
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_sys(e, EXIT_SETUP, "getrandom");
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+	if (mkdirat(sfd, r->id, 0700) < 0)
+		return err_sys(e, EXIT_SETUP, "create the container's state");
+	snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+	snprintf(link, sizeof link, "../%s", r->id);
+	char at[80];
+	snprintf(at, sizeof at, "names/%s", name ? name : "");
+	if (name && symlinkat(link, sfd, at) < 0) {
+		int saved = errno;
+		unlinkat(sfd, r->id, AT_REMOVEDIR);
+		if (saved == EEXIST)
+			return err_set(e, EXIT_SETUP, "the name '%s' is in use by another container; "
+				       "choose another or `boxcar rm %s` first", name, name);
+		errno = saved;
+		return err_sys(e, EXIT_SETUP, "claim the name '%s'", name);
+	}
+	return 0;
+}
+
+static int write_at(int dfd, const char *path, const char *text)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = write_full(fd, text, strlen(text));
+	if (close(fd) < 0 || rc < 0 || renameat(dfd, tmp, dfd, path) < 0) {
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int state_write_info(int sfd, struct state_rec *r, struct err *e)
+{
+	char path[STATE_ID_LEN + 8];
+	r->pid = getpid();
+	r->start = state_proc_start(r->pid);
+	r->created = time(NULL);
+	cJSON *o = cJSON_CreateObject();
+	if (o) {
+		cJSON_AddStringToObject(o, "id", r->id);
+		cJSON_AddStringToObject(o, "name", r->name);
+		cJSON_AddStringToObject(o, "file", r->file);
+		cJSON_AddStringToObject(o, "command", r->command);
+		cJSON_AddStringToObject(o, "ports", r->ports);
+		cJSON_AddNumberToObject(o, "pid", (double)r->pid);
+		cJSON_AddNumberToObject(o, "start", (double)r->start);
+		cJSON_AddNumberToObject(o, "created", (double)r->created);
+	}
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	snprintf(path, sizeof path, "%s/info", r->id);
+	int rc = text ? write_at(sfd, path, text) : -1;
+	free(text);
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "write the container's state") : 0;
+}
+
+void state_set_exit(int sfd, const char *id, int code)
+{
+	char path[STATE_ID_LEN + 8], text[16];
+	snprintf(path, sizeof path, "%s/exit", id);
+	snprintf(text, sizeof text, "%d\n", code);
+	write_at(sfd, path, text);
+}
+
+static int load(int sfd, const char *id, struct state_rec *r)
+{
+	char path[STATE_ID_LEN + 8];
+	size_t len;
+	uint64_t v;
+	struct err e = { 0 };
+	memset(r, 0, sizeof *r);
+	if (strlen(id) != STATE_ID_LEN)
+		return -1;
+	snprintf(path, sizeof path, "%s/info", id);
+	char *text = read_file_at(sfd, path, 1 << 16, &len);
+	cJSON *o = text ? json_parse_buf(text, len, "info", &e) : NULL;
+	free(text);
+	if (!o)
+		return -1;
+	const char *s;
+	snprintf(r->id, sizeof r->id, "%s", id);
+	if ((s = json_str(o, "name")))
+		snprintf(r->name, sizeof r->name, "%s", s);
+	if ((s = json_str(o, "file")))
+		snprintf(r->file, sizeof r->file, "%s", s);
+	if ((s = json_str(o, "command")))
+		snprintf(r->command, sizeof r->command, "%s", s);
+	if ((s = json_str(o, "ports")))
+		snprintf(r->ports, sizeof r->ports, "%s", s);
+	if (json_u64(o, "pid", &v) == 0)
+		r->pid = (pid_t)v;
+	if (json_u64(o, "start", &v) == 0)
+		r->start = v;
+	if (json_u64(o, "created", &v) == 0)
+		r->created = (time_t)v;
+	cJSON_Delete(o);
+	snprintf(path, sizeof path, "%s/exit", id);
+	char *ex = read_file_at(sfd, path, 64, NULL);
+	if (ex) {
+		r->exited = 1;
+		r->code = atoi(ex);
+		free(ex);
+	}
+	return 0;
+}
+
+int state_find(int sfd, const char *key, struct state_rec *r, struct err *e)
+{
+	char link[64], path[80];
+	snprintf(path, sizeof path, "names/%s", key);
+	ssize_t n = strchr(key, '/') ? -1 : readlinkat(sfd, path, link, sizeof link - 1);
+	if (n > 3) {
+		link[n] = 0;
+		if (load(sfd, link + 3, r) == 0)
+			return 0;
+	}
+	/* an id, or a unique prefix of one */
+	DIR *d = fdopendir(dup(sfd));
+	struct dirent *de;
+	int found = 0;
+	size_t k = strlen(key);
+	while (d && k && (de = readdir(d)))
+		if (strlen(de->d_name) == STATE_ID_LEN && !strncmp(de->d_name, key, k) && found++ == 0)
+			load(sfd, de->d_name, r);
+	if (d)
+		closedir(d);
+	if (found == 1 && r->id[0])
+		return 0;
+	return err_set(e, EXIT_SETUP, found > 1 ? "'%s' matches several containers; give more of the id"
+		       : "no container named '%s' (see `boxcar ps -a`)", key);
+}
+
+int state_each(int sfd, int (*fn)(const struct state_rec *, void *), void *arg)
+{
+	DIR *d = fdopendir(dup(sfd));
+	struct dirent *de;
+	struct state_rec r;
+	int rc = 0;
+	while (d && rc == 0 && (de = readdir(d)))
+		if (strlen(de->d_name) == STATE_ID_LEN && load(sfd, de->d_name, &r) == 0)
+			rc = fn(&r, arg);
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+int state_remove(int sfd, const struct state_rec *r)
+{
+	char path[80], link[64];
+	if (r->name[0]) {
+		snprintf(path, sizeof path, "names/%s", r->name);
+		ssize_t n = readlinkat(sfd, path, link, sizeof link - 1);
+		if (n > 0 && (link[n] = 0, !strcmp(link + 3, r->id)))
+			unlinkat(sfd, path, 0);
+	}
+	return rmtree_at(sfd, r->id);
+}
+
+unsigned long long state_proc_start(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char *text = read_file_at(AT_FDCWD, path, 4096, NULL);
+	char *p = text ? strrchr(text, ')') : NULL;
+	unsigned long long start = 0;
+	if (p && (p[2] == 'Z' || p[2] == 'X'))   /* exited, not yet reaped: gone */
+		p = NULL;
+	/* after "pid (comm)": state is field 3, starttime field 22 */
+	for (int field = 2; p && *p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	free(text);
+	return start;
+}
+
+int state_running(const struct state_rec *r)
+{
+	return !r->exited && r->pid > 0 && r->start && state_proc_start(r->pid) == r->start;
+}

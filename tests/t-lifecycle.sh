@@ -1,0 +1,94 @@
+# Lifecycle without a daemon: --boxcar-detach / --boxcar-name, boxcar ps, logs, stop,
+# kill, rm; stale records; the seed scenario: a detached, named postgres stopped by name.
+# The state lives in $XDG_RUNTIME_DIR/boxcar: each test gets its own.
+
+lc_env() { export XDG_RUNTIME_DIR=$T/run; mkdir -p "$XDG_RUNTIME_DIR"; chmod 0700 "$XDG_RUNTIME_DIR"; }
+# lc_status NAME: the STATUS column of `boxcar ps -a` for NAME
+lc_status() { "$BOXCAR" ps -a | awk -v n="$1" '$2 == n { s = $4; for (i = 5; i <= NF && $i !~ /^[0-9.]+:/; i++) s = s " " $i; print s }'; }
+LOOP='trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.1; done'
+
+t_lc_detach() {   # -d prints the id at once; ps, logs, stop by name (TERM), ps -a, rm
+    lc_env
+    x "$(P bb)" --boxcar-detach --boxcar-name=web sh -c "$LOOP"
+    expect_ok
+    [[ $OUT =~ ^[0-9a-f]{12}$ ]] || { ctx; fail "detach did not print a 12-hex id"; }
+    local id=$OUT
+    local i; for ((i = 0; i < 50; i++)); do "$BOXCAR" logs web 2>/dev/null | grep -q started && break; sleep 0.1; done
+    x "$BOXCAR" logs web; expect_ok; expect_out started
+    x "$BOXCAR" ps; expect_ok
+    printf '%s\n' "$OUT" | grep -qE "^$id +web +bb +Up " || { ctx; fail "ps does not show web as Up"; }
+    x "$BOXCAR" stop web; expect_ok; expect_out web
+    [ "$(lc_status web)" = "Exited (7)" ] || { "$BOXCAR" ps -a >&2; fail "status after stop: '$(lc_status web)', want 'Exited (7)'"; }
+    x "$BOXCAR" logs web; expect_out $'started\ngot-term'
+    x "$BOXCAR" ps; expect_out_lacks web          # not running: only under -a
+    x "$BOXCAR" rm "${id:0:6}"; expect_ok          # an id prefix works
+    x "$BOXCAR" ps -a; expect_out_lacks web
+    [ -z "$(pgrep -f "$(P bb) --boxcar-detach")" ] || fail "a boxcar process lingers"
+}
+t_lc_names() {   # unique names; a running container is not removed without -f
+    lc_env
+    x "$(P bb)" --boxcar-detach --boxcar-name=one sh -c "$LOOP"; expect_ok
+    x "$(P bb)" --boxcar-detach --boxcar-name=one true
+    expect_error 125; expect_err_has "name 'one' is in use"
+    x "$(P bb)" --boxcar-name='bad name' true; expect_error 125; expect_err_has "bad container name"
+    x "$BOXCAR" rm one; expect_rc 1; expect_err_has "running"
+    x "$BOXCAR" rm -f one; expect_ok
+    x "$BOXCAR" ps -a; expect_out_lacks one
+    x "$BOXCAR" stop nosuch; expect_rc 1; expect_err_has "no container named 'nosuch'"
+    x "$BOXCAR" run --name att "$(P bb)" sh -c 'exit 4'; expect_rc 4   # named, attached
+    [ "$(lc_status att)" = "Exited (4)" ] || fail "attached named run: status '$(lc_status att)'"
+}
+t_lc_kill_timeout() {   # an app that ignores the stop signal: KILL after -t; kill -s
+    lc_env
+    x "$(P bb)" --boxcar-detach --boxcar-name=stubborn sh -c 'trap "echo usr1" USR1; trap "" TERM; echo started; while :; do sleep 0.1; done'
+    expect_ok
+    local i; for ((i = 0; i < 50; i++)); do "$BOXCAR" logs stubborn 2>/dev/null | grep -q started && break; sleep 0.1; done
+    x "$BOXCAR" kill -s USR1 stubborn; expect_ok
+    for ((i = 0; i < 50; i++)); do "$BOXCAR" logs stubborn | grep -q usr1 && break; sleep 0.1; done
+    "$BOXCAR" logs stubborn | grep -q usr1 || fail "kill -s USR1 did not reach the app"
+    local t0; t0=$(date +%s%N)
+    x "$BOXCAR" stop -t 1 stubborn; expect_ok
+    local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ "$(lc_status stubborn)" = "Exited (137)" ] || fail "status '$(lc_status stubborn)', want 'Exited (137)'"
+    [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ] || fail "stop -t 1 took $ms ms"
+}
+t_lc_stale() {   # a supervisor killed with -9: its container goes too, ps -a shows it, rm cleans
+    lc_env
+    x "$(P bb)" --boxcar-detach --boxcar-name=victim sh -c "$LOOP"; expect_ok
+    local pid; pid=$(jq -r .pid "$XDG_RUNTIME_DIR/boxcar/$OUT/info")
+    local i; for ((i = 0; i < 50; i++)); do [ -n "$(pgrep -P "$pid")" ] && break; sleep 0.1; done
+    local init; init=$(pgrep -P "$pid")
+    kill -KILL "$pid"
+    for ((i = 0; i < 50; i++)); do kill -0 "$init" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$init" 2>/dev/null && fail "the container's init outlived its supervisor"
+    [ "$(lc_status victim)" = "Exited (killed)" ] || fail "stale status '$(lc_status victim)'"
+    x "$BOXCAR" rm victim; expect_ok
+    [ -z "$(ls "$XDG_RUNTIME_DIR/boxcar" | grep -v names)" ] || fail "state left: $(ls "$XDG_RUNTIME_DIR/boxcar")"
+}
+t_lc_ports() {   # ps shows published ports of a detached server
+    lc_env
+    local hp; hp=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    x "$BOXCAR" run -d --name srv -p "$hp:8080" "$(P bb)" httpd -f -p 8080; expect_ok
+    x "$BOXCAR" ps; expect_ok
+    printf '%s\n' "$OUT" | grep -q "0.0.0.0:$hp->8080/tcp" || { ctx; fail "ps lacks the port"; }
+    x "$BOXCAR" stop srv; expect_ok
+}
+t_lc_postgres() {   # the seed scenario: docker run -d --name db ...; docker stop db
+    lc_env
+    local port; port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # (boxcar run takes its flags on both sides of FILE: "--" before the server's own)
+    x "$BOXCAR" run -d --name db -e POSTGRES_PASSWORD=s3cret "$(P postgres)" -- -p "$port"; expect_ok
+    local i; for ((i = 0; i < 240; i++)); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.5; done
+    PGPASSWORD=s3cret x psql -h 127.0.0.1 -p "$port" -U postgres -qAtc 'select 40 + 2'
+    [ "$OUT" = 42 ] || { "$BOXCAR" logs db | tail -20 >&2; "$BOXCAR" rm -f db; fail "psql: $OUT $ERR"; }
+    x "$BOXCAR" stop db; expect_ok; expect_out db
+    [ "$(lc_status db)" = "Exited (0)" ] || { "$BOXCAR" logs db | tail -5 >&2; fail "db status '$(lc_status db)', want a clean 'Exited (0)'"; }
+    "$BOXCAR" logs db | grep -q "database system is shut down" || fail "no clean shutdown in the log"
+    x "$BOXCAR" rm db; expect_ok
+}
+test_case run "lifecycle: --boxcar-detach --boxcar-name; ps, logs, stop (TERM), rm by id prefix" t_lc_detach
+test_case run "lifecycle: unique names, rm of a running one needs -f, attached named runs" t_lc_names
+test_case run "lifecycle: kill -s, stop -t kills what ignores its stop signal" t_lc_kill_timeout
+test_case run "lifecycle: a killed supervisor takes its container along; ps -a and rm" t_lc_stale
+test_case run "lifecycle: run -d -p: ps shows the published port" t_lc_ports
+test_case run "lifecycle: postgres detached and named, psql, stopped by name (exit 0)" t_lc_postgres
