@@ -28,7 +28,7 @@ PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
 CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c stub/userns.c \
 	stub/state.c stub/lifecycle.c \
-	runner/probe.c runner/subids.c runner/idmap.c
+	runner/probe.c runner/subids.c runner/idmap.c runner/init.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

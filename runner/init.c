@@ -1,9 +1,30 @@
 #include "init.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+int init_signal_number(const char *s)
+{
+	static const struct { const char *name; int sig; } names[] = {
+		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "HUP", SIGHUP },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH },
+		{ "PWR", SIGPWR }, { "STOP", SIGSTOP }, { "CONT", SIGCONT }, { "ALRM", SIGALRM },
+	};
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end && n > 0 && n < 65)
+		return (int)n;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	return -1;
+}
 
 void init_signal_set(sigset_t *set)
 {

@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 /* The signals we forward (TERM INT HUP QUIT USR1 USR2 WINCH) plus CHLD. */
+/* "TERM", "SIGTERM" or "15" -> 15; -1 if unknown. */
+int init_signal_number(const char *name);
 void init_signal_set(sigset_t *set);
 /* Wait for `child`, forwarding signals sent to us with kill() (not those the
  * terminal sends to the whole foreground group: the child got those too).

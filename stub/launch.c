@@ -9,6 +9,7 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/log.h"
+#include "../runner/init.h"
 #include "../runner/runner.h"
 #include "user.h"
 
@@ -148,24 +149,11 @@ static int image_volumes(const cJSON *cfg, struct strv *out, struct err *e)
 /* The image's StopSignal ("SIGQUIT", "QUIT" or "3"); 0 when unset. */
 static int stop_signal(const cJSON *cfg, struct err *e)
 {
-	static const struct { const char *name; int sig; } names[] = {
-		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "HUP", SIGHUP },
-		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH },
-		{ "PWR", SIGPWR }, { "STOP", SIGSTOP }, { "CONT", SIGCONT }, { "ALRM", SIGALRM },
-	};
 	const char *s = json_str(cfg, "StopSignal");
 	if (!s || !*s)
 		return 0;
-	char *end;
-	long n = strtol(s, &end, 10);
-	if (!*end && n > 0 && n < 65)
-		return (int)n;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].sig;
-	return err_set(e, EXIT_SETUP, "image config has an unknown StopSignal '%s'", json_str(cfg, "StopSignal"));
+	int sig = init_signal_number(s);
+	return sig > 0 ? sig : err_set(e, EXIT_SETUP, "image config has an unknown StopSignal '%s'", s);
 }
 
 static int open_layers(const struct payload *p, const struct cache *c, int *fds,

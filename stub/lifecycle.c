@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../common/xio.h"
+#include "../runner/init.h"
 #include "state.h"
 
 static const char usage[] =
@@ -81,24 +82,6 @@ static int stop_one(int sfd, const struct state_rec *r, long secs)
 	return 0;
 }
 
-static int parse_signal(const char *s)
-{
-	static const struct { const char *n; int sig; } t[] = {
-		{ "TERM", SIGTERM }, { "KILL", SIGKILL }, { "INT", SIGINT }, { "HUP", SIGHUP },
-		{ "QUIT", SIGQUIT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH },
-	};
-	char *end;
-	long n = strtol(s, &end, 10);
-	if (!*end && n > 0 && n < 65)
-		return (int)n;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (!strcmp(s, t[i].n))
-			return t[i].sig;
-	return -1;
-}
-
 /* stop, kill, rm: options, then one or more names */
 static int cmd_each(int sfd, const char *verb, int argc, char **argv, struct err *e)
 {
@@ -108,7 +91,7 @@ static int cmd_each(int sfd, const char *verb, int argc, char **argv, struct err
 		if (!strcmp(verb, "stop") && (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--time")) && i + 1 < argc)
 			secs = atol(argv[++i]);
 		else if (!strcmp(verb, "kill") && (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--signal")) && i + 1 < argc) {
-			if ((sig = parse_signal(argv[++i])) < 0)
+			if ((sig = init_signal_number(argv[++i])) < 0)
 				return err_set(e, EXIT_USAGE, "unknown signal '%s'", argv[i]);
 		} else if (!strcmp(verb, "rm") && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")))
 			force = 1;

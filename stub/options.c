@@ -31,13 +31,24 @@ int opts_volume(const char *spec, struct runner_volume *v, struct err *e)
 	return 0;
 }
 
+/* arr with room for one more element of `size` bytes (n in use; the new
+ * one zeroed), or NULL with e set (arr is then unchanged). */
+static void *grow(void *arr, int n, size_t size, struct err *e)
+{
+	char *na = realloc(arr, ((size_t)n + 1) * size);
+	if (!na)
+		return err_set(e, EXIT_SETUP, "out of memory"), NULL;
+	memset(na + (size_t)n * size, 0, size);
+	return na;
+}
+
 static int add_volume(struct run_opts *o, const char *spec, struct err *e)
 {
-	struct runner_volume *nv = realloc(o->vols, ((size_t)o->nvols + 1) * sizeof *nv);
-	if (!nv)
-		return err_set(e, EXIT_SETUP, "out of memory");
-	o->vols = nv;
-	if (opts_volume(spec, &nv[o->nvols], e) < 0)
+	struct runner_volume *v = grow(o->vols, o->nvols, sizeof *v, e);
+	if (!v)
+		return -1;
+	o->vols = v;
+	if (opts_volume(spec, &v[o->nvols], e) < 0)
 		return -1;
 	o->nvols++;
 	return 0;
@@ -47,21 +58,21 @@ static int add_tmpfs(struct run_opts *o, const char *path, struct err *e)
 {
 	if (path[0] != '/')
 		return err_set(e, EXIT_SETUP, "--boxcar-tmpfs needs an absolute path, not '%s'", path);
-	char **nt = realloc(o->tmpfs, ((size_t)o->ntmpfs + 1) * sizeof *nt);
-	if (!nt)
-		return err_set(e, EXIT_SETUP, "out of memory");
-	o->tmpfs = nt;
-	o->tmpfs[o->ntmpfs++] = (char *)path;
+	char **t = grow(o->tmpfs, o->ntmpfs, sizeof *t, e);
+	if (!t)
+		return -1;
+	o->tmpfs = t;
+	t[o->ntmpfs++] = (char *)path;
 	return 0;
 }
 
 static int add_ulimit(struct run_opts *o, const char *spec, struct err *e)
 {
-	struct runner_rlimit *nr = realloc(o->rlimits, ((size_t)o->nrlimits + 1) * sizeof *nr);
-	if (!nr)
-		return err_set(e, EXIT_SETUP, "out of memory");
-	o->rlimits = nr;
-	if (rlimit_parse(spec, &o->rlimits[o->nrlimits], e) < 0)
+	struct runner_rlimit *r = grow(o->rlimits, o->nrlimits, sizeof *r, e);
+	if (!r)
+		return -1;
+	o->rlimits = r;
+	if (rlimit_parse(spec, &r[o->nrlimits], e) < 0)
 		return err_ctx(e, "--boxcar-ulimit");
 	o->nrlimits++;
 	return 0;
@@ -69,11 +80,11 @@ static int add_ulimit(struct run_opts *o, const char *spec, struct err *e)
 
 static int add_port(struct run_opts *o, const char *spec, struct err *e)
 {
-	struct runner_port *np = realloc(o->ports, ((size_t)o->nports + 1) * sizeof *np);
-	if (!np)
-		return err_set(e, EXIT_SETUP, "out of memory");
-	o->ports = np;
-	if (relay_parse(spec, &o->ports[o->nports], e) < 0)
+	struct runner_port *p = grow(o->ports, o->nports, sizeof *p, e);
+	if (!p)
+		return -1;
+	o->ports = p;
+	if (relay_parse(spec, &p[o->nports], e) < 0)
 		return -1;
 	o->nports++;
 	return 0;
@@ -96,9 +107,9 @@ int opts_network(struct run_opts *o, struct err *e)
 
 static int add_env(struct run_opts *o, const char *kv, struct err *e)
 {
-	const char **ne = realloc(o->env, ((size_t)o->nenv + 1) * sizeof *ne);
+	const char **ne = grow(o->env, o->nenv, sizeof *ne, e);
 	if (!ne)
-		return err_set(e, EXIT_SETUP, "out of memory");
+		return -1;
 	o->env = ne;
 	if (!*kv || *kv == '=')
 		return err_set(e, EXIT_SETUP, "bad environment variable '%s': use NAME=VALUE", kv);
