@@ -12,6 +12,7 @@
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
 #include "../stub/doctor.h"
+#include "../stub/enter.h"
 #include "../stub/lifecycle.h"
 #include "image.h"
 #include "writer.h"
@@ -26,6 +27,7 @@ static const char usage[] =
 "       boxcar inspect FILE                     image config and layers as JSON\n"
 "       boxcar ps [-a] | stop [-t S] NAME | kill [-s SIG] NAME | logs [-f] NAME | rm [-f] NAME\n"
 "                                               containers run with -d / --name\n"
+"       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
@@ -298,6 +300,8 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||
 	    !strcmp(verb, "rm"))
 		return lifecycle_command(verb, argc - 1, argv + 1);
+	if (!strcmp(verb, "exec"))
+		return enter_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
 		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {

@@ -8,6 +8,7 @@
 #   tests/fixtures.sh --force   rebuild everything except the mmdebstrap tarball
 #
 # Produced:
+#   oci-flask/                examples/flask (Debian + python3-flask, the tutorial's app)
 #   oci-postgres/             examples/postgres (postgres 15 + gosu, root entrypoint, uid 999)
 #   debian-minbase.tar        mmdebstrap --variant=minbase bookworm (cached, slow to make)
 #   rootfs-busybox/           a busybox-static root filesystem (for rootfs:DIR)
@@ -51,7 +52,8 @@ BUSYBOX=$(command -v busybox || true)
     || die "need a static busybox (apt-get install busybox-static)"
 
 PGEX=$(cd "$(dirname "$0")/../examples/postgres" && pwd)
-stamp_want=$( (cat "$0" "$LISTER" "$PGEX"/*; echo "$BUSYBOX") | sha256sum | cut -c1-16)
+FLEX=$(cd "$(dirname "$0")/../examples/flask" && pwd)
+stamp_want=$( (cat "$0" "$LISTER" "$PGEX"/* "$FLEX"/*; echo "$BUSYBOX") | sha256sum | cut -c1-16)
 mkdir -p "$FIX"; chmod 0755 "$FIX"
 if [ $FORCE = 0 ] && [ "$(cat "$FIX/.stamp" 2>/dev/null)" = "$stamp_want" ]; then
     say "up to date ($FIX)"; exit 0
@@ -351,6 +353,9 @@ build_debian
 say "postgres image (examples/postgres/build.sh: mmdebstrap + umoci, official layout)"
 rm -rf "$FIX/oci-postgres"
 OCI=$FIX/oci-postgres PACK=0 "$PGEX/build.sh" || die "examples/postgres/build.sh failed"
+say "flask image (examples/flask/build.sh: mmdebstrap + umoci)"
+rm -rf "$FIX/oci-flask"
+OCI=$FIX/oci-flask PACK=0 "$FLEX/build.sh" || die "examples/flask/build.sh failed"
 say "reference listings (umoci unpack --rootless + tests/lister.py)"
 rm -rf "$FIX/ref"; mkdir -p "$FIX/ref"
 ref_listing "$FIX/oci-busybox:latest" busybox

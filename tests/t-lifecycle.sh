@@ -86,6 +86,23 @@ t_lc_postgres() {   # the seed scenario: docker run -d --name db ...; docker sto
     "$BOXCAR" logs db | grep -q "database system is shut down" || fail "no clean shutdown in the log"
     x "$BOXCAR" rm db; expect_ok
 }
+t_lc_exec() {   # boxcar exec: the container's namespaces, root, env, cwd and user
+    lc_env
+    x "$(P bb)" --boxcar-detach --boxcar-name=box --boxcar-workdir=/srv --boxcar-net=private sh -c "$LOOP"
+    expect_ok
+    local i; for ((i = 0; i < 50; i++)); do "$BOXCAR" logs box 2>/dev/null | grep -q started && break; sleep 0.1; done
+    x "$BOXCAR" exec box sh -c 'echo "$FOO|$(pwd)|$(id -u)|$(cat /etc/fixture-release)|$(ls /sys/class/net)"
+        ps -o pid,args | awk "\$1 == 1 {print \"init\"}"; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "'
+    expect_ok; expect_out $'bar|/srv|0|busybox fixture|lo\ninit\nNoNewPrivs: 1\nSeccomp: 2'
+    x "$BOXCAR" exec -e FOO=over -u 1000:1000 -w / box sh -c 'echo "$FOO $(id -u):$(id -g) $(pwd)"; exit 5'
+    expect_rc 5; expect_out "over 1000:1000 /"
+    x "$BOXCAR" exec box no-such-command; expect_rc 127; expect_err_has "no-such-command"
+    x "$BOXCAR" exec box sh -c 'touch /tmp/from-exec'; expect_ok
+    x "$BOXCAR" exec box ls /tmp/from-exec; expect_ok   # the same root as the app
+    x "$BOXCAR" stop box; expect_ok
+    x "$BOXCAR" exec box true; expect_error 125; expect_err_has "not running"
+}
+test_case run "lifecycle: boxcar exec: namespaces, root, env, cwd, user, confinement" t_lc_exec
 test_case run "lifecycle: --boxcar-detach --boxcar-name; ps, logs, stop (TERM), rm by id prefix" t_lc_detach
 test_case run "lifecycle: unique names, rm of a running one needs -f, attached named runs" t_lc_names
 test_case run "lifecycle: kill -s, stop -t kills what ignores its stop signal" t_lc_kill_timeout

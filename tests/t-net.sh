@@ -6,10 +6,10 @@ NC=$TOP/tests/netclient.py
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # www: a document root for busybox httpd, bound read-only at /www
 www() { mkdir -p "$T/www"; echo "served by boxcar $1" > "$T/www/index.html"; chmod -R a+rX "$T/www"; }
-# wait_http PORT: until the published port serves
+# wait_http PORT [SECONDS]: until the published port serves (default 10 s)
 wait_http() {
     local i
-    for ((i = 0; i < 100; i++)); do python3 "$NC" get "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    for ((i = 0; i < ${2:-10} * 10; i++)); do python3 "$NC" get "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
     note "server output:"; cat "$T/bg.out" >&2; return 1
 }
 # relay_pid: the relay under the container's init (its cmdline is the launcher's)
@@ -88,6 +88,15 @@ t_net_errors() {   # bad specs, combinations, a port in use: 125 and one line
     kill "$holder"
     expect_error 125; expect_err_has "$port.*already in use"; expect_out_lacks CONTAINER-RAN
 }
+t_net_flask() {   # the seed scenario: ./flask --boxcar-net=private --boxcar-publish=5005:5000
+    local hp; hp=$(free_port)   # (5005 in the issue; a free port here)
+    start_bg flask --boxcar-net=private --boxcar-publish="$hp:5000"
+    wait_http "$hp" 120 || { kill -KILL "$BGPID"; fail "flask not served on $hp"; }
+    x python3 "$NC" get "$hp"; expect_ok; expect_out "Hello World!"
+    x python3 "$NC" refused 5000; expect_ok
+    kill -TERM "$BGPID"; wait_bg 10
+}
+test_case run "net: the Flask example behind --boxcar-publish (Hello World!, nothing on 5000)" t_net_flask
 test_case run "net: --boxcar-net=none: loopback only, own /sys/class/net, host unreachable" t_net_none
 test_case run "net: --boxcar-publish HOST:CTR (tcp): served on the host, not the container port" t_net_publish
 test_case run "net: 1500 requests from 32 clients through a published port, no leaked fds" t_net_load

@@ -36,6 +36,7 @@ artifact dsave-bb  "docker-archive:$FIX/docker-save.tar:boxcar/busybox:latest"
 artifact dsave-layers "docker-archive:$FIX/docker-save.tar:boxcar/layers:v1"
 artifact debian    "oci:$FIX/oci-debian:latest"
 artifact postgres  "oci:$FIX/oci-postgres:latest"
+artifact flask     "oci:$FIX/oci-flask:latest"
 artifact rootfs-dir "rootfs:$FIX/rootfs-busybox" --entrypoint '["/bin/echo","from-rootfs"]' \
     --cmd '["a","b"]' --env K1=v1 --env 'K2=with space' --workdir /srv/work
 artifact rootfs-tar "rootfs:$FIX/rootfs-busybox.tar" --cmd '["/bin/sh","-c","echo from-tarball"]' \

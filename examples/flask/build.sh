@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the image described by ./Dockerfile offline, without docker, and pack it into
-# build/flask:
+# build/flask (OUT=PATH to put it elsewhere; OCI=DIR for the OCI layout's place, PACK=0
+# to stop there):
 #   layer 1  mmdebstrap --variant=minbase --include=python3-flask bookworm
 #            (stands for FROM debian:bookworm-slim + RUN apt-get install python3-flask;
 #            the tarball is cached in build/examples/flask/rootfs.tar)
@@ -13,10 +14,12 @@ cd "$HERE/../.."
 TOP=$PWD
 BOXCAR=${BOXCAR:-$TOP/build/boxcar}
 W=$TOP/build/examples/flask
-L=$W/oci
+L=${OCI:-$W/oci}
+OUT=${OUT:-$TOP/build/flask}
+PACK=${PACK:-1}
 say() { printf 'flask/build.sh: %s\n' "$*" >&2; }
 
-[ -x "$BOXCAR" ] || { say "$BOXCAR not found (./build.sh build)"; exit 1; }
+[ "$PACK" = 0 ] || [ -x "$BOXCAR" ] || { say "$BOXCAR not found (./build.sh build)"; exit 1; }
 for t in mmdebstrap umoci tar; do command -v $t >/dev/null || { say "needs $t"; exit 1; }; done
 mkdir -p "$W"
 
@@ -47,6 +50,7 @@ umoci config --image "$L:latest" --history.created_by "WORKDIR/EXPOSE/ENTRYPOINT
     --config.entrypoint python3 --config.cmd app.py
 rm -rf "$W/app-layer" "$W/app-layer.tar"
 
-say "packing build/flask"
-"$BOXCAR" pack "oci:$L:latest" -o "$TOP/build/flask" --quiet
-say "done: build/flask ($(du -h "$TOP/build/flask" | cut -f1)); run it and: curl http://localhost:5000/"
+[ "$PACK" = 0 ] && { say "done: $L"; exit 0; }
+say "packing $OUT"
+"$BOXCAR" pack "oci:$L:latest" -o "$OUT" --quiet
+say "done: $OUT ($(du -h "$OUT" | cut -f1)); run it and: curl http://localhost:5000/"

@@ -1,0 +1,11 @@
+/* `boxcar exec NAME CMD...`: run a command in a running container (one
+ * started with --boxcar-detach or --boxcar-name): its namespaces, root,
+ * environment, working directory and user, under Docker's default
+ * confinement. */
+#ifndef BOXCAR_ENTER_H
+#define BOXCAR_ENTER_H
+
+/* argv[0] is "exec". Returns the command's exit status, or 125/126/127. */
+int enter_command(int argc, char **argv);
+
+#endif
