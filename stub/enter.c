@@ -262,10 +262,11 @@ static int enter(const struct exec_opts *o, struct err *e)
 	if (join(fds, 0, 1, e) < 0 || read_target(app, &t, e) < 0 || join(fds + 0, 1, NNS, e) < 0)
 		return -1;
 	if (o->user) {
-		char *end;
-		t.uid = (uid_t)strtoul(o->user, &end, 10);
-		t.gid = *end == ':' ? (gid_t)strtoul(end + 1, NULL, 10) : t.gid;
-		t.ngroups = 0;
+		char *end, *gend = NULL;
+		unsigned long u = strtoul(o->user, &end, 10), g = *end == ':' ? strtoul(end + 1, &gend, 10) : t.gid;
+		if (end == o->user || (*end && (*end != ':' || gend == end + 1 || *gend)) || u > 0x7fffffff || g > 0x7fffffff)
+			return err_set(e, EXIT_SETUP, "bad exec user '%s': give UID or UID:GID (numbers)", o->user);
+		t.uid = (uid_t)u, t.gid = (gid_t)g, t.ngroups = 0;
 	}
 	set_env(&t, o);
 	struct security sec = { .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };

@@ -97,6 +97,7 @@ t_lc_exec() {   # boxcar exec: the container's namespaces, root, env, cwd and us
     x "$BOXCAR" exec -e FOO=over -u 1000:1000 -w / box sh -c 'echo "$FOO $(id -u):$(id -g) $(pwd)"; exit 5'
     expect_rc 5; expect_out "over 1000:1000 /"
     x "$BOXCAR" exec box no-such-command; expect_rc 127; expect_err_has "no-such-command"
+    x "$BOXCAR" exec -u postgres box true; expect_error 125; expect_err_has "bad exec user"
     x "$BOXCAR" exec box sh -c 'touch /tmp/from-exec'; expect_ok
     x "$BOXCAR" exec box ls /tmp/from-exec; expect_ok   # the same root as the app
     x "$BOXCAR" stop box; expect_ok
