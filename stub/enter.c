@@ -241,11 +241,41 @@ static void run_child(const struct target *t, const struct exec_opts *o, struct 
 	_exit(err_print((err_sys(&e, code, "cannot run '%s' in the container", o->argv[0]), &e)));
 }
 
-/* Find the container's app, join it, fork the command, wait for it. */
+/* In a child of ours: join the app's namespaces, take its view of the
+ * process, and run the command in a grandchild (the first process the
+ * container's pid namespace takes from us). Returns its exit status. */
+static int enter_child(pid_t app, int *fds, const struct exec_opts *o)
+{
+	struct err e = { 0 };
+	struct target t = { 0 };
+	/* ids and the environment read as the container sees them */
+	if (join(fds, 0, 1, &e) < 0 || read_target(app, &t, &e) < 0 || join(fds, 1, NNS, &e) < 0)
+		return err_print(&e);
+	if (o->user) {
+		char *end, *gend = NULL;
+		unsigned long u = strtoul(o->user, &end, 10), g = *end == ':' ? strtoul(end + 1, &gend, 10) : t.gid;
+		if (end == o->user || (*end && (*end != ':' || gend == end + 1 || *gend)) || u > 0x7fffffff || g > 0x7fffffff)
+			return err_print((err_set(&e, EXIT_SETUP, "bad exec user '%s': give UID or UID:GID (numbers)",
+					      o->user), &e));
+		t.uid = (uid_t)u, t.gid = (gid_t)g, t.ngroups = 0;
+	}
+	set_env(&t, o);
+	struct security sec = { .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
+	if (security_prepare(&sec, &e) < 0)
+		return err_print(&e);
+	pid_t pid = fork();
+	if (pid == 0)
+		run_child(&t, o, &sec);
+	if (pid < 0)
+		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
+	return init_supervise(pid, 0, 0);
+}
+
+/* Find the container's app and run the command beside it. We stay in the
+ * host's namespaces (like docker's client) and relay signals and status. */
 static int enter(const struct exec_opts *o, struct err *e)
 {
 	struct state_rec r;
-	struct target t = { 0 };
 	int fds[NNS], sfd = state_open(e);
 	if (sfd < 0)
 		return -1;
@@ -258,26 +288,16 @@ static int enter(const struct exec_opts *o, struct err *e)
 		return err_set(e, EXIT_SETUP, "container %s is not running", o->name);
 	if (open_ns(app, fds, e) < 0)
 		return -1;
-	/* ids and the environment read as the container sees them */
-	if (join(fds, 0, 1, e) < 0 || read_target(app, &t, e) < 0 || join(fds + 0, 1, NNS, e) < 0)
-		return -1;
-	if (o->user) {
-		char *end, *gend = NULL;
-		unsigned long u = strtoul(o->user, &end, 10), g = *end == ':' ? strtoul(end + 1, &gend, 10) : t.gid;
-		if (end == o->user || (*end && (*end != ':' || gend == end + 1 || *gend)) || u > 0x7fffffff || g > 0x7fffffff)
-			return err_set(e, EXIT_SETUP, "bad exec user '%s': give UID or UID:GID (numbers)", o->user);
-		t.uid = (uid_t)u, t.gid = (gid_t)g, t.ngroups = 0;
-	}
-	set_env(&t, o);
-	struct security sec = { .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
-	sigset_t set, old;
-	if (security_prepare(&sec, e) < 0)
-		return -1;
+	sigset_t set;
 	init_signal_set(&set);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	pid_t pid = fork();   /* the child is in the container's pid namespace */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fflush(NULL);
+	pid_t pid = fork();
 	if (pid == 0)
-		run_child(&t, o, &sec);
+		_exit(enter_child(app, fds, o));
+	for (int i = 0; i < NNS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (pid < 0)
 		return err_sys(e, EXIT_SETUP, "fork");
 	return init_supervise(pid, 0, 0);

@@ -2,7 +2,14 @@
 # kill, rm; stale records; the seed scenario: a detached, named postgres stopped by name.
 # The state lives in $XDG_RUNTIME_DIR/boxcar: each test gets its own.
 
-lc_env() { export XDG_RUNTIME_DIR=$T/run; mkdir -p "$XDG_RUNTIME_DIR"; chmod 0700 "$XDG_RUNTIME_DIR"; }
+lc_env() {
+    export XDG_RUNTIME_DIR=$T/run; mkdir -p "$XDG_RUNTIME_DIR"; chmod 0700 "$XDG_RUNTIME_DIR"
+    trap lc_cleanup EXIT   # a failed test leaves no container running
+}
+lc_cleanup() {
+    local id
+    for id in $(ls "$XDG_RUNTIME_DIR/boxcar" 2>/dev/null | grep -v '^names$'); do "$BOXCAR" rm -f "$id" >/dev/null 2>&1; done
+}
 # lc_status NAME: the STATUS column of `boxcar ps -a` for NAME
 lc_status() { "$BOXCAR" ps -a | awk -v n="$1" '$2 == n { s = $4; for (i = 5; i <= NF && $i !~ /^[0-9.]+:/; i++) s = s " " $i; print s }'; }
 LOOP='trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.1; done'
