@@ -1,10 +1,12 @@
 #include "runner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -65,6 +67,32 @@ static void exec_process(const struct runner_spec *s, int mirrored)
 	_exit(err_print(&e));
 }
 
+/* PID 1 is a copy of the launcher: it still holds the launcher's file
+ * descriptors (the cache's directories, the packed file). The app must not
+ * reach them through /proc/1/fd, nor the relay's host-side sockets through
+ * /proc/2/fd: close all but stdio and the ports, and make PID 1 (and so the
+ * relay) non-dumpable, which puts /proc/PID/fd out of reach without
+ * CAP_SYS_PTRACE. */
+static int seal(const struct runner_spec *s, struct err *e)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	if (!d)
+		return err_sys(e, EXIT_SETUP, "list open files");
+	int self = dirfd(d);
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), keep = fd <= 2 || fd == self || de->d_name[0] == '.';
+		for (int i = 0; !keep && i < s->nports; i++)
+			keep = fd == s->ports[i].fd;
+		if (!keep)
+			close(fd);
+	}
+	closedir(d);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return err_sys(e, EXIT_SETUP, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
 /* The published ports' relay: a child of PID 1, in the container's
  * namespaces, holding the host-side sockets bound before the clone. */
 static int start_relay(const struct runner_spec *s, struct err *e)
@@ -93,7 +121,7 @@ static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
 	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
 		err_sys(&e, EXIT_SETUP, "sethostname");
 	if (e.code || rootfs_setup(s, &e) < 0 ||
-	    (s->net != RUNNER_NET_HOST && net_loopback_up(&e) < 0) || start_relay(s, &e) < 0)
+	    (s->net != RUNNER_NET_HOST && net_loopback_up(&e) < 0) || seal(s, &e) < 0 || start_relay(s, &e) < 0)
 		return err_print(&e);
 	pid_t pid = fork();
 	if (pid < 0)

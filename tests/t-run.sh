@@ -403,6 +403,7 @@ t_security_opts() {
     x "$(P bb)" --boxcar-security-opt=apparmor=x true; expect_error 125
 }
 test_case run "security: Docker's default capabilities, no_new_privs, seccomp" t_security_defaults
+test_case run "security: boxcar's PID 1 and port relay keep nothing the app can reach via /proc" t_security_sealed
 test_case run "security: seccomp=FILE.json, a real profile (containers/common's)" t_security_profile_real
 test_case run "security: seccomp=FILE.json rules: args, errnoRet, includes/excludes; bad profiles (125)" t_security_profile_rules
 test_case run "security: --boxcar-ulimit / run --ulimit" t_ulimit
@@ -450,6 +451,15 @@ t_security_profile_rules() {   # args, errnoRet, includes/excludes on caps and a
     expect_error 125; expect_err_has 'syscalls\[0\].*args'
     x "$(P bb)" --boxcar-security-opt=seccomp="$T/none.json" true
     expect_error 125; expect_err_has "none.json"
+}
+t_security_sealed() {   # PID 1 is a copy of the launcher, the relay holds host-side sockets
+    local port; port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    x "$(P bb)" --boxcar-publish="$port:9999/udp" sh -c 'for p in 1 2; do
+        tr "\0" " " < /proc/$p/cmdline | grep -q -- --boxcar-publish || echo "pid $p is not boxcar"
+        ls /proc/$p/fd/ >/dev/null 2>&1 && echo "fds of $p readable: $(ls /proc/$p/fd | tr "\n" " ")"
+        ls /proc/$p/root/ >/dev/null 2>&1 && echo "root of $p readable"
+    done; echo done'
+    expect_ok; expect_out done
 }
 t_ulimit() {   # docker run --ulimit: soft:hard, -1, one name at a time
     x "$(P bb)" --boxcar-ulimit=nofile=100:200 --boxcar-ulimit=core=0 --boxcar-ulimit=stack=-1 \
