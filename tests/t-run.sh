@@ -456,7 +456,9 @@ t_security_sealed() {   # PID 1 is a copy of the launcher, the relay holds host-
     local port; port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     x "$(P bb)" --boxcar-publish="$port:9999/udp" sh -c 'for p in 1 2; do
         tr "\0" " " < /proc/$p/cmdline | grep -q -- --boxcar-publish || echo "pid $p is not boxcar"
-        ls /proc/$p/fd/ >/dev/null 2>&1 && echo "fds of $p readable: $(ls /proc/$p/fd | tr "\n" " ")"
+        for f in /proc/$p/fd/*; do   # (real root may list the numbers; none may be opened)
+            readlink "$f" >/dev/null 2>&1 && echo "fd $f resolves: $(readlink "$f")"
+        done
         ls /proc/$p/root/ >/dev/null 2>&1 && echo "root of $p readable"
     done; echo done'
     expect_ok; expect_out done
