@@ -55,12 +55,17 @@ static int write_at(const char *dir, const char *file, const char *text)
 	return rc;
 }
 
-/* Our own cgroup's directory ("0::/path" in /proc/self/cgroup). */
-static int own_cgroup(char *dir, size_t len, struct err *e)
+int cgroup_own(char *dir, size_t len, struct err *e)
 {
+	struct statfs sf;
+	if (statfs(CGROOT, &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
+		return err_set(e, EXIT_SETUP, "resource limits need cgroup v2, and " CGROOT " is cgroup v1 here; "
+			       "use the batch system's limits (e.g. Slurm's) or --boxcar-ulimit");
 	char *text = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL);
 	char *line = text ? strstr(text, "0::/") : NULL;
-	if (line && (line == text || line[-1] == '\n')) {
+	if (line && line != text && line[-1] != '\n')
+		line = NULL;
+	if (line) {
 		line[strcspn(line, "\n")] = 0;
 		snprintf(dir, len, CGROOT "%s", line + 3);
 	}
@@ -94,12 +99,8 @@ static int enable_controllers(const char *base, const char *want, struct err *e)
 
 int cgroup_create(const struct cgroup_limits *l, char *path, size_t len, struct err *e)
 {
-	struct statfs sf;
 	char base[4096], want[64] = "", val[64];
-	if (statfs(CGROOT, &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
-		return err_set(e, EXIT_SETUP, "resource limits need cgroup v2, and " CGROOT " is cgroup v1 here; "
-			       "use the batch system's limits (e.g. Slurm's) or --boxcar-ulimit");
-	if (own_cgroup(base, sizeof base, e) < 0)
+	if (cgroup_own(base, sizeof base, e) < 0)
 		return -1;
 	if (access(base, W_OK) < 0 || access(base, X_OK) < 0)
 		return err_set(e, EXIT_SETUP, "cgroup %s is not delegated to you; run under "

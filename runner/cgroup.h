@@ -5,6 +5,7 @@
  * what to do instead; nothing is half-applied. */
 #ifndef BOXCAR_CGROUP_H
 #define BOXCAR_CGROUP_H
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "../common/err.h"
@@ -23,6 +24,9 @@ static inline int cgroup_wanted(const struct cgroup_limits *l)
 /* "512m", "1g", "1048576" (bytes) -> bytes; "1.5" cpus -> millis. -1 if bad. */
 int cgroup_parse_size(const char *s, uint64_t *out);
 int cgroup_parse_cpus(const char *s, uint64_t *out);
+/* This process's cgroup directory under /sys/fs/cgroup; an error saying
+ * what to do on a host without cgroup v2. */
+int cgroup_own(char *dir, size_t len, struct err *e);
 /* Make the container's cgroup with the limits; path gets its directory. */
 int cgroup_create(const struct cgroup_limits *l, char *path, size_t len, struct err *e);
 /* Move pid (the container's init, before it runs anything) into it. */

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,55 +15,22 @@
 #include "../common/xio.h"
 #include "idmap.h"
 #include "init.h"
+#include "process.h"
 #include "rootfs.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
 #define NET_FLAG(s) ((s)->net == RUNNER_NET_HOST ? 0 : CLONE_NEWNET)
 
-extern char **environ;
-
-/* The app starts with default dispositions and nothing blocked, as under
- * docker run: one launched from a script's background job (INT and QUIT
- * ignored) or from nohup must still stop on ^C. */
-static void reset_signals(void)
-{
-	sigset_t none;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Become the image's user (with a mirrored map; with a single-id map the
- * map already made us that user). The capabilities are kept across the
- * switch: seccomp may still need CAP_SYS_ADMIN (security_apply). */
-static int switch_user(const struct runner_spec *s, struct err *e)
-{
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups((size_t)s->ngroups, s->groups) < 0 ||
-	    setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
-		return err_sys(e, EXIT_SETUP, "switch to user %u:%u", (unsigned)s->uid, (unsigned)s->gid);
-	return 0;
-}
-
-/* The container process: limits, user, working directory, confinement, exec. */
+/* The container's app. With a mirrored map it becomes the image's user
+ * here; with a single-id map the map already made it that user. */
 static void exec_process(const struct runner_spec *s, int mirrored)
 {
-	struct err e = { 0 };
-	if (security_drop_bounding(&s->sec, &e) < 0 || rlimit_apply(s->rlimits, s->nrlimits, &e) < 0 ||
-	    (mirrored && switch_user(s, &e) < 0))
-		_exit(err_print(&e));
-	if (chdir(s->cwd) < 0)
-		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", s->cwd), &e)));
-	reset_signals();
-	if (security_apply(&s->sec, &e) < 0)
-		_exit(err_print(&e));
-	environ = (char **)s->envp;  /* execvp searches the container's PATH */
-	execvp(s->argv[0], s->argv);
-	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
-	err_sys(&e, code, "cannot run '%s'%s", s->argv[0],
-		code == EXIT_NOTFOUND ? " (not found in the image; check the entrypoint and PATH)" : "");
-	_exit(err_print(&e));
+	struct runner_proc p = {
+		.argv = s->argv, .envp = s->envp, .cwd = s->cwd, .switch_ids = mirrored, .set_groups = 1,
+		.uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups, .sec = &s->sec,
+		.rlimits = s->rlimits, .nrlimits = s->nrlimits,
+	};
+	runner_exec(&p);
 }
 
 /* PID 1 is a copy of the launcher: it still holds the launcher's file

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/xio.h"
+#include "../runner/cgroup.h"
 #include "../runner/probe.h"
 #include "cache.h"
 #include "userns.h"
@@ -98,25 +98,15 @@ static void check_subids(void)
  * (--boxcar-memory/-cpus/-pids-limit need that). */
 static void check_cgroups(void)
 {
-	struct statfs sf;
-	char msg[600], *self = NULL, *cg = NULL;
-	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != 0x63677270) {
-		line("WARN", "cgroups", access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0
-		     ? "hybrid v1/v2: --boxcar-memory/-cpus/-pids-limit are not available (use --boxcar-ulimit)"
-		     : "v1: --boxcar-memory/-cpus/-pids-limit are not available (use --boxcar-ulimit)");
-		return;
-	}
-	self = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL);
-	cg = self ? strstr(self, "0::/") : NULL;
-	if (cg)
-		cg[strcspn(cg, "\n")] = 0;
-	snprintf(msg, sizeof msg, "/sys/fs/cgroup%s", cg ? cg + 3 : "/");
-	int mine = cg && access(msg, W_OK) == 0;
+	char dir[4096], msg[4300];
+	struct err e = { 0 };
+	if (cgroup_own(dir, sizeof dir, &e) < 0)
+		return line("WARN", "cgroups", e.msg);
+	int mine = access(dir, W_OK) == 0;
 	snprintf(msg, sizeof msg, mine ? "v2, %s is delegated to you: limits work"
 		 : "v2, but %s is not delegated to you: for limits run under "
-		   "`systemd-run --user --scope -p Delegate=yes`", cg ? cg + 3 : "?");
+		   "`systemd-run --user --scope -p Delegate=yes`", dir);
 	line(mine ? "OK" : "WARN", "cgroups", msg);
-	free(self);
 }
 
 int doctor(void)

@@ -2,27 +2,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../common/xio.h"
 #include "../runner/init.h"
+#include "../runner/process.h"
 #include "../runner/security.h"
 #include "state.h"
 
-extern char **environ;
-
-static int prctl_keepcaps(void)
-{
-	return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
-}
 
 /* The first child of pid whose command line differs from pid's: under the
  * container's init that is the app (the port relay is init's own copy). */
@@ -217,28 +210,16 @@ static void set_env(struct target *t, const struct exec_opts *o)
 	t->env = env;
 }
 
-static void run_child(const struct target *t, const struct exec_opts *o, struct security *sec)
+static void run_child(const struct target *t, const struct exec_opts *o, const struct security *sec)
 {
-	struct err e = { 0 };
-	sigset_t none;
-	if (security_drop_bounding(sec, &e) < 0)
-		_exit(err_print(&e));
 	char *sg = read_file_at(AT_FDCWD, "/proc/self/setgroups", 64, NULL);
-	int groups_ok = !sg || strncmp(sg, "deny", 4) != 0;   /* one-id maps deny setgroups */
+	struct runner_proc p = {
+		.argv = o->argv, .envp = t->env, .cwd = o->cwd ? o->cwd : *t->cwd ? t->cwd : "/",
+		.switch_ids = 1, .set_groups = !sg || strncmp(sg, "deny", 4) != 0,   /* one-id maps deny it */
+		.uid = t->uid, .gid = t->gid, .groups = t->groups, .ngroups = t->ngroups, .sec = sec,
+	};
 	free(sg);
-	if (prctl_keepcaps() < 0 || (groups_ok && setgroups((size_t)t->ngroups, t->groups) < 0) ||
-	    setresgid(t->gid, t->gid, t->gid) < 0 || setresuid(t->uid, t->uid, t->uid) < 0)
-		_exit(err_print((err_sys(&e, EXIT_SETUP, "switch to user %u:%u", (unsigned)t->uid, (unsigned)t->gid), &e)));
-	if (chdir(o->cwd ? o->cwd : *t->cwd ? t->cwd : "/") < 0)
-		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", o->cwd ? o->cwd : t->cwd), &e)));
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (security_apply(sec, &e) < 0)
-		_exit(err_print(&e));
-	environ = t->env;
-	execvp(o->argv[0], o->argv);
-	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
-	_exit(err_print((err_sys(&e, code, "cannot run '%s' in the container", o->argv[0]), &e)));
+	runner_exec(&p);
 }
 
 /* In a child of ours: join the app's namespaces, take its view of the

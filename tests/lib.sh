@@ -138,6 +138,13 @@ wait_for() {
     return 1
 }
 
+# free_port [udp]: a port nothing on 127.0.0.1 uses now (tcp, or udp)
+free_port() {
+    python3 -c 'import socket, sys
+s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$@"
+}
+
 # flip_byte FILE OFFSET: xor one byte in place
 flip_byte() {
     python3 - "$1" "$2" <<'EOF'

@@ -106,7 +106,6 @@ else
 fi
 
 # ------------------------------------------------------------------ postgres
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # pg_start [RUNNER...]: start the postgres file in the background on a free port;
 # PGPID = its pid, PORT; waits until it accepts connections
 pg_start() {

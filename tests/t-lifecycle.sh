@@ -74,7 +74,7 @@ t_lc_stale() {   # a supervisor killed with -9: its container goes too, ps -a sh
 }
 t_lc_ports() {   # ps shows published ports of a detached server
     lc_env
-    local hp; hp=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local hp; hp=$(free_port)
     x "$BOXCAR" run -d --name srv -p "$hp:8080" "$(P bb)" httpd -f -p 8080; expect_ok
     x "$BOXCAR" ps; expect_ok
     printf '%s\n' "$OUT" | grep -q "0.0.0.0:$hp->8080/tcp" || { ctx; fail "ps lacks the port"; }
@@ -82,7 +82,7 @@ t_lc_ports() {   # ps shows published ports of a detached server
 }
 t_lc_postgres() {   # the seed scenario: docker run -d --name db ...; docker stop db
     lc_env
-    local port; port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local port; port=$(free_port)
     # (boxcar run takes its flags on both sides of FILE: "--" before the server's own)
     x "$BOXCAR" run -d --name db -e POSTGRES_PASSWORD=s3cret "$(P postgres)" -- -p "$port"; expect_ok
     local i; for ((i = 0; i < 240; i++)); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.5; done

@@ -3,7 +3,6 @@
 # side is tests/netclient.py.
 
 NC=$TOP/tests/netclient.py
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # www: a document root for busybox httpd, bound read-only at /www
 www() { mkdir -p "$T/www"; echo "served by boxcar $1" > "$T/www/index.html"; chmod -R a+rX "$T/www"; }
 # wait_http PORT [SECONDS]: until the published port serves (default 10 s)
@@ -66,7 +65,7 @@ t_net_load() {   # many concurrent connections through the relay: no errors, no 
     [ "$after" = "$before" ] || fail "relay fds: $before before the load, $after after"
 }
 t_net_udp() {   # -p .../udp, to a perl echo server in the Debian image
-    local hp; hp=$(free_port)
+    local hp; hp=$(free_port udp)
     start_bg debian --boxcar-publish="$hp:9000/udp" perl -MIO::Socket::INET -e \
         '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:9000", Proto => "udp") or die; print "ready\n"; $| = 1;
          while ($s->recv($m, 2048)) { $s->send("echo:$m") }'

@@ -453,7 +453,7 @@ t_security_profile_rules() {   # args, errnoRet, includes/excludes on caps and a
     expect_error 125; expect_err_has "none.json"
 }
 t_security_sealed() {   # PID 1 is a copy of the launcher, the relay holds host-side sockets
-    local port; port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local port; port=$(free_port udp)
     x "$(P bb)" --boxcar-publish="$port:9999/udp" sh -c 'for p in 1 2; do
         tr "\0" " " < /proc/$p/cmdline | grep -q -- --boxcar-publish || echo "pid $p is not boxcar"
         for f in /proc/$p/fd/*; do   # (real root may list the numbers; none may be opened)
