@@ -27,7 +27,7 @@ STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
 CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c stub/userns.c \
-	stub/state.c stub/lifecycle.c stub/enter.c runner/security.c runner/profile.c \
+	stub/state.c stub/lifecycle.c stub/enter.c stub/changes.c runner/security.c runner/profile.c \
 	runner/probe.c runner/subids.c runner/idmap.c runner/init.c runner/process.c runner/rlimits.c runner/cgroup.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 

@@ -55,6 +55,89 @@ int image_tmpdir(struct image *img, struct err *e)
 	return 0;
 }
 
+/* "[...]" is a JSON array; anything else is split on whitespace. */
+static cJSON *word_list(const char *s, const char *what, struct err *e)
+{
+	if (s[0] == '[') {
+		cJSON *j = cJSON_Parse(s);
+		const cJSON *it;
+		int ok = cJSON_IsArray(j);
+		cJSON_ArrayForEach(it, j) ok = ok && cJSON_IsString(it);
+		if (!ok) {
+			cJSON_Delete(j);
+			err_set(e, EXIT_USAGE, "%s must be a JSON array of strings or words: %s", what, s);
+			return NULL;
+		}
+		return j;
+	}
+	cJSON *arr = cJSON_CreateArray();
+	char *copy = strdup(s), *save = NULL;
+	for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w; w = strtok_r(NULL, " \t\n", &save))
+		cJSON_AddItemToArray(arr, cJSON_CreateString(w));
+	free(copy);
+	return arr;
+}
+
+/* NAME=... replaces NAME's entry, else is appended */
+static void env_set(cJSON *env, const char *kv)
+{
+	size_t n = strcspn(kv, "=");
+	cJSON *it;
+	int i = 0;
+	cJSON_ArrayForEach(it, env) {
+		if (cJSON_IsString(it) && !strncmp(it->valuestring, kv, n) &&
+		    (it->valuestring[n] == '=' || it->valuestring[n] == 0)) {
+			cJSON_ReplaceItemInArray(env, i, cJSON_CreateString(kv));
+			return;
+		}
+		i++;
+	}
+	cJSON_AddItemToArray(env, cJSON_CreateString(kv));
+}
+
+static int set_words(cJSON *cfg, const char *key, const char *value, const char *what, struct err *e)
+{
+	cJSON *l = word_list(value, what, e);
+	if (!l)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
+	cJSON_AddItemToObject(cfg, key, l);
+	return 0;
+}
+
+static void set_string(cJSON *cfg, const char *key, const char *value)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
+	cJSON_AddStringToObject(cfg, key, value);
+}
+
+int image_config_apply(cJSON *config, const struct pack_config *pc, struct err *e)
+{
+	cJSON *cfg = cJSON_GetObjectItemCaseSensitive(config, "config");
+	if (!cJSON_IsObject(cfg)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "config");
+		cfg = cJSON_AddObjectToObject(config, "config");
+	}
+	cJSON *env = cJSON_GetObjectItemCaseSensitive(cfg, "Env");
+	if (pc->nenv && !cJSON_IsArray(env)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cfg, "Env");
+		env = cJSON_AddArrayToObject(cfg, "Env");
+	}
+	for (int i = 0; i < pc->nenv; i++)
+		env_set(env, pc->env[i]);
+	if (pc->entrypoint && set_words(cfg, "Entrypoint", pc->entrypoint, "--entrypoint", e) < 0)
+		return -1;
+	if (pc->entrypoint && !pc->cmd)
+		cJSON_DeleteItemFromObjectCaseSensitive(cfg, "Cmd");
+	if (pc->cmd && set_words(cfg, "Cmd", pc->cmd, "--cmd", e) < 0)
+		return -1;
+	if (pc->workdir)
+		set_string(cfg, "WorkingDir", pc->workdir);
+	if (pc->user)
+		set_string(cfg, "User", pc->user);
+	return 0;
+}
+
 const char *image_arch(void) { return ARCH; }
 
 int image_check_platform(const struct image *img, struct err *e)

@@ -2,6 +2,7 @@
  * writer consumes. */
 #ifndef BOXCAR_IMAGE_H
 #define BOXCAR_IMAGE_H
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "../common/digest.h"
 #include "../common/err.h"
@@ -10,6 +11,11 @@ struct image_layer {
 	char *path;                 /* the blob or tar file (any compression) */
 	char digest[DIGEST_STR];    /* expected sha256 of the file, "" if unknown */
 	char diff_id[DIGEST_STR];   /* expected sha256 of the tar, "" if unknown */
+	/* verbatim: a layer of a packed file, copied as it is (already one
+	 * zstd stream): [offset, offset+size) of path; digest, diff_id and
+	 * usize known */
+	int verbatim;
+	uint64_t offset, size, usize;
 };
 
 struct image {
@@ -26,6 +32,11 @@ struct pack_config {
 	const char **env;
 	int nenv;
 };
+
+/* Apply pc to an image config (the whole OCI config): Env entries replace
+ * those of the same name, the rest replace what is there (an Entrypoint
+ * without a Cmd clears the Cmd, as in a Dockerfile). */
+int image_config_apply(cJSON *config, const struct pack_config *pc, struct err *e);
 
 /* Read SOURCE (oci:, oci-archive:, docker-archive:, rootfs:) into img. */
 int source_load(const char *source, const struct pack_config *pc, struct image *img,

@@ -11,9 +11,11 @@
 #include "../common/payload.h"
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
+#include "../stub/changes.h"
 #include "../stub/doctor.h"
 #include "../stub/enter.h"
 #include "../stub/lifecycle.h"
+#include "commit.h"
 #include "image.h"
 #include "writer.h"
 
@@ -25,8 +27,11 @@ static const char usage[] =
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
 "       boxcar inspect FILE                     image config and layers as JSON\n"
-"       boxcar ps [-a] | stop [-t S] NAME | kill [-s SIG] NAME | logs [-f] NAME | rm [-f] NAME\n"
-"                                               containers run with -d / --name\n"
+"       boxcar ps [-a] | start NAME | stop [-t S] NAME | kill [-s SIG] NAME | logs [-f] NAME |\n"
+"              rm [-f] NAME                     containers run with -d / --name\n"
+"       boxcar diff NAME                        what a named container changed (A/C/D)\n"
+"       boxcar commit NAME -o FILE [--cmd ..] [--entrypoint ..] [--env K=V] [--workdir D] [--user U]\n"
+"                                               its image plus its changes, as a new file\n"
 "       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar doctor                           can this host run boxcar files?\n"
@@ -93,8 +98,9 @@ struct pack_args {
 	int level;
 };
 
-/* Parse `boxcar pack` arguments. 0, or EXIT_USAGE after printing why. */
-static int parse_pack(int argc, char **argv, struct pack_args *pa)
+/* Parse `boxcar pack` (or `commit`) arguments: the positional one goes to
+ * pa->src. 0, or EXIT_USAGE after printing why. */
+static int parse_pack(int argc, char **argv, const char *verb, struct pack_args *pa)
 {
 	const char *v, *name, **slot;
 	for (int i = 2; i < argc; i++) {
@@ -119,44 +125,57 @@ static int parse_pack(int argc, char **argv, struct pack_args *pa)
 				pa->pc.env[pa->pc.nenv++] = v;
 			else
 				*slot = v;
-		} else if (a[0] == '-' && a[1])
-			return usage_error("unknown pack option '%s'", a);
-		else if (pa->src)
-			return usage_error("more than one SOURCE ('%s')", a);
-		else
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "boxcar: unknown %s option '%s'; see `boxcar help`\n", verb, a);
+			return EXIT_USAGE;
+		} else if (pa->src) {
+			fprintf(stderr, "boxcar: %s takes one %s ('%s' is another); see `boxcar help`\n", verb,
+				strcmp(verb, "pack") ? "NAME" : "SOURCE", a);
+			return EXIT_USAGE;
+		} else
 			pa->src = a;
 	}
 	if (!pa->src)
-		return usage_error("pack needs a SOURCE%s", "");
+		return usage_error(strcmp(verb, "pack") ? "commit needs a container NAME%s" : "pack needs a SOURCE%s", "");
 	if (!pa->out)
-		return usage_error("pack needs an output file: -o FILE%s", "");
+		return usage_error("%s needs an output file: -o FILE", verb);
 	return 0;
 }
 
-static int cmd_pack(int argc, char **argv)
+static void remove_tmp_on_signals(void)
+{
+	signal(SIGINT, remove_tmp);
+	signal(SIGTERM, remove_tmp);
+	signal(SIGHUP, remove_tmp);
+}
+
+/* pack SOURCE -o FILE, or commit NAME -o FILE */
+static int cmd_pack(int argc, char **argv, const char *verb)
 {
 	struct pack_args pa = { .level = 6 };
 	struct err e = { 0 };
-	struct image img;
+	struct image img = { 0 };
 	if (!(pa.pc.env = calloc((size_t)argc, sizeof *pa.pc.env)))
 		return EXIT_PACK;
-	int rc = parse_pack(argc, argv, &pa);
+	int rc = parse_pack(argc, argv, verb, &pa);
 	if (rc) {
 		free(pa.pc.env);
 		return rc;
 	}
 	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), pa.level };
-	signal(SIGINT, remove_tmp);
-	signal(SIGTERM, remove_tmp);
-	signal(SIGHUP, remove_tmp);
-	rc = source_load(pa.src, &pa.pc, &img, &e);
-	if (rc == 0)
-		rc = payload_write(&img, pa.out, &wo, &e);
-	image_free(&img);
+	remove_tmp_on_signals();
+	if (!strcmp(verb, "commit"))
+		rc = commit_container(pa.src, &pa.pc, pa.out, &wo, &e);
+	else {
+		rc = source_load(pa.src, &pa.pc, &img, &e);
+		if (rc == 0)
+			rc = payload_write(&img, pa.out, &wo, &e);
+		image_free(&img);
+	}
 	free(pa.pc.env);
 	if (rc < 0)
 		return err_print(&e);
-	log_info("packed %s into %s", pa.src, pa.out);
+	log_info("%s %s into %s", strcmp(verb, "pack") ? "committed" : "packed", pa.src, pa.out);
 	return 0;
 }
 
@@ -175,8 +194,9 @@ static const struct { const char *sh, *lg, *opt; } run_map[] = {
 	{ "-p", "--publish", "--boxcar-publish=" }, { NULL, "--net", "--boxcar-net=" },
 	{ NULL, "--network", "--boxcar-net=" },
 	{ "-d", "--detach", "--boxcar-detach" }, { NULL, "--name", "--boxcar-name=" },
+	{ NULL, "--rm", "--boxcar-rm" },
 };
-static const char *const run_ignored[] = { "--rm", "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
+static const char *const run_ignored[] = { "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
 #define N_RUN_MAP (sizeof run_map / sizeof run_map[0])
 #define N_RUN_IGNORED (sizeof run_ignored / sizeof run_ignored[0])
 
@@ -193,8 +213,8 @@ static int known_run_flag(const char *a)
 
 /* One docker-run flag at argv[*i] as a --boxcar-* option in *out
  * (malloc'd; NULL for flags that change nothing). -1 after printing a
- * usage error. "--rm", "-i", "-t" are accepted for habit's sake: boxcar
- * always runs that way. */
+ * usage error. "-i", "-t" are accepted for habit's sake: boxcar always
+ * runs that way. */
 static int run_flag(int argc, char **argv, int *i, char **out)
 {
 	const char *a = argv[*i], *v;
@@ -289,16 +309,18 @@ int main(int argc, char **argv)
 	/* tar names are UTF-8; the C locale would make libarchive refuse them */
 	setlocale(LC_CTYPE, "C.UTF-8");
 	const char *verb = argc > 1 ? argv[1] : "help";
-	if (!strcmp(verb, "pack"))
-		return cmd_pack(argc, argv);
+	if (!strcmp(verb, "pack") || !strcmp(verb, "commit"))
+		return cmd_pack(argc, argv, verb);
 	if (!strcmp(verb, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "inspect"))
 		return cmd_inspect(argc, argv);
+	if (!strcmp(verb, "diff"))
+		return diff_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||
-	    !strcmp(verb, "rm"))
+	    !strcmp(verb, "rm") || !strcmp(verb, "start"))
 		return lifecycle_command(verb, argc - 1, argv + 1);
 	if (!strcmp(verb, "exec"))
 		return enter_command(argc - 1, argv + 1);

@@ -11,29 +11,6 @@
 #include "../common/json.h"
 #include "sources.h"
 
-/* "[...]" is a JSON array; anything else is split on whitespace. */
-static cJSON *word_list(const char *s, const char *what, struct err *e)
-{
-	if (s[0] == '[') {
-		cJSON *j = cJSON_Parse(s);
-		const cJSON *it;
-		int ok = cJSON_IsArray(j);
-		cJSON_ArrayForEach(it, j) ok = ok && cJSON_IsString(it);
-		if (!ok) {
-			cJSON_Delete(j);
-			err_set(e, EXIT_USAGE, "%s must be a JSON array of strings or words: %s", what, s);
-			return NULL;
-		}
-		return j;
-	}
-	cJSON *arr = cJSON_CreateArray();
-	char *copy = strdup(s), *save = NULL;
-	for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w; w = strtok_r(NULL, " \t\n", &save))
-		cJSON_AddItemToArray(arr, cJSON_CreateString(w));
-	free(copy);
-	return arr;
-}
-
 static int build_config(const struct pack_config *pc, struct image *img, struct err *e)
 {
 	cJSON *root = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(root, "config");
@@ -41,27 +18,9 @@ static int build_config(const struct pack_config *pc, struct image *img, struct 
 	cJSON_AddStringToObject(root, "os", "linux");
 	cJSON *env = cJSON_AddArrayToObject(cfg, "Env");
 	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-	for (int i = 0; i < pc->nenv; i++)
-		cJSON_AddItemToArray(env, cJSON_CreateString(pc->env[i]));
-	img->config = root;
-	if (pc->entrypoint) {
-		cJSON *l = word_list(pc->entrypoint, "--entrypoint", e);
-		if (!l)
-			return -1;
-		cJSON_AddItemToObject(cfg, "Entrypoint", l);
-	}
-	if (pc->cmd) {
-		cJSON *l = word_list(pc->cmd, "--cmd", e);
-		if (!l)
-			return -1;
-		cJSON_AddItemToObject(cfg, "Cmd", l);
-	}
-	if (pc->workdir)
-		cJSON_AddStringToObject(cfg, "WorkingDir", pc->workdir);
-	if (pc->user)
-		cJSON_AddStringToObject(cfg, "User", pc->user);
 	cJSON_AddItemToObject(root, "rootfs", cJSON_Parse("{\"type\":\"layers\",\"diff_ids\":[]}"));
-	return 0;
+	img->config = root;
+	return image_config_apply(root, pc, e);
 }
 
 static int copy_data(struct archive *in, struct archive *out)

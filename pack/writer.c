@@ -174,6 +174,56 @@ out_nozstd:
 	return rc;
 }
 
+/* A layer of a packed file, copied as it is and checked against its digest. */
+static int copy_layer(int out, const struct image_layer *l, const char *what, cJSON *entry,
+		      struct err *e)
+{
+	unsigned char *buf = malloc(1 << 17);
+	struct digest d;
+	struct progress prog;
+	char got[DIGEST_STR];
+	int in = open(l->path, O_RDONLY | O_CLOEXEC), rc = -1;
+	if (!buf || in < 0) {
+		err_sys(e, EXIT_PACK, "cannot read %s", l->path);
+		goto out;
+	}
+	digest_init(&d);
+	progress_start(&prog, what, l->size);
+	for (uint64_t done = 0; done < l->size; ) {
+		size_t want = l->size - done < (1 << 17) ? (size_t)(l->size - done) : (1 << 17);
+		ssize_t n = pread(in, buf, want, (off_t)(l->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_set(e, EXIT_PACK, "%s: layer %s is cut short; the file is damaged", l->path, l->digest);
+			goto out;
+		}
+		digest_update(&d, buf, (size_t)n);
+		if (write_full(out, buf, (size_t)n) < 0) {
+			err_sys(e, EXIT_PACK, "writing the output");
+			goto out;
+		}
+		done += (uint64_t)n;
+		progress_add(&prog, (uint64_t)n);
+	}
+	digest_final(&d, got);
+	if (strcmp(got, l->digest) != 0) {
+		err_set(e, EXIT_PACK, "%s: layer digest mismatch (expected %s, got %s); the file is damaged", l->path, l->digest, got);
+		goto out;
+	}
+	progress_end(&prog);
+	cJSON_AddStringToObject(entry, "diff_id", l->diff_id);
+	cJSON_AddStringToObject(entry, "digest", l->digest);
+	cJSON_AddNumberToObject(entry, "size", (double)l->size);
+	cJSON_AddNumberToObject(entry, "usize", (double)l->usize);
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	free(buf);
+	return rc;
+}
+
 static cJSON *index_new(struct image *img)
 {
 	cJSON *idx = cJSON_CreateObject();
@@ -214,7 +264,8 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 		cJSON_AddItemToArray(layers, ent);
 		cJSON_AddNumberToObject(ent, "offset", (double)off);
 		snprintf(what, sizeof what, "packing layer %d/%d", i + 1, img->nlayers);
-		if (write_layer(fd, &img->layers[i], wo, what, ent, e) < 0) {
+		const struct image_layer *l = &img->layers[i];
+		if ((l->verbatim ? copy_layer(fd, l, what, ent, e) : write_layer(fd, l, wo, what, ent, e)) < 0) {
 			cJSON_Delete(idx);
 			return -1;
 		}

@@ -17,14 +17,19 @@
 /* Host things cloned before pivot_root, attached after it. */
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 #define NDEV (sizeof dev_nodes / sizeof dev_nodes[0])
+/* Bound from the state tmpfs, as Docker does, so that they are fresh on
+ * each start and never part of the writable layer; the host's own copies
+ * of the first NETC are read. */
 #define NETC 2
-static const char *const etc_files[NETC] = { "/etc/hosts", "/etc/resolv.conf" };
+#define NETC_ALL 3
+static const char *const etc_files[NETC_ALL] = { "/etc/hosts", "/etc/resolv.conf", "/etc/hostname" };
 
 struct host_trees {
 	int sys;
 	int dev[NDEV];
 	int *vol;
 	char *etc[NETC];   /* contents of the host's files, NULL if absent */
+	int etcfd[NETC_ALL];
 };
 
 static int clone_tree(const char *path, int recursive, int readonly, struct err *e)
@@ -84,15 +89,15 @@ static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, st
 
 /* overlay with the new mount API: one fsconfig per lower dir ("lowerdir+",
  * Linux 6.8+) so paths need no escaping and there is no length limit. */
-static int mount_overlay_fsconfig(const struct runner_spec *s, const char *upper,
+static int mount_overlay_fsconfig(const char *const *lowers, int nlowers, const char *upper,
 				  const char *work, const char *target)
 {
 	int fd = sys_fsopen("overlay", BC_FSOPEN_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	int ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "source", "boxcar", 0) == 0;
-	for (int i = 0; ok && i < s->nlowers; i++)
-		ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", s->lowers[i], 0) == 0;
+	for (int i = 0; ok && i < nlowers; i++)
+		ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) == 0;
 	ok = ok && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "userxattr", NULL, 0) == 0 &&
@@ -125,15 +130,15 @@ static size_t opt_path(char *opts, size_t n, size_t cap, const char *path)
 }
 
 /* Older kernels (< 6.8): one option string, limited to a page. */
-static int mount_overlay_legacy(const struct runner_spec *s, const char *upper,
+static int mount_overlay_legacy(const char *const *lowers, int nlowers, const char *upper,
 				const char *work, const char *target)
 {
 	char opts[4096];
 	size_t cap = sizeof opts, n = (size_t)snprintf(opts, cap, "lowerdir=");
-	for (int i = 0; i < s->nlowers && n < cap; i++) {
+	for (int i = 0; i < nlowers && n < cap; i++) {
 		if (i && n + 1 < cap)
 			opts[n++] = ':';
-		n = opt_path(opts, n, cap, s->lowers[i]);
+		n = opt_path(opts, n, cap, lowers[i]);
 	}
 	const char *keys[] = { ",upperdir=", upper, ",workdir=", work, ",userxattr" };
 	for (size_t k = 0; k < 5 && n < cap; k++)
@@ -143,21 +148,74 @@ static int mount_overlay_legacy(const struct runner_spec *s, const char *upper,
 	return mount("overlay", target, "overlay", 0, opts);
 }
 
+/* The init layer, topmost of the lowers (Docker's "-init" layer): the
+ * mount points boxcar itself needs, so that they never land in the
+ * writable layer (`boxcar diff`/`commit` show only what the app changed).
+ * Its etc/ takes the image's owner and mode, since it sits above them. */
+static int init_layer(const struct runner_spec *s, const char *init, struct err *e)
+{
+	static const char *const dirs[] = { "proc", "sys", "dev", "etc" };
+	char path[PATH_MAX];
+	struct stat st;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", init, dirs[i]);
+		if (mkdir(path, 0755) < 0)
+			return err_sys(e, EXIT_SETUP, "create %s", path);
+	}
+	for (int i = 0; i < NETC_ALL; i++) {
+		snprintf(path, sizeof path, "%s%s", init, etc_files[i]);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return err_sys(e, EXIT_SETUP, "create %s", path);
+		close(fd);
+	}
+	for (int i = 0; i < s->nlowers; i++) {
+		snprintf(path, sizeof path, "%s/etc", s->lowers[i]);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			break;   /* a whiteout or a symlink: no image /etc to imitate */
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		snprintf(path, sizeof path, "%s/etc", init);
+		if (chown(path, st.st_uid, st.st_gid) < 0 || chmod(path, st.st_mode & 07777) < 0 ||
+		    utimensat(AT_FDCWD, path, ts, 0) < 0)
+			return err_sys(e, EXIT_SETUP, "set up %s", path);
+		break;
+	}
+	return 0;
+}
+
+/* A tmpfs on the state dir holds the init layer and, unless the writable
+ * layer is kept (a named container), the upper and work dirs. */
 static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, struct err *e)
 {
-	char upper[PATH_MAX], work[PATH_MAX];
+	char upper[PATH_MAX], work[PATH_MAX], init[PATH_MAX];
+	const char *base = s->keep_dir ? s->keep_dir : s->state_dir;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return err_sys(e, EXIT_SETUP, "make mounts private");
 	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->state_dir);
-	snprintf(upper, sizeof upper, "%s/upper", s->state_dir);
-	snprintf(work, sizeof work, "%s/work", s->state_dir);
+	snprintf(upper, sizeof upper, "%s/upper", base);
+	snprintf(work, sizeof work, "%s/work", base);
+	snprintf(init, sizeof init, "%s/init", s->state_dir);
 	snprintf(root, rootsz, "%s/root", s->state_dir);
-	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(root, 0755) < 0)
-		return err_sys(e, EXIT_SETUP, "create overlay dirs in %s", s->state_dir);
-	if (mount_overlay_fsconfig(s, upper, work, root) < 0 &&
-	    mount_overlay_legacy(s, upper, work, root) < 0)
-		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)?", s->nlowers, root);
+	if ((mkdir(upper, 0755) < 0 && (!s->keep_dir || errno != EEXIST)) ||
+	    (mkdir(work, 0700) < 0 && (!s->keep_dir || errno != EEXIST)) ||
+	    mkdir(root, 0755) < 0 || mkdir(init, 0755) < 0)
+		return err_sys(e, EXIT_SETUP, "create overlay dirs in %s", base);
+	if (init_layer(s, init, e) < 0)
+		return -1;
+	const char **lowers = calloc((size_t)s->nlowers + 1, sizeof *lowers);
+	if (!lowers)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	lowers[0] = init;
+	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
+	int rc = mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0 &&
+		 mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
+	free(lowers);
+	if (rc < 0)
+		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)%s?",
+			       s->nlowers, root, s->keep_dir ? ", and user xattrs where the writable layer is kept (a local disk)" : "");
 	return 0;
 }
 
@@ -180,6 +238,8 @@ static int make_target(const char *path, int dir, struct err *e)
 {
 	struct stat st;
 	char parent[PATH_MAX];
+	if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) == !dir)
+		return 0;   /* (touching it would copy it up into the writable layer) */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) < 0)
 		return err_sys(e, EXIT_SETUP, "replace symlink %s", path);
 	snprintf(parent, sizeof parent, "%s", path);
@@ -237,32 +297,38 @@ static int setup_dev(struct host_trees *h, struct err *e)
 	return 0;
 }
 
-static int write_etc(const char *path, const char *text, struct err *e)
+/* Before pivot_root: the files' contents in the state tmpfs, each cloned
+ * as a mount to attach after it. */
+static int etc_trees(const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
-	if (make_target(path, 0, e) < 0)
-		return -1;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || write_full(fd, text, strlen(text)) < 0) {
+	char path[PATH_MAX], line[300];
+	char *hosts = net_hosts(h->etc[0], s->net != RUNNER_NET_HOST, s->hostname);
+	snprintf(line, sizeof line, "%s\n", s->hostname);
+	const char *text[NETC_ALL] = { hosts, h->etc[1] ? h->etc[1] : "", line };
+	int rc = hosts ? 0 : err_set(e, EXIT_SETUP, "out of memory");
+	for (int i = 0; rc == 0 && i < NETC_ALL; i++) {
+		snprintf(path, sizeof path, "%s/etc-%s", s->state_dir, strrchr(etc_files[i], '/') + 1);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		int ok = fd >= 0 && write_full(fd, text[i], strlen(text[i])) == 0;
 		if (fd >= 0)
 			close(fd);
-		return err_sys(e, EXIT_SETUP, "write %s", path);
+		if (!ok)
+			rc = err_sys(e, EXIT_SETUP, "write %s", path);
+		else if ((h->etcfd[i] = clone_tree(path, 0, 0, e)) < 0)
+			rc = -1;
 	}
-	close(fd);
-	return 0;
+	free(hosts);
+	for (int i = 0; i < NETC; i++)
+		free(h->etc[i]), h->etc[i] = NULL;
+	return rc;
 }
 
-static int setup_etc(const struct runner_spec *s, struct host_trees *h, struct err *e)
+static int setup_etc(struct host_trees *h, struct err *e)
 {
-	char line[300];
-	char *hosts = net_hosts(h->etc[0], s->net != RUNNER_NET_HOST, s->hostname);
-	int rc = !hosts ? err_set(e, EXIT_SETUP, "out of memory") : write_etc(etc_files[0], hosts, e);
-	free(hosts);
-	if (rc < 0 || write_etc(etc_files[1], h->etc[1] ? h->etc[1] : "", e) < 0)
-		return -1;
-	for (int i = 0; i < NETC; i++)
-		free(h->etc[i]);
-	snprintf(line, sizeof line, "%s\n", s->hostname);
-	return write_etc("/etc/hostname", line, e);
+	for (int i = 0; i < NETC_ALL; i++)
+		if (attach(h->etcfd[i], etc_files[i], 0, e) < 0)
+			return -1;
+	return 0;
 }
 
 /* Docker's masked and read-only paths: kernel interfaces a container has
@@ -332,7 +398,8 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
 	char root[PATH_MAX];
-	if (grab_host_trees(s, &h, e) < 0 || mount_root(s, root, sizeof root, e) < 0)
+	if (grab_host_trees(s, &h, e) < 0 || mount_root(s, root, sizeof root, e) < 0 ||
+	    etc_trees(s, &h, e) < 0)
 		return -1;
 	/* proc first, while the host's /proc is still visible: the kernel
 	 * refuses a new proc mount in a namespace that shows none */
@@ -343,7 +410,7 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 	if (pivot_into(root, e) < 0)
 		return -1;
 	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
-	    setup_etc(s, &h, e) < 0)
+	    setup_etc(&h, e) < 0)
 		return -1;
 	for (int i = 0; i < s->nvolumes; i++) {
 		struct stat st;

@@ -22,6 +22,8 @@ struct runner_spec {
 	const char **lowers;     /* absolute paths of the lower dirs, topmost first */
 	int nlowers;
 	const char *state_dir;   /* empty private dir: a tmpfs is mounted on it */
+	const char *keep_dir;    /* where the writable layer is kept (upper/, work/;
+				  * created if missing), or NULL: in the tmpfs */
 	char *const *argv;       /* argv[0] resolved with the container's PATH */
 	char *const *envp;
 	const char *cwd;         /* created if missing */

@@ -210,7 +210,7 @@ static void hint_single_map(const struct userns *ns, const struct user_info *u, 
 }
 
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   const struct userns *ns, struct err *e)
+	   const struct userns *ns, const char *keep, struct err *e)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
 	char host[256] = "boxcar";
@@ -236,7 +236,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0)
 		goto out;
 	struct runner_spec s = {
-		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run,
+		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run, .keep_dir = keep,
 		.argv = argv.v, .envp = env.v, .cwd = cwd && *cwd ? cwd : "/",
 		.uid = u.uid, .gid = u.gid, .groups = u.groups, .ngroups = u.ngroups, .hostname = host, .stop_signal = sig, .sec = o->sec,
 		.volumes = o->vols, .nvolumes = o->nvols,

@@ -7,8 +7,10 @@
 #include "options.h"
 #include "userns.h"
 
-/* Returns the container's exit status, or -1 with e set. */
+/* keep: the directory that keeps the writable layer (a named
+ * container's), or NULL to discard it. Returns the container's exit
+ * status, or -1 with e set. */
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   const struct userns *u, struct err *e);
+	   const struct userns *u, const char *keep, struct err *e);
 
 #endif

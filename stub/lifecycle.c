@@ -5,15 +5,17 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "../common/xio.h"
 #include "../runner/init.h"
+#include "changes.h"
 #include "state.h"
 
 static const char usage[] =
-"usage: boxcar ps [-a] | stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME... |\n"
+"usage: boxcar ps [-a] | start NAME... | stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME... |\n"
 "       logs [-f] NAME | rm [-f] NAME...\n"
 "  NAME: a container's name (--boxcar-name) or id (or a unique prefix of it)\n";
 
@@ -82,7 +84,54 @@ static int stop_one(int sfd, const struct state_rec *r, long secs)
 	return 0;
 }
 
-/* stop, kill, rm: options, then one or more names */
+/* docker start: run the file again, detached, with the arguments it was
+ * first given, in the same record (and on the same kept writable layer). */
+static int start_one(int sfd, const struct state_rec *r, struct err *e)
+{
+	char *buf = NULL, **args;
+	int status;
+	if (state_running(r))
+		return err_set(e, EXIT_SETUP, "container %s is already running", r->name[0] ? r->name : r->id);
+	if (!(args = state_read_argv(sfd, r->id, &buf, e)))
+		return -1;
+	int n = 0;
+	while (args[n])
+		n++;
+	char **v = calloc((size_t)n + 3, sizeof *v);
+	if (!v) {
+		free(args), free(buf);
+		return err_set(e, EXIT_SETUP, "out of memory");
+	}
+	v[0] = (char *)r->file;
+	v[1] = "--boxcar-detach";
+	memcpy(v + 2, args, (size_t)n * sizeof *v);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setenv("BOXCAR_RESTART", r->id, 1) < 0 || chdir(r->cwd[0] ? r->cwd : "/") < 0) {
+			fprintf(stderr, "boxcar: cannot start %s: %s: %s\n", r->id, r->cwd, strerror(errno));
+			_exit(EXIT_SETUP);
+		}
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);   /* (its id line: we print the name asked for) */
+		if (null >= 0)
+			dup2(null, 1);
+		execv(r->file, v);
+		fprintf(stderr, "boxcar: cannot run %s: %s\n", r->file, strerror(errno));
+		_exit(EXIT_SETUP);
+	}
+	free(v), free(args), free(buf);
+	if (pid < 0)
+		return err_sys(e, EXIT_SETUP, "fork");
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(e, EXIT_SETUP, "wait");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return err_set(e, EXIT_SETUP, "container %s did not start (see `boxcar logs %s`)",
+			       r->name[0] ? r->name : r->id, r->name[0] ? r->name : r->id);
+	return 0;
+}
+
+/* start, stop, kill, rm: options, then one or more names */
 static int cmd_each(int sfd, const char *verb, int argc, char **argv, struct err *e)
 {
 	long secs = 10;
@@ -111,6 +160,13 @@ static int cmd_each(int sfd, const char *verb, int argc, char **argv, struct err
 		}
 		if (!strcmp(verb, "stop"))
 			stop_one(sfd, &r, secs);
+		else if (!strcmp(verb, "start")) {
+			if (start_one(sfd, &r, &fe) < 0) {
+				err_print(&fe);
+				bad = 1;
+				continue;
+			}
+		}
 		else if (!strcmp(verb, "kill")) {
 			if (!state_running(&r) || kill(r.pid, sig) < 0) {
 				fprintf(stderr, "boxcar: container %s is not running\n", argv[i]);
@@ -124,6 +180,11 @@ static int cmd_each(int sfd, const char *verb, int argc, char **argv, struct err
 				continue;
 			}
 			stop_one(sfd, &r, 0);
+			if (kept_remove(&r, &fe) < 0) {
+				err_print(&fe);
+				bad = 1;
+				continue;
+			}
 			state_remove(sfd, &r);
 		}
 		printf("%s\n", argv[i]);

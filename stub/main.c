@@ -1,5 +1,6 @@
 /* The packed file's entry point: read our own payload, then run the image
  * (or answer an info option). */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/payload.h"
 #include "../common/xio.h"
@@ -46,7 +48,9 @@ static const char usage[] =
 "  --boxcar-security-opt=seccomp=unconfined | no-new-privileges=false\n"
 "  --boxcar-detach             run in the background: print the container id, log\n"
 "                              its output (boxcar ps, logs, stop, rm)\n"
-"  --boxcar-name=NAME          name the container (unique; for boxcar stop NAME ...)\n"
+"  --boxcar-name=NAME          name the container (unique; for boxcar stop NAME ...);\n"
+"                              a named one keeps its writable layer (boxcar start, diff, commit)\n"
+"  --boxcar-rm                 forget the container (and its writable layer) when it ends\n"
 "  --boxcar-inspect            print the image config and layers as JSON\n"
 "  --boxcar-extract=DIR        write the image's root file system into DIR\n"
 "  --boxcar-verify-cache       re-check this file's cached layers\n"
@@ -57,15 +61,29 @@ static const char usage[] =
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
 "itself fails, 126 when the entrypoint cannot be executed, 127 when not found.\n";
 
-/* A record for `boxcar ps` & co. (state.h): the file, its arguments, ports. */
-static int record_open(const struct run_opts *o, const char *self, struct state_rec *r, struct err *e)
+/* A record for `boxcar ps` & co. (state.h): the file, its arguments, ports.
+ * `boxcar start` runs the file again with BOXCAR_RESTART=ID: the same
+ * record, and the same kept writable layer. */
+static int record_open(const struct run_opts *o, const char *self, int argc, char **argv,
+		       struct state_rec *r, struct err *e)
 {
+	const char *restart = getenv("BOXCAR_RESTART");
 	int sfd = state_open(e);
 	if (sfd < 0)
 		return -1;
+	if (restart) {
+		char id[STATE_ID_LEN + 1];
+		snprintf(id, sizeof id, "%s", restart);
+		unsetenv("BOXCAR_RESTART");
+		if (state_reuse(sfd, id, r, e) < 0)
+			return close(sfd), -1;
+		return sfd;
+	}
 	memset(r, 0, sizeof *r);
 	if (!realpath("/proc/self/exe", r->file))
 		snprintf(r->file, sizeof r->file, "%s", self);
+	if (!getcwd(r->cwd, sizeof r->cwd))
+		snprintf(r->cwd, sizeof r->cwd, "/");
 	for (int i = 0; i < o->nargs; i++)
 		snprintf(r->command + strlen(r->command), sizeof r->command - strlen(r->command), "%s%s",
 			 i ? " " : "", o->args[i]);
@@ -75,11 +93,32 @@ static int record_open(const struct run_opts *o, const char *self, struct state_
 		snprintf(r->ports + k, sizeof r->ports - k, "%s%s:%u->%u/%s", i ? ", " : "",
 			 *pt->host_ip ? pt->host_ip : "0.0.0.0", pt->host_port, pt->ctr_port, pt->udp ? "udp" : "tcp");
 	}
-	if (state_create(sfd, o->name, r, e) < 0) {
+	if (state_create(sfd, o->name, r, e) < 0 || state_write_argv(sfd, r->id, argc - 1, argv + 1, e) < 0) {
+		if (r->id[0])
+			state_remove(sfd, r);
 		close(sfd);
 		return -1;
 	}
 	return sfd;
+}
+
+/* A named container keeps its writable layer in its store (the id map's):
+ * STORE/containers/<id>/{upper,work}, removed by `boxcar rm`. */
+static int keep_layer(const struct cache *c, struct state_rec *r, struct err *e)
+{
+	char dir[sizeof r->keep];
+	int n = snprintf(dir, sizeof dir, "%s/containers", c->root);
+	if (n < 0 || (size_t)n + STATE_ID_LEN + 2 > sizeof dir)
+		return err_set(e, EXIT_SETUP, "cache path too long: %s", c->root);
+	if (r->keep[0] && strncmp(r->keep, dir, (size_t)n) != 0)
+		return err_set(e, EXIT_SETUP, "container %s keeps its changes under another id map (%s); "
+			       "`boxcar rm %s` it or run with the same --boxcar-userns", r->name, r->keep, r->name);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return err_sys(e, EXIT_SETUP, "create %s", dir);
+	snprintf(r->keep, sizeof r->keep, "%s/%s", dir, r->id);
+	if (mkdir(r->keep, 0700) < 0 && errno != EEXIST)
+		return err_sys(e, EXIT_SETUP, "create %s", r->keep);
+	return 0;
 }
 
 /* --boxcar-detach: the parent prints the id once the child (the
@@ -116,19 +155,22 @@ static int detach(int sfd, const struct state_rec *r, struct err *e)
 	return 0;
 }
 
-static int run(const struct payload *p, const struct run_opts *o, const char *self, struct err *e)
+static int run(const struct payload *p, const struct run_opts *o, const char *self, int argc,
+	       char **argv, struct err *e)
 {
 	struct cache c;
 	struct userns u;
-	struct state_rec rec;
-	int sfd = -1, rc = -1, detached = 0;
+	struct state_rec rec = { 0 };
+	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
 	if (userns_choose(o->userns, &u, e) < 0)
 		return -1;
 	/* the state and the cache are opened (and checked) as ourselves; the
 	 * cache is then filled inside the namespace when layers keep owners */
-	if ((o->detach || o->name) && (sfd = record_open(o, self, &rec, e)) < 0)
+	if ((o->detach || o->name) && (sfd = record_open(o, self, argc, argv, &rec, e)) < 0)
 		return -1;
 	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 || cache_ensure(&c, p, self, e) < 0)
+		goto out;
+	if (o->name && keep_layer(&c, &rec, e) < 0)
 		goto out;
 	if (o->detach && (rc = detach(sfd, &rec, e)) != 0) {
 		if (rc > 0) {   /* the parent: done */
@@ -139,15 +181,19 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 		goto out;
 	}
 	detached = o->detach;   /* (in the child: its log has what follows) */
+	snprintf(rec.userns, sizeof rec.userns, "%s", userns_name(u.mode));
 	if (sfd >= 0 && state_write_info(sfd, &rec, e) < 0)
 		goto out;
-	rc = launch(p, &c, o, &u, e);
+	rc = launch(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, e);
 out:
 	cache_close(&c);
 	if (sfd >= 0) {
-		if (rc < 0 && !detached)
-			state_remove(sfd, &rec);   /* never started: no record */
-		else
+		/* never started, or --boxcar-rm: no record */
+		if ((rc < 0 && !detached && !restart) || (o->rm && (rc >= 0 || detached))) {
+			if (rec.keep[0])
+				rmtree_at(AT_FDCWD, rec.keep);
+			state_remove(sfd, &rec);
+		} else
 			state_set_exit(sfd, rec.id, rc < 0 ? EXIT_SETUP : rc);
 		close(sfd);
 	}
@@ -215,7 +261,7 @@ int main(int argc, char **argv)
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
 	else
-		rc = run(&p, &o, self, &e);
+		rc = run(&p, &o, self, argc, argv, &e);
 	payload_close(&p);
 	opts_free(&o);
 	return rc < 0 ? err_print(&e) : rc;

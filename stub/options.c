@@ -153,7 +153,8 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		return 0;
 	}
 	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot") || IS("detach")) {
+	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot") || IS("detach") ||
+	    IS("rm")) {
 		if (val)
 			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
 		if (IS("help")) o->help = 1;
@@ -164,6 +165,7 @@ static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 		if (IS("read-only")) o->read_only = 1;
 		if (IS("fakeroot")) o->sec.fakeroot = 1;
 		if (IS("detach")) o->detach = 1;
+		if (IS("rm")) o->rm = 1;
 		if (IS("quiet")) log_level = LOG_QUIET;
 		if (IS("verbose")) log_level = LOG_VERBOSE;
 		return 0;

@@ -15,6 +15,7 @@ struct run_opts {
 	int ntmpfs;
 	int read_only;
 	int detach;                  /* --boxcar-detach */
+	int rm;                      /* --boxcar-rm: no record or kept layer after it ends */
 	const char *name;            /* --boxcar-name */
 	int userns;                  /* enum userns_mode (userns.h) */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */

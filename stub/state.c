@@ -72,14 +72,14 @@ int state_create(int sfd, const char *name, struct state_rec *r, struct err *e)
 	return 0;
 }
 
-static int write_at(int dfd, const char *path, const char *text)
+static int write_at(int dfd, const char *path, const char *text, size_t len)
 {
 	char tmp[64];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	int rc = write_full(fd, text, strlen(text));
+	int rc = write_full(fd, text, len);
 	if (close(fd) < 0 || rc < 0 || renameat(dfd, tmp, dfd, path) < 0) {
 		unlinkat(dfd, tmp, 0);
 		return -1;
@@ -100,6 +100,9 @@ int state_write_info(int sfd, struct state_rec *r, struct err *e)
 		cJSON_AddStringToObject(o, "file", r->file);
 		cJSON_AddStringToObject(o, "command", r->command);
 		cJSON_AddStringToObject(o, "ports", r->ports);
+		cJSON_AddStringToObject(o, "cwd", r->cwd);
+		cJSON_AddStringToObject(o, "keep", r->keep);
+		cJSON_AddStringToObject(o, "userns", r->userns);
 		cJSON_AddNumberToObject(o, "pid", (double)r->pid);
 		cJSON_AddNumberToObject(o, "start", (double)r->start);
 		cJSON_AddNumberToObject(o, "created", (double)r->created);
@@ -107,7 +110,7 @@ int state_write_info(int sfd, struct state_rec *r, struct err *e)
 	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
 	snprintf(path, sizeof path, "%s/info", r->id);
-	int rc = text ? write_at(sfd, path, text) : -1;
+	int rc = text ? write_at(sfd, path, text, strlen(text)) : -1;
 	free(text);
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "write the container's state") : 0;
 }
@@ -117,7 +120,7 @@ void state_set_exit(int sfd, const char *id, int code)
 	char path[STATE_ID_LEN + 8], text[16];
 	snprintf(path, sizeof path, "%s/exit", id);
 	snprintf(text, sizeof text, "%d\n", code);
-	write_at(sfd, path, text);
+	write_at(sfd, path, text, strlen(text));
 }
 
 static int load(int sfd, const char *id, struct state_rec *r)
@@ -145,6 +148,12 @@ static int load(int sfd, const char *id, struct state_rec *r)
 		snprintf(r->command, sizeof r->command, "%s", s);
 	if ((s = json_str(o, "ports")))
 		snprintf(r->ports, sizeof r->ports, "%s", s);
+	if ((s = json_str(o, "cwd")))
+		snprintf(r->cwd, sizeof r->cwd, "%s", s);
+	if ((s = json_str(o, "keep")))
+		snprintf(r->keep, sizeof r->keep, "%s", s);
+	if ((s = json_str(o, "userns")))
+		snprintf(r->userns, sizeof r->userns, "%s", s);
 	if (json_u64(o, "pid", &v) == 0)
 		r->pid = (pid_t)v;
 	if (json_u64(o, "start", &v) == 0)
@@ -160,6 +169,58 @@ static int load(int sfd, const char *id, struct state_rec *r)
 		free(ex);
 	}
 	return 0;
+}
+
+int state_reuse(int sfd, const char *id, struct state_rec *r, struct err *e)
+{
+	char path[STATE_ID_LEN + 8];
+	if (load(sfd, id, r) < 0)
+		return err_set(e, EXIT_SETUP, "container %s is gone (removed?)", id);
+	if (state_running(r))
+		return err_set(e, EXIT_SETUP, "container %s is already running", r->name[0] ? r->name : id);
+	snprintf(path, sizeof path, "%s/exit", id);
+	if (unlinkat(sfd, path, 0) < 0 && errno != ENOENT)
+		return err_sys(e, EXIT_SETUP, "reset the container's state");
+	r->exited = 0;
+	return 0;
+}
+
+int state_write_argv(int sfd, const char *id, int argc, char *const *argv, struct err *e)
+{
+	char path[STATE_ID_LEN + 8];
+	size_t len = 0;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *buf = malloc(len + 1), *p = buf;
+	if (!buf)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	for (int i = 0; i < argc; i++)
+		p += strlen(strcpy(p, argv[i])) + 1;
+	snprintf(path, sizeof path, "%s/argv", id);
+	int rc = write_at(sfd, path, buf, len);
+	free(buf);
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "write the container's state") : 0;
+}
+
+char **state_read_argv(int sfd, const char *id, char **buf, struct err *e)
+{
+	char path[STATE_ID_LEN + 8];
+	size_t len, n = 0;
+	snprintf(path, sizeof path, "%s/argv", id);
+	if (!(*buf = read_file_at(sfd, path, 1 << 20, &len))) {
+		err_set(e, EXIT_SETUP, "container %s has no recorded arguments; run its file again", id);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++)
+		n += (*buf)[i] == 0;
+	char **v = calloc(n + 1, sizeof *v);
+	for (size_t i = 0, k = 0; v && k < n; i += strlen(*buf + i) + 1)
+		v[k++] = *buf + i;
+	if (!v) {
+		free(*buf);
+		err_set(e, EXIT_SETUP, "out of memory");
+	}
+	return v;
 }
 
 int state_find(int sfd, const char *key, struct state_rec *r, struct err *e)

@@ -6,6 +6,7 @@
  *                        pid and start time (pid reuse is told apart), created
  *   STATE/<id>/log       stdout and stderr of a detached container
  *   STATE/<id>/exit      its exit status, written when it ends
+ *   STATE/<id>/argv      the file's arguments, NUL-separated (boxcar start)
  *   STATE/names/<name>   symlink to <id>: made atomically, so names are unique
  *
  * A record whose supervisor is gone without an exit file is stale (killed):
@@ -24,6 +25,9 @@ struct state_rec {
 	char file[512];
 	char ports[256];
 	char command[256];
+	char cwd[512];               /* where it was started (relative paths) */
+	char keep[512];              /* its kept writable layer (named), or "" */
+	char userns[16];             /* the id map's mode (userns.h) */
 	pid_t pid;                   /* the supervisor (the launcher process) */
 	unsigned long long start;    /* its start time (clock ticks after boot) */
 	time_t created;
@@ -34,6 +38,13 @@ struct state_rec {
 int state_open(struct err *e);
 /* Reserve a new record (and NAME, if given: an error when taken). */
 int state_create(int sfd, const char *name, struct state_rec *r, struct err *e);
+/* Take an existing, stopped record again (boxcar start): its exit status
+ * is cleared; an error if it is running. */
+int state_reuse(int sfd, const char *id, struct state_rec *r, struct err *e);
+/* The arguments a container was started with (malloc'd, NULL-terminated
+ * vector whose strings live in *buf). */
+int state_write_argv(int sfd, const char *id, int argc, char *const *argv, struct err *e);
+char **state_read_argv(int sfd, const char *id, char **buf, struct err *e);
 /* Record the calling process as the supervisor, and the rest of r. */
 int state_write_info(int sfd, struct state_rec *r, struct err *e);
 void state_set_exit(int sfd, const char *id, int code);

@@ -1,5 +1,8 @@
 #include "userns.h"
 
+#include "../runner/idmap.h"
+
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +90,17 @@ int userns_cache_open(const struct userns *u, struct cache *c, struct err *e)
 int userns_enter(const struct userns *u, struct err *e)
 {
 	return u->mode == USERNS_SUBIDS ? subids_enter(&u->ids, e) : 0;
+}
+
+int userns_enter_files(const struct userns *u, struct err *e)
+{
+	if (u->mode == USERNS_SUBIDS)
+		return subids_enter(&u->ids, e);
+	if (u->mode == USERNS_HOST)
+		return 0;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (unshare(CLONE_NEWUSER) < 0)
+		return err_sys(e, EXIT_SETUP, "create a user namespace");
+	return idmap_single(0, 0, 0, uid, gid, e);
 }

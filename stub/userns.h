@@ -31,5 +31,9 @@ int userns_choose(enum userns_mode want, struct userns *u, struct err *e);
 int userns_cache_open(const struct userns *u, struct cache *c, struct err *e);
 /* Enter the subids namespace (after the cache is open); no-op otherwise. */
 int userns_enter(const struct userns *u, struct err *e);
+/* Enter a namespace where every file of u's store is root's to read and
+ * remove (whatever its mode): the subids one, or one mapping the caller
+ * to 0 (one-id modes; real root needs none). Not for running containers. */
+int userns_enter_files(const struct userns *u, struct err *e);
 
 #endif

@@ -1,5 +1,6 @@
 # Lifecycle without a daemon: --boxcar-detach / --boxcar-name, boxcar ps, logs, stop,
-# kill, rm; stale records; the seed scenario: a detached, named postgres stopped by name.
+# kill, rm, start; stale records; the seed scenario: a detached, named postgres stopped
+# by name; a named container's kept writable layer: start, diff, commit.
 # The state lives in $XDG_RUNTIME_DIR/boxcar: each test gets its own.
 
 lc_env() {
@@ -110,6 +111,91 @@ t_lc_exec() {   # boxcar exec: the container's namespaces, root, env, cwd and us
     x "$BOXCAR" stop box; expect_ok
     x "$BOXCAR" exec box true; expect_error 125; expect_err_has "not running"
 }
+# kept LAYER-FILE: the directories of kept writable layers below BOXCAR_CACHE
+kept_dirs() { find "$BOXCAR_CACHE" -path '*/containers/*' -prune -print 2>/dev/null; }
+# new_layer FILE: the listing (tar -tv, by GNU tar) of FILE's topmost layer
+new_layer() {
+    local off size
+    off=$("$BOXCAR" inspect "$1" | jq '.layers[-1].offset'); size=$("$BOXCAR" inspect "$1" | jq '.layers[-1].size')
+    tail -c +$((off + 1)) "$1" | head -c "$size" | zstd -dc | tar --numeric-owner -tvf -
+}
+layer_digests() { "$BOXCAR" inspect "$1" | jq -r '.layers[].digest'; }
+
+t_lc_start() {   # a named container keeps its writable layer across stop/start; unnamed runs do not
+    lc_env
+    x "$(P bb)" --boxcar-name=keeper --boxcar-env=GREETING=hi sh -c \
+        'n=$(cat /count 2>/dev/null || echo 0); echo $((n + 1)) > /count; echo "run $((n + 1)) $GREETING"'
+    expect_ok; expect_out "run 1 hi"
+    [ "$(kept_dirs | wc -l)" = 1 ] || fail "no kept layer for the named container: $(kept_dirs)"
+    x "$BOXCAR" start keeper; expect_ok; expect_out keeper
+    local i; for ((i = 0; i < 50; i++)); do [ "$(lc_status keeper)" = "Exited (0)" ] && break; sleep 0.1; done
+    x "$BOXCAR" logs keeper; expect_out "run 2 hi"      # started detached, same args, same layer
+    x "$BOXCAR" start keeper; expect_ok
+    for ((i = 0; i < 50; i++)); do "$BOXCAR" logs keeper | grep -q "run 3" && break; sleep 0.1; done
+    x "$BOXCAR" logs keeper; expect_out $'run 2 hi\nrun 3 hi'
+    x "$(P bb)" sh -c 'cat /count 2>/dev/null || echo none'; expect_out none   # unnamed: its own, fresh
+    x "$BOXCAR" run --rm --name gone "$(P bb)" sh -c 'touch /x; exit 3'; expect_rc 3   # --rm: forgotten
+    x "$BOXCAR" ps -a; expect_ok; printf '%s\n' "$OUT" | grep -q ' gone ' && fail "--rm left a record"
+    x "$(P bb)" --boxcar-detach --boxcar-name=busy sh -c "$LOOP"; expect_ok
+    x "$BOXCAR" start busy; expect_rc 1; expect_err_has "already running"
+    x "$BOXCAR" rm -f busy keeper; expect_ok
+    [ -z "$(kept_dirs)" ] || fail "rm left the kept layers: $(kept_dirs)"
+    x "$BOXCAR" start keeper; expect_rc 1; expect_err_has "no container named 'keeper'"
+}
+t_lc_diff() {   # docker container diff: A/C/D against the image's merged layers
+    lc_env
+    # layers: /data/new.txt and /data/opq/x were deleted by lower layers (whiteout, opaque
+    # dir), so writing them adds them; /data/sticky is replaced by a new dir (opaque)
+    x "$(P layers)" --boxcar-name=ch sh -c 'echo 1 > /data/new.txt; echo 2 > /data/opq/x
+        echo 3 >> /data/opq/new-in-opq; rm /data/b.txt; rm -rf /data/sticky; mkdir /data/sticky
+        touch /data/sticky/n; chmod 600 /data/keep.txt; cat /etc/hostname >/dev/null'
+    expect_ok
+    x "$BOXCAR" diff ch; expect_ok
+    expect_out $'C /data\nD /data/b.txt\nC /data/keep.txt\nA /data/new.txt\nC /data/opq\nC /data/opq/new-in-opq\nA /data/opq/x\nC /data/sticky\nA /data/sticky/n'
+    # the image's Volumes are data, not changes; boxcar's own mount points are not changes
+    x "$(P bb-stopsig)" --boxcar-name=vol sh -c 'echo x > /data/vol/f; echo y > /etc/y'; expect_ok
+    x "$BOXCAR" diff vol; expect_ok; expect_out $'A /data\nC /etc\nA /etc/y'
+    x "$(P bb)" --boxcar-name=clean true; expect_ok
+    x "$BOXCAR" diff clean; expect_ok; expect_out ""
+    x "$(P bb)" --boxcar-detach sh -c "$LOOP"; expect_ok; local id=$OUT
+    x "$BOXCAR" diff "$id"; expect_error 125; expect_err_has "only named containers"
+    x "$BOXCAR" diff nosuch; expect_error 125; expect_err_has "no container named 'nosuch'"
+    x "$BOXCAR" diff; expect_rc 2
+}
+t_lc_commit() {   # docker commit: the image's layers as they were, plus one layer of changes
+    lc_env
+    x "$(P debian)" --boxcar-name=deb sh -c 'echo hi > /etc/newfile; chown 33:33 /etc/newfile
+        ln /etc/newfile /etc/hard; ln -s newfile /etc/sym; rm /etc/issue
+        rm -rf /usr/share/doc; mkdir /usr/share/doc; echo n > /usr/share/doc/new'
+    expect_ok
+    x "$BOXCAR" commit deb -o deb2 --cmd 'cat /etc/newfile' --env FOO=bar; expect_ok
+    [ "$(layer_digests deb2 | head -n -1)" = "$(layer_digests "$(P debian)")" ] || fail "the image's layers changed"
+    new_layer deb2 > listing
+    local want; for want in 'etc/.wh.issue' 'usr/share/doc/.wh..wh..opq' 'etc/hard' 'etc/newfile link to etc/hard' \
+        'etc/sym -> newfile' 'usr/share/doc/new'; do   # (names sorted: hard comes first)
+        grep -q " $want\$" listing || { cat listing >&2; fail "the new layer lacks '$want'"; }
+    done
+    grep -q ' 33/33 .* etc/hard$' listing || { cat listing >&2; fail "etc/newfile lost its owner"; }
+    x ./deb2; expect_ok; expect_out hi              # --cmd
+    x ./deb2 sh -c 'echo "$FOO $(stat -c %u:%g /etc/newfile) $(readlink /etc/sym)"; ls /usr/share/doc; [ -e /etc/issue ] || echo no-issue'
+    expect_ok; expect_out $'bar 33:33 newfile\nnew\nno-issue'
+    x ./deb2 --boxcar-name=deb2c sh -c 'echo more > /etc/more'; expect_ok     # commit of a commit
+    x "$BOXCAR" commit deb2c -o deb3; expect_ok
+    [ "$("$BOXCAR" inspect deb3 | jq '.layers | length')" = $(( $("$BOXCAR" inspect "$(P debian)" | jq '.layers | length') + 2 )) ] ||
+        fail "commit of a commit: wrong layer count"
+    x ./deb3 cat /etc/more /etc/newfile; expect_ok; expect_out $'more\nhi'
+    x "$(P debian)" --boxcar-name=same true; expect_ok        # unchanged: the original layers
+    x "$BOXCAR" commit same -o same.img; expect_ok
+    [ "$(layer_digests same.img)" = "$(layer_digests "$(P debian)")" ] || fail "unchanged container: layers differ"
+    x "$BOXCAR" commit same; expect_rc 2
+    x "$BOXCAR" commit same -o /nonexistent/dir/f; expect_error 1; [ -e /nonexistent/dir ] && fail "created a dir"
+    x "$BOXCAR" commit nosuch -o f; expect_error 125; [ -e f ] && fail "a file was left"
+    ls | grep -q 'tmp-' && fail "a temporary file was left: $(ls)"
+    return 0
+}
+test_case run "lifecycle: boxcar start: a named container keeps its writable layer; rm removes it" t_lc_start
+test_case run "lifecycle: boxcar diff: A/C/D over whiteouts and opaque dirs; Volumes and mount points left out" t_lc_diff
+test_case run "lifecycle: boxcar commit: original layers + a layer of changes (whiteouts, owners, links); commit of a commit" t_lc_commit
 test_case run "lifecycle: boxcar exec: namespaces, root, env, cwd, user, confinement" t_lc_exec
 test_case run "lifecycle: --boxcar-detach --boxcar-name; ps, logs, stop (TERM), rm by id prefix" t_lc_detach
 test_case run "lifecycle: unique names, rm of a running one needs -f, attached named runs" t_lc_names

@@ -299,11 +299,11 @@ test_case run "volume: a single file"                   t_vol_file
 
 # ------------------------------------------------------------------ the container's filesystem
 t_writes_vanish() {
-    x "$(P bb)" sh -c 'echo x > /etc/newfile && rm /etc/passwd && echo more >> /etc/fixture-release && mkdir /newdir && echo ok'
+    x "$(P bb)" sh -c 'echo x > /etc/vanishing-file && rm /etc/passwd && echo more >> /etc/fixture-release && mkdir /newdir && echo ok'
     expect_ok; expect_out ok
-    x "$(P bb)" sh -c 'ls /etc/newfile /newdir 2>/dev/null; head -n1 /etc/passwd; cat /etc/fixture-release'
+    x "$(P bb)" sh -c 'ls /etc/vanishing-file /newdir 2>/dev/null; head -n1 /etc/passwd; cat /etc/fixture-release'
     expect_out $'root:x:0:0:root:/root:/bin/sh\nbusybox fixture'
-    [ -z "$(find "$BOXCAR_CACHE" -name newfile 2>/dev/null)" ] || fail "a container write reached the layer cache"
+    [ -z "$(find "$BOXCAR_CACHE" -name vanishing-file 2>/dev/null)" ] || fail "a container write reached the layer cache"
 }
 t_dev() {
     x "$(P bb)" sh -c 'for n in null zero full random urandom tty; do [ -c /dev/$n ] || echo "missing $n"; done

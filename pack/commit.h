@@ -1,0 +1,12 @@
+/* `boxcar commit NAME -o FILE`: a named container's image plus its
+ * changes (its kept writable layer, stub/changes.h) as a new packed file. */
+#ifndef BOXCAR_COMMIT_H
+#define BOXCAR_COMMIT_H
+#include "image.h"
+#include "writer.h"
+
+/* pc: config changes (--cmd, --entrypoint, --env, --workdir, --user). */
+int commit_container(const char *name, const struct pack_config *pc, const char *out,
+		     const struct writer_opts *wo, struct err *e);
+
+#endif
