@@ -62,6 +62,7 @@ fetch_source() {   # $1 = source package; prints its unpacked dir
 MCFLAGS="-Os -fPIC -ffunction-sections -fdata-sections"
 build_dep() {      # $1 = source package
     local pkg=$1 d stamp=$DEPS/stamp.$1
+    [ "$pkg" = nettle ] && stamp=$DEPS/stamp.nettle-hogweed   # (older builds lack libhogweed.a)
     [ -f "$stamp" ] && return 0
     d=$(fetch_source "$pkg")
     say "building static $pkg ($(basename "$d"))"
@@ -91,12 +92,12 @@ build_dep() {      # $1 = source package
             --enable-static --disable-python >/dev/null
         make -j"$(nproc)" -C src libseccomp.la >/dev/null
         make -C src install-libLTLIBRARIES >/dev/null; make -C include install >/dev/null ;;
-    nettle)
-        CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
+    nettle)   # hogweed (ed25519) on nettle's mini-gmp: no GMP needed
+        CC=musl-gcc CFLAGS="$MCFLAGS" ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
             --disable-shared --enable-static --enable-fat --enable-mini-gmp --disable-openssl \
             --disable-documentation >/dev/null
-        make -j"$(nproc)" libnettle.a >/dev/null
-        make install-headers >/dev/null; cp libnettle.a "$PREFIX/lib/" ;;
+        make -j"$(nproc)" libnettle.a libhogweed.a >/dev/null
+        make install-headers >/dev/null; cp libnettle.a libhogweed.a "$PREFIX/lib/" ;;
     cjson)
         mkdir -p "$PREFIX/include/cjson"
         musl-gcc $MCFLAGS -c cJSON.c -o cJSON.o && ar rcs "$PREFIX/lib/libcjson.a" cJSON.o

@@ -30,11 +30,12 @@ static int hexval(char c)
 }
 
 void payload_trailer_encode(unsigned char out[PAYLOAD_TRAILER], uint64_t off,
-			    uint64_t len, const char *sha)
+			    uint64_t len, const char *sha, uint32_t flags)
 {
 	memset(out, 0, PAYLOAD_TRAILER);
 	memcpy(out, PAYLOAD_MAGIC, 8);
 	put_le(out + 8, PAYLOAD_VERSION, 4);
+	put_le(out + 12, flags, 4);
 	put_le(out + 16, off, 8);
 	put_le(out + 24, len, 8);
 	const char *h = digest_hex(sha);
@@ -79,18 +80,54 @@ static int parse_index(struct payload *p, uint64_t index_off, const char *path,
 	return 0;
 }
 
+void payload_sig_encode(unsigned char out[PAYLOAD_SIG_BLOCK], const unsigned char pub[32],
+			const unsigned char sig[64])
+{
+	memset(out, 0, PAYLOAD_SIG_BLOCK);
+	memcpy(out, PAYLOAD_SIG_MAGIC, 8);
+	memcpy(out + 8, pub, 32);
+	memcpy(out + 40, sig, 64);
+}
+
+uint64_t payload_stub_end(const struct payload *p)
+{
+	return p->nlayers ? p->layers[0].offset : p->index_off;
+}
+
+/* The signature block before the trailer; *end: where the index must end. */
+static int read_sig(struct payload *p, uint32_t flags, uint64_t *end, const char *path, struct err *e)
+{
+	unsigned char b[PAYLOAD_SIG_BLOCK];
+	*end = p->file_size - PAYLOAD_TRAILER;
+	if (!(flags & PAYLOAD_FLAG_SIGNED))
+		return 0;
+	if (*end < PAYLOAD_SIG_BLOCK || pread_full(p->fd, b, sizeof b, (off_t)(*end - PAYLOAD_SIG_BLOCK)) < 0 ||
+	    memcmp(b, PAYLOAD_SIG_MAGIC, 8) != 0)
+		return err_set(e, EXIT_SETUP, "%s: signature block is damaged; the file is damaged, copy it again", path);
+	memcpy(p->sig_pub, b + 8, 32);
+	memcpy(p->sig, b + 40, 64);
+	p->is_signed = 1;
+	*end -= PAYLOAD_SIG_BLOCK;
+	return 0;
+}
+
 static int read_index(struct payload *p, const char *path, struct err *e)
 {
 	unsigned char t[PAYLOAD_TRAILER];
+	uint64_t end;
 	if (p->file_size < PAYLOAD_TRAILER ||
 	    pread_full(p->fd, t, sizeof t, (off_t)(p->file_size - PAYLOAD_TRAILER)) < 0 ||
 	    memcmp(t, PAYLOAD_MAGIC, 8) != 0)
 		return err_set(e, EXIT_SETUP, "%s: no boxcar payload found (not a packed file, or truncated)", path);
 	if (get_le(t + 8, 4) != PAYLOAD_VERSION)
 		return err_set(e, EXIT_SETUP, "%s: payload format version %u is not supported by this boxcar", path, (unsigned)get_le(t + 8, 4));
+	uint32_t flags = (uint32_t)get_le(t + 12, 4);
+	if (flags & ~PAYLOAD_FLAG_SIGNED)
+		return err_set(e, EXIT_SETUP, "%s: payload has unknown flags %#x; a newer boxcar made it", path, (unsigned)flags);
+	if (read_sig(p, flags, &end, path, e) < 0)
+		return -1;
 	uint64_t off = get_le(t + 16, 8), len = get_le(t + 24, 8);
-	if (len == 0 || len > PAYLOAD_INDEX_MAX || off > p->file_size - PAYLOAD_TRAILER ||
-	    off + len != p->file_size - PAYLOAD_TRAILER)
+	if (len == 0 || len > PAYLOAD_INDEX_MAX || off > end || off + len != end)
 		return err_set(e, EXIT_SETUP, "%s: payload trailer is damaged (file truncated or extended?)", path);
 	char *buf = malloc(len);
 	if (!buf)
@@ -106,13 +143,15 @@ static int read_index(struct payload *p, const char *path, struct err *e)
 	digest_final(&d, got);
 	unsigned char w[PAYLOAD_TRAILER];
 	memcpy(w, t, sizeof w);
-	payload_trailer_encode(w, off, len, got);  /* re-encode ours, compare bytes */
+	payload_trailer_encode(w, off, len, got, flags);  /* re-encode ours, compare bytes */
 	if (memcmp(w, t, PAYLOAD_TRAILER) != 0) {
 		free(buf);
 		return err_set(e, EXIT_SETUP, "%s: payload index is corrupt (digest mismatch); the file is damaged, copy it again", path);
 	}
 	p->index = cJSON_ParseWithLength(buf, len);
 	free(buf);
+	p->index_off = off, p->index_len = len;
+	memcpy(p->index_sha, got, sizeof got);
 	if (!p->index)
 		return err_set(e, EXIT_SETUP, "%s: payload index is not valid JSON", path);
 	return parse_index(p, off, path, e);

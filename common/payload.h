@@ -1,7 +1,7 @@
 /* The packed file's format, shared by the writer (pack/) and the reader
  * (stub/, `boxcar inspect`):
  *
- *   [ static stub ELF ][ layer 1 ]...[ layer N ][ index JSON ][ trailer ]
+ *   [ static stub ELF ][ layer 1 ]...[ layer N ][ index JSON ][ signature ][ trailer ]
  *
  * Each layer is one zstd stream of the layer's uncompressed tar. The index
  * holds the image config and the layer table; the 64-byte trailer at the
@@ -11,7 +11,11 @@
  * the uncompressed tar ("diff_id") names them in the cache.
  *
  * Trailer (little-endian): magic[8] "BOXCAR\0\1", u32 version, u32 flags,
- * u64 index_off, u64 index_len, u8 index_sha256[32]. */
+ * u64 index_off, u64 index_len, u8 index_sha256[32].
+ *
+ * The signature block (128 bytes) is there only with flag SIGNED (boxcar
+ * sign; common/sign.h): magic[8] "BXSIG\0\0\1", the ed25519 public key[32],
+ * the signature[64], zeros[24]. */
 #ifndef BOXCAR_PAYLOAD_H
 #define BOXCAR_PAYLOAD_H
 #include <stdint.h>
@@ -23,6 +27,9 @@
 #define PAYLOAD_VERSION 1
 #define PAYLOAD_TRAILER 64
 #define PAYLOAD_INDEX_MAX (64u << 20)
+#define PAYLOAD_FLAG_SIGNED 1u
+#define PAYLOAD_SIG_MAGIC "BXSIG\0\0\1"
+#define PAYLOAD_SIG_BLOCK 128
 
 struct payload_layer {
 	char diff_id[DIGEST_STR];   /* sha256 of the uncompressed tar */
@@ -38,6 +45,10 @@ struct payload {
 	const cJSON *config;        /* the OCI image config */
 	struct payload_layer *layers;
 	int nlayers;
+	uint64_t index_off, index_len;
+	char index_sha[DIGEST_STR];  /* checked against the trailer */
+	int is_signed;
+	unsigned char sig_pub[32], sig[64];
 };
 
 /* Open `path`, check the trailer and the index digest and the layer table.
@@ -51,6 +62,11 @@ int payload_print_index(const struct payload *p);
 
 /* Encode the trailer for an index at [off, off+len) with digest sha ("sha256:hex"). */
 void payload_trailer_encode(unsigned char out[PAYLOAD_TRAILER], uint64_t off,
-			    uint64_t len, const char *sha);
+			    uint64_t len, const char *sha, uint32_t flags);
+/* Encode a signature block. */
+void payload_sig_encode(unsigned char out[PAYLOAD_SIG_BLOCK], const unsigned char pub[32],
+			const unsigned char sig[64]);
+/* Where the stub ends (the first layer, or the index). */
+uint64_t payload_stub_end(const struct payload *p);
 
 #endif

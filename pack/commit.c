@@ -223,25 +223,41 @@ static int build(const struct state_rec *r, const struct kept *k, const struct p
 	return rc;
 }
 
-int commit_container(const char *name, const struct pack_config *pc, const char *out,
+/* The old file's trust list (a committed file stays as strict) plus trust. */
+static void keep_trust(const struct kept *k, cJSON *trust, struct image *img)
+{
+	const cJSON *old = cJSON_GetObjectItemCaseSensitive(k->p.index, "trust"), *t;
+	img->trust = trust;
+	if (!cJSON_IsArray(old) || !cJSON_GetArraySize(old))
+		return;
+	if (!img->trust)
+		img->trust = cJSON_CreateArray();
+	cJSON_ArrayForEach(t, old)
+		cJSON_AddItemToArray(img->trust, cJSON_Duplicate(t, 1));
+}
+
+int commit_container(const char *name, const struct pack_config *pc, cJSON *trust, const char *out,
 		     const struct writer_opts *wo, struct err *e)
 {
 	struct state_rec r;
 	struct kept k;
 	struct image img = { 0 };
 	char source[128];
+	img.trust = trust;
 	int sfd = state_open(e);
 	if (sfd < 0)
-		return -1;
+		return image_free(&img), -1;
 	int rc = state_find(sfd, name, &r, e);
 	close(sfd);
 	if (rc < 0)
-		return -1;
+		return image_free(&img), -1;
 	if (state_running(&r))
 		log_info("note: %s is running; its changes are read as they are now", name);
 	snprintf(source, sizeof source, "container %s", r.name[0] ? r.name : r.id);
 	img.source = source;
 	rc = kept_open(&r, &k, e);
+	if (rc == 0)
+		keep_trust(&k, trust, &img);
 	int changed = 0;
 	if (rc == 0)
 		rc = build(&r, &k, pc, &img, &changed, e);

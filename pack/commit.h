@@ -5,8 +5,9 @@
 #include "image.h"
 #include "writer.h"
 
-/* pc: config changes (--cmd, --entrypoint, --env, --workdir, --user). */
-int commit_container(const char *name, const struct pack_config *pc, const char *out,
+/* pc: config changes (--cmd, --entrypoint, --env, --workdir, --user);
+ * trust: keys added to the file's own trust list (taken over; may be NULL). */
+int commit_container(const char *name, const struct pack_config *pc, cJSON *trust, const char *out,
 		     const struct writer_opts *wo, struct err *e);
 
 #endif

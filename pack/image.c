@@ -17,6 +17,7 @@
 void image_free(struct image *img)
 {
 	cJSON_Delete(img->config);
+	cJSON_Delete(img->trust);
 	for (int i = 0; i < img->nlayers; i++)
 		free(img->layers[i].path);
 	free(img->layers);

@@ -24,6 +24,8 @@ struct image {
 	int nlayers;
 	char *tmpdir;               /* scratch dir of the source, removed by image_free */
 	char *source;               /* the source as given */
+	cJSON *trust;               /* public keys the file requires a signature by
+				     * (common/sign.h), or NULL; owned */
 };
 
 /* Config given on the command line (rootfs sources; also overrides). */

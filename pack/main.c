@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "../common/log.h"
 #include "../common/payload.h"
+#include "../common/sign.h"
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
 #include "../stub/changes.h"
@@ -17,6 +18,7 @@
 #include "../stub/lifecycle.h"
 #include "commit.h"
 #include "image.h"
+#include "signcmd.h"
 #include "writer.h"
 
 /* The stub, linked in as bytes (build/obj/stub_blob.S). */
@@ -34,11 +36,15 @@ static const char usage[] =
 "                                               its image plus its changes, as a new file\n"
 "       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
+"       boxcar keygen [-o NAME]                 an ed25519 key pair: NAME.key, NAME.pub\n"
+"       boxcar sign FILE --key NAME.key [-o OUT]   sign a packed file (index, layers, stub)\n"
+"       boxcar verify FILE --pubkey NAME.pub    check its signature and every layer\n"
 "       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
 "SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
 "        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
 "pack options: -o FILE, --level N (zstd, default 6), --quiet, --verbose,\n"
+"  --trust NAME.pub (the file then runs only when signed by that key; repeatable),\n"
 "  --entrypoint/--cmd (JSON array or words), --env K=V, --workdir DIR, --user U\n"
 "Exit status: 0 ok, 1 packing failed, 2 usage error; `run` exits as the container.\n";
 
@@ -96,7 +102,25 @@ struct pack_args {
 	struct pack_config pc;
 	const char *src, *out;
 	int level;
+	cJSON *trust;   /* --trust keys, as key lines */
 };
+
+/* --trust NAME.pub: the key's line, for the index's "trust" list */
+static int add_trust(struct pack_args *pa, const char *path)
+{
+	unsigned char pub[32];
+	char line[SIGN_KEY_TEXT];
+	struct err e = { 0 };
+	if (sign_load_pub(path, pub, &e) < 0) {
+		err_print(&e);
+		return EXIT_USAGE;
+	}
+	sign_pub_format(pub, line);
+	if (!pa->trust && !(pa->trust = cJSON_CreateArray()))
+		return EXIT_PACK;
+	cJSON_AddItemToArray(pa->trust, cJSON_CreateString(line));
+	return 0;
+}
 
 /* Parse `boxcar pack` (or `commit`) arguments: the positional one goes to
  * pa->src. 0, or EXIT_USAGE after printing why. */
@@ -112,7 +136,13 @@ static int parse_pack(int argc, char **argv, const char *verb, struct pack_args 
 			log_level = LOG_QUIET;
 		else if (!strcmp(a, "--verbose"))
 			log_level = LOG_VERBOSE;
-		else if (is_opt(a, NULL, "--level")) {
+		else if (is_opt(a, NULL, "--trust")) {
+			if (!(v = opt_value(argc, argv, &i, NULL, "--trust")))
+				return usage_error("%s needs a public key file (NAME.pub)", a);
+			int rc = add_trust(pa, v);
+			if (rc)
+				return rc;
+		} else if (is_opt(a, NULL, "--level")) {
 			v = opt_value(argc, argv, &i, NULL, "--level");
 			char *end;
 			pa->level = v ? (int)strtol(v, &end, 10) : 0;
@@ -160,14 +190,16 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 	int rc = parse_pack(argc, argv, verb, &pa);
 	if (rc) {
 		free(pa.pc.env);
+		cJSON_Delete(pa.trust);
 		return rc;
 	}
 	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), pa.level };
 	remove_tmp_on_signals();
 	if (!strcmp(verb, "commit"))
-		rc = commit_container(pa.src, &pa.pc, pa.out, &wo, &e);
+		rc = commit_container(pa.src, &pa.pc, pa.trust, pa.out, &wo, &e);
 	else {
 		rc = source_load(pa.src, &pa.pc, &img, &e);
+		img.trust = pa.trust;
 		if (rc == 0)
 			rc = payload_write(&img, pa.out, &wo, &e);
 		image_free(&img);
@@ -317,6 +349,8 @@ int main(int argc, char **argv)
 		return cmd_inspect(argc, argv);
 	if (!strcmp(verb, "diff"))
 		return diff_command(argc - 1, argv + 1);
+	if (!strcmp(verb, "keygen") || !strcmp(verb, "sign") || !strcmp(verb, "verify"))
+		return sign_command(verb, argc - 1, argv + 1);
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||

@@ -231,6 +231,8 @@ static cJSON *index_new(struct image *img)
 	cJSON_AddStringToObject(idx, "packed_by", "boxcar " BOXCAR_VERSION);
 	if (img->source)
 		cJSON_AddStringToObject(idx, "source", img->source);
+	if (img->trust)
+		cJSON_AddItemReferenceToObject(idx, "trust", img->trust);
 	cJSON_AddArrayToObject(idx, "layers");
 	return idx;
 }
@@ -284,7 +286,7 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 	digest_init(&d);
 	digest_update(&d, text, len);
 	digest_final(&d, sha);
-	payload_trailer_encode(trailer, off, len, sha);
+	payload_trailer_encode(trailer, off, len, sha, 0);
 	int rc = write_full(fd, text, len) < 0 || write_full(fd, trailer, sizeof trailer) < 0 ? -1 : 0;
 	free(text);
 	return rc < 0 ? err_sys(e, EXIT_PACK, "writing the output") : 0;

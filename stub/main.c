@@ -11,6 +11,7 @@
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/payload.h"
+#include "../common/sign.h"
 #include "../common/xio.h"
 #include "../common/version.h"
 #include "cache.h"
@@ -58,6 +59,8 @@ static const char usage[] =
 "  --boxcar-doctor             check that this host can run it (namespaces, overlayfs, cache)\n"
 "  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
 "Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
+"Signatures: with $BOXCAR_TRUST (a public key, or a file of them) or keys\n"
+"packed in (boxcar pack --trust), the file runs only when signed by one.\n"
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
 "itself fails, 126 when the entrypoint cannot be executed, 127 when not found.\n";
 
@@ -250,6 +253,12 @@ int main(int argc, char **argv)
 		return err_print(&e);
 	}
 	int rc;
+	/* a file that must be signed is checked before anything is extracted */
+	if (!o.inspect && !o.cache_prune && sign_policy(&p, self, &e) < 0) {
+		payload_close(&p);
+		opts_free(&o);
+		return err_print(&e);
+	}
 	if (o.inspect)
 		rc = payload_print_index(&p) == 0 ? 0 : EXIT_SETUP;
 	else if (o.verify_cache) {

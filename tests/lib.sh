@@ -154,3 +154,12 @@ with open(p, "r+b") as f:
     f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 0x55]))
 EOF
 }
+
+# xor_byte FILE OFFSET MASK: flip bits of one byte in place
+xor_byte() {
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    [ -n "$b" ] || fail "xor_byte: offset $2 is beyond the end of $1"
+    # shellcheck disable=SC2059
+    printf "$(printf '\\%03o' $(( (b ^ $3) & 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}

@@ -35,15 +35,6 @@ rb_crashed() {
     grep -qE 'Sanitizer|runtime error:|Segmentation|core dumped' "$2" 2>/dev/null
 }
 
-# rb_xor FILE OFFSET VALUE: xor one byte in place
-rb_xor() {
-    local b
-    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-    [ -n "$b" ] || fail "rb_xor: offset $2 is beyond the end of $1"
-    # shellcheck disable=SC2059
-    printf "$(printf '\\%03o' $(( (b ^ $3) & 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 # rb_u64 FILE OFFSET: little-endian u64 at OFFSET
 rb_u64() { od -An -tu8 -j "$2" -N8 "$1" | tr -d ' '; }
 
@@ -119,16 +110,16 @@ t_robust_sweep() {
 
     # trailer: every byte
     for ((i = size - 64; i < size; i++)); do
-        rb_xor "$RB_F" $i ${xv[$((k++ % 10))]}
+        xor_byte "$RB_F" $i ${xv[$((k++ % 10))]}
         rb_probe "trailer byte $((i - size + 64)) flipped" ""
-        rb_xor "$RB_F" $i ${xv[$(((k - 1) % 10))]}
+        xor_byte "$RB_F" $i ${xv[$(((k - 1) % 10))]}
     done
     # index: 40 positions incl. the first and last byte
     for ((j = 0; j < 40; j++)); do
         i=$((ioff + j * (ilen - 1) / 39))
-        rb_xor "$RB_F" $i ${xv[$((k++ % 10))]}
+        xor_byte "$RB_F" $i ${xv[$((k++ % 10))]}
         rb_probe "index byte $((i - ioff)) of $ilen flipped" ""
-        rb_xor "$RB_F" $i ${xv[$(((k - 1) % 10))]}
+        xor_byte "$RB_F" $i ${xv[$(((k - 1) % 10))]}
     done
     # each layer blob: 20 positions incl. first and last byte
     local lsize hex
@@ -137,9 +128,9 @@ t_robust_sweep() {
         hex=$(sed -n "$((l + 1))p" "$T/hexes")
         for ((j = 0; j < 20; j++)); do
             i=$((off + j * (lsize - 1) / 19))
-            rb_xor "$RB_F" $i ${xv[$((k++ % 10))]}
+            xor_byte "$RB_F" $i ${xv[$((k++ % 10))]}
             rb_probe "layer $((l + 1)) byte $((i - off)) of $lsize flipped" "$hex"
-            rb_xor "$RB_F" $i ${xv[$(((k - 1) % 10))]}
+            xor_byte "$RB_F" $i ${xv[$(((k - 1) % 10))]}
         done
     done
     cmp -s "$src" "$RB_F" || fail "test bug: the probe file was not restored"
@@ -177,7 +168,7 @@ t_robust_corrupt_extract() {   # --boxcar-extract of a damaged file fails too
     local src; src=$(P layers)
     cp "$src" "$T/d"; chmod 0755 "$T/d"
     local off; off=$("$src" --boxcar-inspect | jq '.layers[1].offset + (.layers[1].size / 2 | floor)')
-    rb_xor "$T/d" "$off" 4
+    xor_byte "$T/d" "$off" 4
     x "$T/d" --boxcar-extract="$T/root"
     expect_error 125
     expect_err_has 'corrupt|damaged|digest'

@@ -1,0 +1,238 @@
+#include "sign.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/base64.h>
+#include <nettle/eddsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include "digest.h"
+#include "json.h"
+#include "xio.h"
+
+#define MAX_TRUST 16
+
+/* "PREFIX<base64 of 32 bytes>[ comment]" -> key */
+static int key_parse(const char *text, const char *prefix, unsigned char key[32])
+{
+	struct base64_decode_ctx ctx;
+	uint8_t buf[64];
+	size_t n = strlen(prefix), len = 0;
+	if (strncmp(text, prefix, n) != 0)
+		return -1;
+	text += n;
+	size_t b64 = strcspn(text, " \t\r\n");
+	if (b64 != BASE64_ENCODE_RAW_LENGTH(32))
+		return -1;
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &len, buf, b64, text) || !base64_decode_final(&ctx) || len != 32)
+		return -1;
+	memcpy(key, buf, 32);
+	return 0;
+}
+
+static void key_format(const unsigned char key[32], const char *prefix, char out[SIGN_KEY_TEXT])
+{
+	char b64[BASE64_ENCODE_RAW_LENGTH(32) + 1];
+	base64_encode_raw(b64, 32, key);
+	b64[sizeof b64 - 1] = 0;
+	snprintf(out, SIGN_KEY_TEXT, "%s%s", prefix, b64);
+}
+
+int sign_pub_parse(const char *text, unsigned char pub[32])
+{
+	return key_parse(text, SIGN_PUB_PREFIX, pub);
+}
+
+void sign_pub_format(const unsigned char pub[32], char out[SIGN_KEY_TEXT])
+{
+	key_format(pub, SIGN_PUB_PREFIX, out);
+}
+
+void sign_key_id(const unsigned char pub[32], char out[17])
+{
+	struct digest d;
+	char hex[DIGEST_STR];
+	digest_init(&d);
+	digest_update(&d, pub, 32);
+	digest_final(&d, hex);
+	snprintf(out, 17, "%.16s", digest_hex(hex));
+}
+
+int sign_load_pub(const char *path, unsigned char pub[32], struct err *e)
+{
+	char *text = read_file_at(AT_FDCWD, path, 4096, NULL);
+	if (!text)
+		return err_sys(e, EXIT_PACK, "cannot read public key %s", path);
+	int rc = sign_pub_parse(text, pub);
+	free(text);
+	return rc < 0 ? err_set(e, EXIT_PACK, "%s is not a boxcar public key (want a line '%s...', made by `boxcar keygen`)",
+				path, SIGN_PUB_PREFIX) : 0;
+}
+
+int sign_load_secret(const char *path, unsigned char seed[32], unsigned char pub[32], struct err *e)
+{
+	char *text = read_file_at(AT_FDCWD, path, 4096, NULL);
+	if (!text)
+		return err_sys(e, EXIT_PACK, "cannot read secret key %s", path);
+	int rc = key_parse(text, SIGN_SECRET_PREFIX, seed);
+	memset(text, 0, strlen(text));
+	free(text);
+	if (rc < 0)
+		return err_set(e, EXIT_PACK, "%s is not a boxcar secret key (want a line '%s...', made by `boxcar keygen`)",
+			       path, SIGN_SECRET_PREFIX);
+	ed25519_sha512_public_key(pub, seed);
+	return 0;
+}
+
+/* Write text to a new file (never an existing one). */
+static int write_new(const char *path, const char *text, mode_t mode, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_sys(e, EXIT_PACK, errno == EEXIST ? "%s exists; not overwriting a key" : "cannot create %s", path);
+	if (write_full(fd, text, strlen(text)) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		unlink(path);
+		return err_sys(e, EXIT_PACK, "cannot write %s", path);
+	}
+	return 0;
+}
+
+int sign_keygen(const char *base, unsigned char pub[32], struct err *e)
+{
+	unsigned char seed[32];
+	char line[SIGN_KEY_TEXT + 1], *key = NULL, *pubf = NULL;
+	int rc = -1;
+	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+		return err_sys(e, EXIT_PACK, "getrandom");
+	ed25519_sha512_public_key(pub, seed);
+	if (asprintf(&key, "%s.key", base) < 0 || asprintf(&pubf, "%s.pub", base) < 0) {
+		err_set(e, EXIT_PACK, "out of memory");
+		goto out;
+	}
+	if (access(pubf, F_OK) == 0) {
+		err_set(e, EXIT_PACK, "%s exists; not overwriting a key", pubf);
+		goto out;
+	}
+	key_format(seed, SIGN_SECRET_PREFIX, line);
+	strcat(line, "\n");
+	if (write_new(key, line, 0600, e) < 0)
+		goto out;
+	sign_pub_format(pub, line);
+	strcat(line, "\n");
+	if (write_new(pubf, line, 0644, e) < 0) {
+		unlink(key);
+		goto out;
+	}
+	rc = 0;
+out:
+	memset(seed, 0, sizeof seed);
+	memset(line, 0, sizeof line);
+	free(key);
+	free(pubf);
+	return rc;
+}
+
+int sign_message(const struct payload *p, char *msg, size_t cap, struct err *e)
+{
+	unsigned char buf[1 << 16];
+	uint64_t end = payload_stub_end(p);
+	struct digest d;
+	char stub[DIGEST_STR];
+	if (end > p->index_off)
+		return err_set(e, EXIT_PACK, "the file's layer table is damaged");
+	digest_init(&d);
+	for (uint64_t off = 0; off < end; ) {
+		size_t n = end - off < sizeof buf ? (size_t)(end - off) : sizeof buf;
+		if (pread_full(p->fd, buf, n, (off_t)off) < 0)
+			return err_sys(e, EXIT_PACK, "reading the file");
+		digest_update(&d, buf, n);
+		off += n;
+	}
+	digest_final(&d, stub);
+	snprintf(msg, cap, "boxcar signature v1\nstub %s\nindex %s\n", stub, p->index_sha);
+	return 0;
+}
+
+int sign_make(const struct payload *p, const unsigned char seed[32], const unsigned char pub[32],
+	      unsigned char sig[64], struct err *e)
+{
+	char msg[256];
+	if (sign_message(p, msg, sizeof msg, e) < 0)
+		return -1;
+	ed25519_sha512_sign(pub, seed, strlen(msg), (const uint8_t *)msg, sig);
+	return 0;
+}
+
+int sign_verify(const struct payload *p, const unsigned char pub[32], const char *file, struct err *e)
+{
+	char msg[256], want[17], got[17];
+	sign_key_id(pub, want);
+	if (!p->is_signed)
+		return err_set(e, EXIT_PACK, "%s is not signed (a signature by key %s is required; `boxcar sign`)", file, want);
+	sign_key_id(p->sig_pub, got);
+	if (memcmp(p->sig_pub, pub, 32) != 0)
+		return err_set(e, EXIT_PACK, "%s is signed by key %s, not by the trusted key %s", file, got, want);
+	if (sign_message(p, msg, sizeof msg, e) < 0)
+		return -1;
+	if (!ed25519_sha512_verify(pub, strlen(msg), (const uint8_t *)msg, p->sig))
+		return err_set(e, EXIT_PACK, "%s: the signature by key %s does not match; the file was changed after signing", file, got);
+	return 0;
+}
+
+/* Keys from BOXCAR_TRUST: a key, or a file of them (one per line). */
+static int env_keys(unsigned char (*keys)[32], int *n, struct err *e)
+{
+	const char *v = getenv("BOXCAR_TRUST");
+	if (!v || !*v)
+		return 0;
+	if (!strncmp(v, SIGN_PUB_PREFIX, strlen(SIGN_PUB_PREFIX))) {
+		if (sign_pub_parse(v, keys[(*n)++]) < 0)
+			return err_set(e, EXIT_SETUP, "BOXCAR_TRUST holds a damaged key; give a key from `boxcar keygen` or a file of them");
+		return 0;
+	}
+	char *text = read_file_at(AT_FDCWD, v, 1 << 16, NULL);
+	if (!text)
+		return err_sys(e, EXIT_SETUP, "BOXCAR_TRUST: cannot read %s", v);
+	int rc = 0;
+	for (char *line = text, *next; rc == 0 && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (!*line || *line == '#')
+			continue;
+		if (*n == MAX_TRUST || sign_pub_parse(line, keys[(*n)++]) < 0)
+			rc = err_set(e, EXIT_SETUP, "BOXCAR_TRUST: %s holds a line that is not a boxcar public key (or over %d keys)", v, MAX_TRUST);
+	}
+	free(text);
+	return rc;
+}
+
+int sign_policy(const struct payload *p, const char *file, struct err *e)
+{
+	unsigned char keys[MAX_TRUST + 1][32];
+	int n = 0;
+	const cJSON *t, *trust = cJSON_GetObjectItemCaseSensitive(p->index, "trust");
+	cJSON_ArrayForEach(t, trust) {
+		if (n == MAX_TRUST || !cJSON_IsString(t) || sign_pub_parse(t->valuestring, keys[n++]) < 0)
+			return err_set(e, EXIT_SETUP, "%s: its list of trusted keys is damaged", file);
+	}
+	if (env_keys(keys, &n, e) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	struct err first = { 0 };
+	for (int i = 0; i < n; i++) {
+		struct err ke = { 0 };
+		if (sign_verify(p, keys[i], file, &ke) == 0)
+			return 0;
+		if (i == 0 || (p->is_signed && !memcmp(p->sig_pub, keys[i], 32)))
+			first = ke;   /* the most telling reason */
+	}
+	*e = first;
+	e->code = EXIT_SETUP;
+	return -1;
+}
