@@ -14,11 +14,13 @@ CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined 
 	 -fno-sanitize-recover=undefined $(WARN) -D_GNU_SOURCE
 LDFLAGS = -fsanitize=address,undefined
 GMP = -lgmp
+CURL = -lcurl
 else
 CC = musl-gcc
 CFLAGS = -std=gnu11 -Os -g0 -ffunction-sections -fdata-sections $(WARN) \
 	 -D_GNU_SOURCE -isystem $(KINC) -I$(PREFIX)/include
 LDFLAGS = -static -Wl,--gc-sections -s -L$(PREFIX)/lib
+CURL = -lcurl -lmbedtls -lmbedx509 -lmbedcrypto
 endif
 # (hogweed: ed25519 for signed files; nettle's own mini-gmp in the static build)
 LIBS = -larchive -lzstd -lz -lhogweed $(GMP) -lnettle -lcjson -lseccomp
@@ -49,8 +51,9 @@ $(B)/obj/stub_blob.o: $(B)/stub
 	printf '\t.section .rodata\n\t.global boxcar_stub_start, boxcar_stub_end\n\t.balign 16\nboxcar_stub_start:\n\t.incbin "%s"\nboxcar_stub_end:\n\t.section .note.GNU-stack,"",@progbits\n' "$(abspath $(B)/stub)" > $(B)/obj/stub_blob.S
 	$(CC) -c $(B)/obj/stub_blob.S -o $@
 
+# (boxcar alone pulls from registries: curl stays out of the stub)
 $(B)/boxcar: $(call obj,$(COMMON) $(PACK) $(CACHE)) $(B)/obj/stub_blob.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CURL) $(LIBS)
 
 asan:
 	$(MAKE) SAN=1 B=build/asan
@@ -64,10 +67,11 @@ clean:
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
 FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c runner/profile.c runner/security.c \
 	   $(filter-out pack/main.c pack/writer.c pack/commit.c pack/signcmd.c,$(PACK))
-FUZZERS = payload user oci docker layer profile
+FUZZ_LIBS = $(LIBS) -lgmp -lcurl
+FUZZERS = payload user oci docker layer profile registry
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LIBS) -lgmp
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
 
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZERS))
 .PHONY: fuzz

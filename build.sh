@@ -10,10 +10,10 @@ cd "$(dirname "$0")"
 TOP=$PWD
 DEPS=$TOP/build/deps          # sources, objects and the static prefix (cached between runs)
 PREFIX=$DEPS/prefix
-SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson"
+SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson mbedtls curl"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
-          postgresql-client golang-github-containers-common tmux"
+          postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -98,6 +98,21 @@ build_dep() {      # $1 = source package
             --disable-documentation >/dev/null
         make -j"$(nproc)" libnettle.a libhogweed.a >/dev/null
         make install-headers >/dev/null; cp libnettle.a libhogweed.a "$PREFIX/lib/" ;;
+    mbedtls)   # TLS for curl (registry pulls): small, static-friendly, Debian-maintained
+        make -C library -j"$(nproc)" CC=musl-gcc CFLAGS="$MCFLAGS" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
+        cp library/libmbedcrypto.a library/libmbedx509.a library/libmbedtls.a "$PREFIX/lib/"
+        cp -r include/mbedtls include/psa "$PREFIX/include/" ;;
+    curl)      # HTTP(S) only, on mbedtls; boxcar finds the CA bundle at run time
+        CC=musl-gcc CFLAGS="$MCFLAGS" CPPFLAGS="$I" LDFLAGS="$L" ./configure --prefix="$PREFIX" \
+            --disable-shared --enable-static --with-mbedtls="$PREFIX" --without-zlib --without-brotli \
+            --without-zstd --without-libpsl --without-libidn2 --without-nghttp2 --without-librtmp \
+            --without-libssh2 --without-ca-bundle --without-ca-path --disable-ldap --disable-ldaps \
+            --disable-rtsp --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap \
+            --disable-smb --disable-smtp --disable-gopher --disable-mqtt --disable-ftp --disable-file \
+            --disable-manual --disable-ntlm --disable-alt-svc --disable-hsts --disable-cookies \
+            --disable-docs --enable-threaded-resolver >/dev/null
+        make -C lib -j"$(nproc)" libcurl.la >/dev/null
+        make -C lib install-libLTLIBRARIES >/dev/null; make -C include install >/dev/null ;;
     cjson)
         mkdir -p "$PREFIX/include/cjson"
         musl-gcc $MCFLAGS -c cJSON.c -o cJSON.o && ar rcs "$PREFIX/lib/libcjson.a" cJSON.o
@@ -125,7 +140,7 @@ build() {
 
 # ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/.
 build_asan() {
-    APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libseccomp-dev libc6-dev" install_packages
+    APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libseccomp-dev libc6-dev libcurl4-openssl-dev" install_packages
     make -s -j"$(nproc)" asan
 }
 

@@ -222,3 +222,17 @@ int private_dir_open(int dirfd, const char *name, struct stat *st)
 	}
 	return fd;
 }
+
+char *cache_root_path(void)
+{
+	const char *v = getenv("BOXCAR_CACHE");
+	if (v && *v)
+		return strdup(v);
+	v = getenv("XDG_CACHE_HOME");
+	if (v && *v == '/')
+		return path_join(v, "boxcar");
+	v = getenv("HOME");
+	if (v && *v == '/')
+		return path_join(v, ".cache/boxcar");
+	return NULL;
+}

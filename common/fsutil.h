@@ -37,6 +37,10 @@ int cwd_leave(int saved);
  * is followed. */
 struct stat;
 int private_dir_open(int dirfd, const char *name, struct stat *st);
+/* The cache's ROOT (stub/cache.h; also the registry's blob cache):
+ * $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar;
+ * malloc'd, NULL when none is set. */
+char *cache_root_path(void);
 /* Join a and b with one '/', malloc'd (aborts on OOM are not used: NULL). */
 char *path_join(const char *a, const char *b);
 

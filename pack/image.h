@@ -28,11 +28,20 @@ struct image {
 				     * (common/sign.h), or NULL; owned */
 };
 
+/* docker:// sources: skopeo's flags. */
+struct pull_opts {
+	const char *creds;          /* --creds USER:PASS */
+	const char *cert_dir;       /* --cert-dir DIR */
+	const char *platform;       /* --platform os/arch[/variant] */
+	int tls_verify;             /* --tls-verify (default true) */
+};
+
 /* Config given on the command line (rootfs sources; also overrides). */
 struct pack_config {
 	const char *entrypoint, *cmd, *workdir, *user;
 	const char **env;
 	int nenv;
+	struct pull_opts pull;
 };
 
 /* Apply pc to an image config (the whole OCI config): Env entries replace

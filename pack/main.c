@@ -42,6 +42,8 @@ static const char usage[] =
 "       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
 "SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
+"        docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST] (a registry; with --platform OS/ARCH[/VARIANT],\n"
+"          --creds USER:PASS, --cert-dir DIR, --tls-verify=false)\n"
 "        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
 "pack options: -o FILE, --level N (zstd, default 6), --quiet, --verbose,\n"
 "  --trust NAME.pub (the file then runs only when signed by that key; repeatable),\n"
@@ -89,6 +91,8 @@ static const char **config_slot(struct pack_config *pc, const char *a, const cha
 	const struct { const char *name; const char **slot; } opts[] = {
 		{ "--entrypoint", &pc->entrypoint }, { "--cmd", &pc->cmd },
 		{ "--workdir", &pc->workdir }, { "--user", &pc->user }, { "--env", pc->env },
+		{ "--creds", &pc->pull.creds }, { "--cert-dir", &pc->pull.cert_dir },
+		{ "--platform", &pc->pull.platform },
 	};
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (is_opt(a, NULL, opts[i].name)) {
@@ -136,7 +140,13 @@ static int parse_pack(int argc, char **argv, const char *verb, struct pack_args 
 			log_level = LOG_QUIET;
 		else if (!strcmp(a, "--verbose"))
 			log_level = LOG_VERBOSE;
-		else if (is_opt(a, NULL, "--trust")) {
+		else if (is_opt(a, NULL, "--tls-verify")) {
+			/* --tls-verify, --tls-verify=true|false (skopeo's spelling) */
+			v = strchr(a, '=') ? a + strlen("--tls-verify=") : "true";
+			if (strcmp(v, "true") && strcmp(v, "false"))
+				return usage_error("--tls-verify is true or false, not '%s'", v);
+			pa->pc.pull.tls_verify = !strcmp(v, "true");
+		} else if (is_opt(a, NULL, "--trust")) {
 			if (!(v = opt_value(argc, argv, &i, NULL, "--trust")))
 				return usage_error("%s needs a public key file (NAME.pub)", a);
 			int rc = add_trust(pa, v);
@@ -182,7 +192,7 @@ static void remove_tmp_on_signals(void)
 /* pack SOURCE -o FILE, or commit NAME -o FILE */
 static int cmd_pack(int argc, char **argv, const char *verb)
 {
-	struct pack_args pa = { .level = 6 };
+	struct pack_args pa = { .level = 6, .pc.pull.tls_verify = 1 };
 	struct err e = { 0 };
 	struct image img = { 0 };
 	if (!(pa.pc.env = calloc((size_t)argc, sizeof *pa.pc.env)))

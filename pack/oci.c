@@ -64,17 +64,37 @@ static const cJSON *pick_by_tag(const cJSON *index, const char *tag, const char 
 	return NULL;
 }
 
-/* In a multi-platform index, the entry for linux/<our arch>. */
-static const cJSON *pick_platform(const cJSON *index, struct err *e)
+/* In a multi-platform index, the entry for platform ("os/arch[/variant]";
+ * NULL: linux/<our arch>, any variant). */
+const cJSON *oci_pick_platform(const cJSON *index, const char *platform, struct err *e)
 {
+	char want[128];
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests"), *m;
+	snprintf(want, sizeof want, "%s", platform ? platform : "");
+	if (!platform)
+		snprintf(want, sizeof want, "linux/%s", image_arch());
+	char *arch = strchr(want, '/'), *variant = arch ? strchr(arch + 1, '/') : NULL;
+	if (!arch)
+		return err_set(e, EXIT_USAGE, "bad platform '%s' (want os/arch[/variant], e.g. linux/arm64)", want), NULL;
+	*arch++ = 0;
+	if (variant)
+		*variant++ = 0;
 	cJSON_ArrayForEach(m, ms) {
 		const cJSON *pl = cJSON_GetObjectItemCaseSensitive(m, "platform");
-		const char *os = json_str(pl, "os"), *arch = json_str(pl, "architecture");
-		if (os && arch && strcmp(os, "linux") == 0 && strcmp(arch, image_arch()) == 0)
+		const char *os = json_str(pl, "os"), *a = json_str(pl, "architecture"), *v = json_str(pl, "variant");
+		if (os && a && !strcmp(os, want) && !strcmp(a, arch) && (!variant || (v && !strcmp(v, variant))))
 			return m;
 	}
-	err_set(e, EXIT_PACK, "the image index has no linux/%s image", image_arch());
+	char have[512] = "";
+	cJSON_ArrayForEach(m, ms) {
+		const cJSON *pl = cJSON_GetObjectItemCaseSensitive(m, "platform");
+		const char *os = json_str(pl, "os"), *a = json_str(pl, "architecture"), *v = json_str(pl, "variant");
+		size_t k = strlen(have);
+		if (os && a && k + 64 < sizeof have)
+			snprintf(have + k, sizeof have - k, "%s%s/%s%s%s", k ? ", " : "", os, a, v ? "/" : "", v ? v : "");
+	}
+	err_set(e, EXIT_PACK, "the image index has no %s/%s%s%s image (it has: %s)", want, arch,
+		variant ? "/" : "", variant ? variant : "", have[0] ? have : "none");
 	return NULL;
 }
 
@@ -89,7 +109,7 @@ static cJSON *resolve_manifest(int dfd, const cJSON *desc, struct err *e)
 		const char *mt = json_str(j, "mediaType");
 		if (!is_index(mt) && !cJSON_GetObjectItemCaseSensitive(j, "manifests"))
 			return j;
-		if (!(desc = pick_platform(j, e)))
+		if (!(desc = oci_pick_platform(j, NULL, e)))
 			break;
 	}
 	cJSON_Delete(j);
@@ -130,6 +150,17 @@ static int add_layers(int dfd, const char *dir, const cJSON *manifest, struct im
 	return extra ? err_set(e, EXIT_PACK, "%s: config lists more diff_ids than the manifest has layers", dir) : 0;
 }
 
+int oci_image_from_manifest(int dfd, const char *dir, const cJSON *manifest, struct image *img,
+			    struct err *e)
+{
+	const cJSON *cdesc = cJSON_GetObjectItemCaseSensitive(manifest, "config");
+	if (!cdesc)
+		return err_set(e, EXIT_PACK, "%s: manifest has no config", dir);
+	if (!(img->config = load_blob_json(dfd, cdesc, "image config", e)))
+		return -1;
+	return add_layers(dfd, dir, manifest, img, e);
+}
+
 int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err *e)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -147,18 +178,13 @@ int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err
 	const cJSON *desc = index ? pick_by_tag(index, tag, dir, e) : NULL;
 	if (desc && is_index(json_str(desc, "mediaType"))) {
 		cJSON *sub = load_blob_json(dfd, desc, "image index", e);
-		desc = sub ? pick_platform(sub, e) : NULL;
+		desc = sub ? oci_pick_platform(sub, NULL, e) : NULL;
 		manifest = desc ? resolve_manifest(dfd, desc, e) : NULL;
 		cJSON_Delete(sub);
 	} else if (desc)
 		manifest = resolve_manifest(dfd, desc, e);
-	const cJSON *cdesc = manifest ? cJSON_GetObjectItemCaseSensitive(manifest, "config") : NULL;
-	if (manifest && !cdesc) {
-		err_set(e, EXIT_PACK, "%s: manifest has no config", dir);
-		goto out;
-	}
-	if (cdesc && (img->config = load_blob_json(dfd, cdesc, "image config", e)))
-		rc = add_layers(dfd, dir, manifest, img, e);
+	if (manifest)
+		rc = oci_image_from_manifest(dfd, dir, manifest, img, e);
 out:
 	cJSON_Delete(index);
 	cJSON_Delete(manifest);

@@ -66,6 +66,7 @@ int source_load(const char *source, const struct pack_config *pc, struct image *
 	} transports[] = {
 		{ "oci", load_oci }, { "oci-archive", load_oci_archive },
 		{ "docker-archive", load_docker_archive }, { "rootfs", load_rootfs },
+		{ "docker", load_registry },
 	};
 	memset(img, 0, sizeof *img);
 	const char *colon = strchr(source, ':');
@@ -80,11 +81,8 @@ int source_load(const char *source, const struct pack_config *pc, struct image *
 			return image_check_platform(img, e);
 		}
 	}
-	if (strncmp(source, "docker://", 9) == 0)
-		return err_set(e, EXIT_USAGE, "registry sources (docker://) are not supported yet; "
-			       "copy the image with `skopeo copy %s oci:DIR:TAG` and pack oci:DIR:TAG", source);
 	return err_set(e, EXIT_USAGE, "unknown source '%s'; use oci:DIR[:TAG], oci-archive:FILE[:TAG], "
-		       "docker-archive:FILE[:NAME:TAG] or rootfs:DIR|TARBALL", source);
+		       "docker-archive:FILE[:NAME:TAG], docker://[HOST/]NAME[:TAG] or rootfs:DIR|TARBALL", source);
 }
 
 char *split_ref(const char *arg, const char **ref)

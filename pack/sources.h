@@ -7,6 +7,14 @@ int load_oci(const char *arg, const struct pack_config *pc, struct image *img, s
 int load_oci_archive(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
 int load_docker_archive(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
 int load_rootfs(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+int load_registry(const char *arg, const struct pack_config *pc, struct image *img, struct err *e);
+
+/* OCI layout pieces the registry source shares: the image of a manifest
+ * whose blobs are under dir ("blobs/sha256/HEX"), and the entry of a
+ * multi-platform index for platform (NULL: linux/<our arch>). */
+int oci_image_from_manifest(int dfd, const char *dir, const cJSON *manifest, struct image *img,
+			    struct err *e);
+const cJSON *oci_pick_platform(const cJSON *index, const char *platform, struct err *e);
 
 /* The same from an unpacked directory (also the fuzz targets' entry). */
 int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err *e);

@@ -16,19 +16,6 @@
 #include "blob.h"
 #include "tree.h"
 
-static char *cache_root_path(void)
-{
-	const char *v = getenv("BOXCAR_CACHE");
-	if (v && *v)
-		return strdup(v);
-	v = getenv("XDG_CACHE_HOME");
-	if (v && *v == '/')
-		return path_join(v, "boxcar");
-	v = getenv("HOME");
-	if (v && *v == '/')
-		return path_join(v, ".cache/boxcar");
-	return NULL;
-}
 
 static int open_dir(int dirfd, const char *name)
 {

@@ -1,0 +1,255 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "../common/version.h"
+#include "../common/xio.h"
+
+#define ATTEMPTS 5
+
+static const char *system_bundle(void)
+{
+	static const char *const known[] = {
+		"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+		"/etc/ssl/ca-bundle.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
+	};
+	const char *v = getenv("SSL_CERT_FILE");
+	if (v && *v)
+		return v;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (access(known[i], R_OK) == 0)
+			return known[i];
+	return NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+static int append_file(int out, const char *path)
+{
+	size_t len;
+	char *text = read_file_at(AT_FDCWD, path, 16u << 20, &len);
+	if (!text)
+		return -1;
+	int rc = write_full(out, text, len) < 0 || write_full(out, "\n", 1) < 0 ? -1 : 0;
+	free(text);
+	return rc;
+}
+
+/* --cert-dir, as skopeo reads it: *.crt are CAs (added to the system's),
+ * NAME.cert with NAME.key a client certificate. */
+static int cert_dir_load(struct http *h, const char *dir, struct err *e)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return err_sys(e, EXIT_PACK, "--cert-dir %s", dir);
+	const char *t = getenv("TMPDIR");
+	h->tmpca = path_join(t && *t ? t : "/tmp", "boxcar-ca.XXXXXX");
+	int fd = h->tmpca ? mkostemp(h->tmpca, O_CLOEXEC) : -1, rc = 0;
+	if (fd < 0) {
+		closedir(d);
+		free(h->tmpca), h->tmpca = NULL;
+		return err_sys(e, EXIT_PACK, "a temporary CA bundle");
+	}
+	if (h->cafile)
+		append_file(fd, h->cafile);
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		char *p = path_join(dir, de->d_name);
+		if (p && ends_with(de->d_name, ".crt") && append_file(fd, p) < 0)
+			rc = err_sys(e, EXIT_PACK, "--cert-dir: cannot read %s", p);
+		if (p && ends_with(de->d_name, ".cert")) {
+			free(h->client_cert), free(h->client_key);
+			h->client_cert = strdup(p);
+			if ((h->client_key = strdup(p)))
+				strcpy(h->client_key + strlen(p) - 4, "key");
+		}
+		free(p);
+	}
+	closedir(d);
+	close(fd);
+	free(h->cafile);
+	h->cafile = strdup(h->tmpca);
+	return rc;
+}
+
+int http_init(struct http *h, int verify, const char *cert_dir, struct err *e)
+{
+	memset(h, 0, sizeof *h);
+	h->verify = verify;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h->curl = curl_easy_init()))
+		return err_set(e, EXIT_PACK, "cannot set up HTTP (libcurl)");
+	const char *sys = system_bundle();
+	if (sys && !(h->cafile = strdup(sys)))
+		return err_set(e, EXIT_PACK, "out of memory");
+	if (cert_dir && cert_dir_load(h, cert_dir, e) < 0)
+		return -1;
+	if (!h->cafile && verify)
+		return err_set(e, EXIT_PACK, "no CA certificates found (install ca-certificates, set SSL_CERT_FILE, "
+			       "or give --cert-dir)");
+	return 0;
+}
+
+void http_free(struct http *h)
+{
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	if (h->tmpca)
+		unlink(h->tmpca);
+	free(h->tmpca);
+	free(h->cafile);
+	free(h->client_cert);
+	free(h->client_key);
+	memset(h, 0, sizeof *h);
+}
+
+/* Options every request shares. */
+static void setup(CURL *c, const struct http *h, struct curl_slist *hdrs)
+{
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, (long)h->verify);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->verify ? 2L : 0L);
+	if (h->cafile)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
+	if (h->client_cert && h->client_key) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->client_cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->client_key);
+	}
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);     /* a stalled transfer fails ... */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);     /* ... after a minute, and is retried */
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "boxcar/" BOXCAR_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+}
+
+static struct curl_slist *headers(const struct http *h, const char *accept)
+{
+	char line[512];
+	struct curl_slist *l = NULL;
+	if (accept) {
+		snprintf(line, sizeof line, "Accept: %s", accept);
+		l = curl_slist_append(l, line);
+	}
+	if (h->auth[0])
+		l = curl_slist_append(l, h->auth);
+	return l;
+}
+
+static int transient(CURLcode c)
+{
+	return c == CURLE_COULDNT_CONNECT || c == CURLE_OPERATION_TIMEDOUT || c == CURLE_RECV_ERROR ||
+	       c == CURLE_SEND_ERROR || c == CURLE_GOT_NOTHING || c == CURLE_PARTIAL_FILE ||
+	       c == CURLE_HTTP2 || c == CURLE_HTTP2_STREAM;
+}
+
+static int retry_status(long s)
+{
+	return s == 429 || s >= 500;
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = { 0, 250000000L << (attempt < 3 ? attempt : 3) };
+	while (ts.tv_nsec >= 1000000000L)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+	nanosleep(&ts, NULL);
+}
+
+struct membuf {
+	struct http_resp *r;
+	size_t max;
+	int over;
+};
+
+static size_t mem_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct membuf *m = arg;
+	size_t k = size * n;
+	if (m->r->len + k > m->max) {
+		m->over = 1;
+		return 0;
+	}
+	char *nb = realloc(m->r->body, m->r->len + k + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + m->r->len, p, k);
+	m->r->body = nb;
+	m->r->len += k;
+	nb[m->r->len] = 0;
+	return k;
+}
+
+/* Keep the headers of the last response (redirects give several). */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_resp *r = arg;
+	size_t k = size * n, len = k;
+	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		len--;
+	if (len > 5 && !strncmp(p, "HTTP/", 5))
+		r->ctype[0] = r->www_auth[0] = 0;
+	else if (len > 13 && !strncasecmp(p, "Content-Type:", 13))
+		snprintf(r->ctype, sizeof r->ctype, "%.*s", (int)(len - 13 - strspn(p + 13, " ")), p + 13 + strspn(p + 13, " "));
+	else if (len > 17 && !strncasecmp(p, "WWW-Authenticate:", 17))
+		snprintf(r->www_auth, sizeof r->www_auth, "%.*s", (int)(len - 17 - strspn(p + 17, " ")), p + 17 + strspn(p + 17, " "));
+	return k;
+}
+
+int http_get(struct http *h, const char *url, const char *accept, size_t max, struct http_resp *r,
+	     struct err *e)
+{
+	CURL *c = h->curl;
+	struct curl_slist *hdrs = headers(h, accept);
+	struct membuf m = { r, max, 0 };
+	CURLcode rc = CURLE_OK;
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		http_resp_free(r);
+		m.over = 0;
+		curl_easy_reset(c);
+		setup(c, h, hdrs);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		if (rc == CURLE_OK && !retry_status(r->status))
+			break;
+		if (m.over || (rc != CURLE_OK && !transient(rc)))
+			break;
+		if (attempt + 1 < ATTEMPTS)
+			backoff(attempt);
+	}
+	curl_slist_free_all(hdrs);
+	if (m.over)
+		return err_set(e, EXIT_PACK, "%s: the response is larger than %zu bytes", url, max);
+	if (rc != CURLE_OK)
+		return err_set(e, EXIT_PACK, "%s: %s", url, curl_easy_strerror(rc));
+	if (!r->body && !(r->body = calloc(1, 1)))
+		return err_set(e, EXIT_PACK, "out of memory");
+	return 0;
+}
+
+void http_resp_free(struct http_resp *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
