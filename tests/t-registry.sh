@@ -177,6 +177,18 @@ t_reg_resume() {   # a partial blob in the cache is resumed with a range request
     cmp -s "$blob" "$BOXCAR_CACHE/registry/blobs/sha256/$hex" || fail "the resumed blob differs"
 }
 
+t_reg_flaky() {   # a 503, then a connection cut mid-blob: retried with backoff, resumed with Range
+    reg_setup; reg_serve up
+    python3 "$TOP/tests/flakyproxy.py" "$REGPORT" proxyport proxy.log > proxy.err 2>&1 &
+    echo $! > proxy.pid
+    local i; for ((i = 0; i < 100; i++)); do [ -s proxyport ] && break; sleep 0.1; done
+    x "$BOXCAR" pack "docker://127.0.0.1:$(cat proxyport)/bb:v1" --tls-verify=false -o f; expect_ok
+    x ./f cat /etc/fixture-release; expect_out "busybox fixture"
+    # every blob: 503 (1), cut (2), then a third request that resumes where the cut left it
+    grep -qE '/blobs/sha256:[0-9a-f]+ 3 bytes=[1-9][0-9]*-' proxy.log || { cat proxy.log >&2; fail "no resumed request after the cut"; }
+    [ "$(grep -c ' 1 -$' proxy.log)" -ge 2 ] || { cat proxy.log >&2; fail "the 503s were not retried"; }
+}
+
 test_case run "registry: plain HTTP pull, blob cache, pull by digest, unknown tag, bad names" t_reg_plain
 test_case run "registry: HTTPS with a private CA (--cert-dir, --tls-verify=false)" t_reg_tls
 test_case run "registry: basic auth (htpasswd): --creds, DOCKER_CONFIG, wrong password" t_reg_basic
@@ -184,3 +196,4 @@ test_case run "registry: bearer tokens (tests/tokenserver.py): anonymous public,
 test_case run "registry: multi-arch index, --platform" t_reg_multiarch
 test_case run "registry: a blob not matching its digest is refused and not cached" t_reg_damaged
 test_case run "registry: a partial blob is resumed (Range)" t_reg_resume
+test_case run "registry: transient errors retried with backoff, a cut transfer resumed" t_reg_flaky
