@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Cold start: first launch of a packed Debian image (extract every layer into
-# an empty cache, verify, run /bin/true) against unpacking the same layers
-# with `tar --zstd -x` (no verification, no container). Each run gets a new
-# directory (ext4 here is slow to create files right after a big rm -rf).
+# Cold start: first launch of a packed image (extract every layer into an empty
+# cache, verify, run /bin/true) against unpacking the same content with
+# `tar --zstd -x` and `unsquashfs` (no verification, no container). Each run
+# gets a new directory (ext4 here is slow to create files right after a big
+# rm -rf). IMAGE: debian (default) or flask (Debian + python3, ~2x the size).
 #   bench/coldstart.sh [RUNS]     (after ./build.sh test has made the fixtures)
 #   results: build/bench/coldstart.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TOP=$PWD RUNS=${1:-10} OUT=$TOP/build/bench/cold
+TOP=$PWD RUNS=${1:-10} OUT=$TOP/build/bench/cold IMAGE=${IMAGE:-debian}
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine" >&2; exit 1; }
-IMG=build/test-fixtures/oci-debian
+IMG=build/test-fixtures/oci-$IMAGE
 [ -d "$IMG" ] || { echo "bench: no $IMG (run ./build.sh test once)" >&2; exit 1; }
 rm -rf "$OUT"; mkdir -p "$OUT/runs"
 build/boxcar pack -q "oci:$IMG" -o "$OUT/debian"
 "$OUT/debian" --boxcar-extract="$OUT/flat"
 tar -C "$OUT/flat" -cf - . | zstd -q -6 -o "$OUT/rootfs.tar.zst"
+have_sq=0
+if command -v mksquashfs >/dev/null; then
+    mksquashfs "$OUT/flat" "$OUT/rootfs.sqfs" -comp zstd -noappend -quiet >/dev/null && have_sq=1
+fi
 rm -rf "$OUT/flat"
 cat > "$OUT/boxcar-cold" <<EOS
 #!/bin/sh
@@ -26,8 +31,14 @@ cat > "$OUT/tar-cold" <<EOS
 d=\$(mktemp -d "$OUT/runs/t.XXXXXX")
 tar --zstd -xf "$OUT/rootfs.tar.zst" -C "\$d"
 EOS
-chmod +x "$OUT/boxcar-cold" "$OUT/tar-cold"
+cat > "$OUT/unsquashfs-cold" <<EOS
+#!/bin/sh
+d=\$(mktemp -d "$OUT/runs/s.XXXXXX")
+unsquashfs -q -n -d "\$d/r" "$OUT/rootfs.sqfs" >/dev/null
+EOS
+chmod +x "$OUT/boxcar-cold" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
+sq=(); [ $have_sq = 1 ] && sq=(-n "unsquashfs (zstd)" "$OUT/unsquashfs-cold")
 echo "image: $(du -sh "$OUT/debian" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/debian" --boxcar-inspect)) layers"
 hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$TOP/build/bench/coldstart.md" \
-    -n "boxcar first launch" "$OUT/boxcar-cold" -n "tar --zstd -x (flattened)" "$OUT/tar-cold"
+    -n "boxcar first launch" "$OUT/boxcar-cold" -n "tar --zstd -x (flattened)" "$OUT/tar-cold" "${sq[@]}"
 rm -rf "$OUT/runs"

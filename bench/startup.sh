@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Warm start-to-exit of /bin/true in a busybox root file system: boxcar vs
-# the host, bubblewrap and (when present) crun, in one hyperfine run, so the
-# ratios hold on a noisy machine. Run by hand as an unprivileged user (or as
-# root: it then runs everything as $BENCH_USER, default boxcartest).
-#   bench/startup.sh [RUNS]        results: build/bench/startup.md
+# Warm start-to-exit: boxcar against the host, bubblewrap, crun, runc and proot
+# (those installed), on the same root file system, in one hyperfine run per
+# workload so the ratios hold on a noisy machine:
+#   true    /bin/true in a busybox root file system
+#   python  python3 -c pass in the Flask example's Debian image (needs
+#           build/test-fixtures/oci-flask: run the test suite once)
+# Run by hand as an unprivileged user (or as root: it then runs everything as
+# $BENCH_USER, default boxcartest). crun and runc run rootless from an OCI
+# bundle made with `runc spec --rootless`. crun refuses a hybrid cgroup layout
+# (DESIGN.md §7): where /sys/fs/cgroup/unified exists it runs inside
+# `unshare -rm` with that hidden, and a line for `unshare -rm` alone shows
+# what the wrapper costs.
+#   bench/startup.sh [RUNS]        results: build/bench/startup-*.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD RUNS=${1:-200} OUT=$TOP/build/bench
@@ -18,8 +26,48 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0755 "$OUT"; chown "$u" "$OUT"
     exec setpriv --reuid="$u" --regid="$u" --init-groups env HOME="$OUT" PATH="$PATH" "$TOP/bench/startup.sh" "$@"
 fi
+export BOXCAR_CACHE=$OUT/cache XDG_RUNTIME_DIR=$OUT/run
+mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
 
-# one busybox root file system, used by every contender
+# bundle NAME ROOTFS ARGS-JSON: an OCI bundle for crun/runc (rootless spec)
+bundle() {
+    local b=$OUT/bundle-$1
+    rm -rf "$b"; mkdir -p "$b"
+    (cd "$b" && runc spec --rootless)
+    jq --arg r "$2" --argjson a "$3" '.root.path = $r | .root.readonly = true | .process.args = $a |
+        .process.terminal = false' "$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json"
+    echo "$b"
+}
+
+# run_set NAME FILE ROOTFS HOST-CMD CMD...: one hyperfine run of every contender
+run_set() {
+    local name=$1 file=$2 r=$3 host=$4; shift 4
+    local argv; argv=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+    "$file" "$@"; "$file" --boxcar-userns=root "$@"   # first launches extract
+    local cmds=(-n host "$host" -n "boxcar (auto: subids if configured)" "$file $*"
+                -n "boxcar --boxcar-userns=root (one id)" "$file --boxcar-userns=root $*"
+                -n "bwrap --unshare-all" "bwrap --unshare-all --bind $r / --proc /proc --dev /dev $*")
+    if command -v crun >/dev/null; then
+        local b; b=$(bundle "crun-$name" "$r" "$argv")
+        if [ -d /sys/fs/cgroup/unified ]; then   # inside unshare -r we are 0: map that
+            jq '.linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0' "$b/config.json" > "$b/c" &&
+                mv "$b/c" "$b/config.json"
+            cmds+=(-n "unshare -rm (crun's wrapper alone)" "unshare -rm true"
+                   -n "crun run (rootless, in unshare -rm)" "unshare -rm sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec crun --root $OUT/crun-state run -b $b bench-$name'")
+        else
+            cmds+=(-n "crun run (rootless)" "crun --root $OUT/crun-state run -b $b bench-$name")
+        fi
+    fi
+    if command -v runc >/dev/null; then
+        local b2; b2=$(bundle "runc-$name" "$r" "$argv")
+        cmds+=(-n "runc run (rootless)" "runc --root $OUT/runc-state run -b $b2 bench-$name")
+    fi
+    command -v proot >/dev/null && cmds+=(-n "proot -r" "proot -r $r $*")
+    hyperfine -N --warmup 20 --runs "$RUNS" --export-markdown "$OUT/startup-$name.md" "${cmds[@]}"
+    echo "results: $OUT/startup-$name.md"
+}
+
+# busybox: one root file system for every contender
 R=$OUT/rootfs
 if [ ! -x "$R/bin/busybox" ]; then
     mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/etc"
@@ -28,16 +76,11 @@ if [ ! -x "$R/bin/busybox" ]; then
     echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
 fi
 build/boxcar pack -q "rootfs:$R" -o "$OUT/bb" --cmd '["/bin/true"]'
-export BOXCAR_CACHE=$OUT/cache
-"$OUT/bb"   # first launch extracts; the benchmark measures warm starts
-"$OUT/bb" --boxcar-userns=root   # (its own cache store)
+run_set true "$OUT/bb" "$R" "$R/bin/busybox true" /bin/true
 
-# boxcar with subordinate ids (the default where the user has them: newuidmap and
-# newgidmap run on each launch) and with one mapped id
-cmds=(-n host "$R/bin/busybox true"
-      -n "boxcar (auto: subids if configured)" "$OUT/bb"
-      -n "boxcar --boxcar-userns=root (one id)" "$OUT/bb --boxcar-userns=root"
-      -n "bwrap --unshare-all" "bwrap --unshare-all --bind $R / --proc /proc --dev /dev /bin/true"
-      -n "bwrap --unshare-user --unshare-pid" "bwrap --unshare-user --unshare-pid --ro-bind $R / --proc /proc --dev /dev /bin/true")
-hyperfine -N --warmup 20 --runs "$RUNS" --export-markdown "$OUT/startup.md" "${cmds[@]}"
-echo "results: $OUT/startup.md"
+# python: the Flask example's image, and its root file system for the others
+if [ -d build/test-fixtures/oci-flask ]; then
+    build/boxcar pack -q oci:build/test-fixtures/oci-flask -o "$OUT/py"
+    [ -x "$OUT/pyroot/usr/bin/python3" ] || "$OUT/py" --boxcar-extract="$OUT/pyroot"
+    run_set python "$OUT/py" "$OUT/pyroot" "python3 -c pass" /usr/bin/python3 -c pass
+fi

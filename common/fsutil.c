@@ -71,9 +71,14 @@ int path_parent_beneath(int rootfd, const char *rel, int mkdirs,
 	return err_set(e, EXIT_SETUP, "empty path '%s'", rel);
 }
 
+int dir_dup(int dirfd)
+{
+	return openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int empty_dir(int dirfd)
 {
-	int fd = dup(dirfd);
+	int fd = dir_dup(dirfd);
 	if (fd < 0)
 		return -1;
 	DIR *d = fdopendir(fd);

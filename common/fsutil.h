@@ -21,6 +21,10 @@ int open_in_root(int rootfd, const char *path, int flags);
 /* Remove `name` under dirfd and everything below it (making directories
  * writable as needed). Missing is not an error. 0 or -1 with errno. */
 int rmtree_at(int dirfd, const char *name);
+/* A new fd for the directory dirfd, with its own read position: for
+ * fdopendir (a dup() would share the position with every other reader of
+ * dirfd, even in other processes, and start where the last one stopped). */
+int dir_dup(int dirfd);
 /* Remove every entry inside the directory dirfd (not the directory). */
 int empty_dir(int dirfd);
 /* mkdir -p with `mode` for created components. 0 or -1 with errno. */

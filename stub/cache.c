@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -188,7 +191,7 @@ char *cache_layer_path(const struct cache *c, const struct payload_layer *l)
 /* Remove leftovers of extractions of `hex` that died (we hold its lock). */
 static void remove_stale(const struct cache *c, const char *hex)
 {
-	int fd = dup(c->tmp);
+	int fd = dir_dup(c->tmp);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		if (fd >= 0)
@@ -203,16 +206,17 @@ static void remove_stale(const struct cache *c, const char *hex)
 	closedir(d);
 }
 
-static int check_space(const struct cache *c, const struct payload_layer *l, struct err *e)
+/* Room for `need` bytes of layers? what: "layer X needs" (for the message) */
+static int check_space(const struct cache *c, uint64_t need, const char *what, struct err *e)
 {
 	struct statvfs sv;
 	if (fstatvfs(c->tmp, &sv) < 0)
 		return 0;
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	if (avail < l->usize)
-		return err_set(e, EXIT_SETUP, "not enough space in cache %s: layer %.19s needs %llu MB, %llu MB free; "
-			       "free some space or point BOXCAR_CACHE elsewhere", c->root, l->diff_id,
-			       (unsigned long long)(l->usize >> 20) + 1, (unsigned long long)(avail >> 20));
+	if (avail < need)
+		return err_set(e, EXIT_SETUP, "not enough space in cache %s: %s %llu MB, %llu MB free; "
+			       "free some space or point BOXCAR_CACHE elsewhere", c->root, what,
+			       (unsigned long long)(need >> 20) + 1, (unsigned long long)(avail >> 20));
 	return 0;
 }
 
@@ -244,8 +248,11 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	struct progress prog;
 	snprintf(tmpname, sizeof tmpname, "%s.%d", hex, (int)getpid());
 	snprintf(what, sizeof what, "extracting layer %d/%d", i + 1, p->nlayers);
+	char layer[48];
+	snprintf(layer, sizeof layer, "layer %.19s needs", l->diff_id);
+	log_debug("extracting layer %.12s (%d/%d)", hex, i + 1, p->nlayers);
 	remove_stale(c, hex);
-	if (check_space(c, l, e) < 0)
+	if (check_space(c, l->usize, layer, e) < 0)
 		return -1;
 	if (mkdirat(c->tmp, tmpname, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s/tmp/%s", c->root, tmpname);
@@ -279,16 +286,12 @@ static int lock_layer(const struct cache *c, int fd, int op, const char *hex, st
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex) : 0;
 }
 
-/* Hold a shared lock on the layer (extracting it first if needed). */
-static int ensure_layer(struct cache *c, const struct payload *p, int i, struct err *e)
+/* Hold a shared lock on the layer, extracting it first if needed. Waits
+ * only while holding shared locks, so two launchers never wait on each
+ * other (an extractor holds its exclusive lock and waits for nothing). */
+static int ensure_layer(struct cache *c, const struct payload *p, int i, int lk, struct err *e)
 {
 	const char *hex = digest_hex(p->layers[i].diff_id);
-	if (present_in(c->ro_layers, hex))
-		return 0;
-	int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lk < 0)
-		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
-	c->held[c->nheld++] = lk;
 	if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
 		return -1;
 	if (!present_in(c->layers, hex)) {
@@ -300,20 +303,153 @@ static int ensure_layer(struct cache *c, const struct payload *p, int i, struct 
 		if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
 			return -1;
 	}
-	futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
 	return 0;
+}
+
+/* Without waiting: 1 if the layer is there (shared lock held), 0 if it is
+ * ours to extract (exclusive lock held), -1 if another launcher has it. */
+static int claim_layer(const struct cache *c, int lk, const char *hex)
+{
+	if (flock(lk, LOCK_SH | LOCK_NB) == 0 && present_in(c->layers, hex))
+		return 1;
+	if (flock(lk, LOCK_EX | LOCK_NB) < 0)
+		return -1;
+	if (!present_in(c->layers, hex))
+		return 0;
+	return flock(lk, LOCK_SH) == 0 ? 1 : -1;
+}
+
+/* A child extracting layer i; *rd: the pipe its error comes back on. It
+ * dies with the launcher (its temporary directory is then stale, removed
+ * by the next extraction of that layer). */
+static pid_t spawn_extract(const struct cache *c, const struct payload *p, int i, int *rd, struct err *e)
+{
+	int fd[2];
+	pid_t parent = getpid();
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		return err_sys(e, EXIT_SETUP, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct err ce = { 0 };
+		close(fd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		int r = extract_layer(c, p, i, &ce);
+		if (r < 0)
+			write_full(fd[1], &ce, sizeof ce);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(fd[1]);
+	if (pid < 0) {
+		close(fd[0]);
+		return err_sys(e, EXIT_SETUP, "fork");
+	}
+	*rd = fd[0];
+	return pid;
+}
+
+/* Wait for it; its error (if any) into e. */
+static int reap_extract(pid_t pid, int rd, int i, struct err *e)
+{
+	int status, rc = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			status = 1 << 8;
+			break;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		struct err ce = { 0 };
+		if (read(rd, &ce, sizeof ce) == (ssize_t)sizeof ce && ce.msg[0])
+			*e = ce;
+		else
+			err_set(e, EXIT_SETUP, "extracting layer %d failed", i + 1);
+		rc = -1;
+	}
+	close(rd);
+	return rc;
+}
+
+/* Extract layers todo[0..n) at once, one child each, as many at a time as
+ * there are cores: a first launch costs its largest layer, not the sum. */
+static int extract_parallel(const struct cache *c, const struct payload *p, const int *todo, int n,
+			    struct err *e)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int max = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus, done = 0, next = 0, rc = 0;
+	if (n == 1 || max == 1) {
+		for (int k = 0; rc == 0 && k < n; k++)
+			rc = extract_layer(c, p, todo[k], e);
+		return rc;
+	}
+	int *rds = calloc((size_t)n, sizeof *rds);
+	pid_t *pids = calloc((size_t)n, sizeof *pids);
+	if (!rds || !pids)
+		rc = err_set(e, EXIT_SETUP, "out of memory");
+	while (rds && pids && done < next + (rc == 0 ? n - next : 0)) {
+		if (rc == 0 && next < n && next - done < max) {
+			if ((pids[next] = spawn_extract(c, p, todo[next], &rds[next], e)) < 0)
+				rc = -1;
+			else
+				next++;
+			continue;
+		}
+		/* the oldest first: only our own children are waited for */
+		struct err ce = { 0 };
+		if (reap_extract(pids[done], rds[done], todo[done], &ce) < 0 && rc == 0)
+			*e = ce, rc = -1;
+		done++;
+	}
+	free(rds), free(pids);
+	return rc;
 }
 
 int cache_ensure(struct cache *c, const struct payload *p, const char *file, struct err *e)
 {
 	free(c->held);
 	c->nheld = 0;
-	if (!(c->held = calloc((size_t)p->nlayers + 1, sizeof *c->held)))
+	size_t n = (size_t)p->nlayers + 1;
+	int *todo = calloc(n, sizeof *todo), *wait = calloc(n, sizeof *wait), *lks = calloc(n, sizeof *lks);
+	int ntodo = 0, nwait = 0, rc = 0;
+	if (!todo || !wait || !lks || !(c->held = calloc(n, sizeof *c->held))) {
+		free(todo), free(wait), free(lks);
 		return err_set(e, EXIT_SETUP, "out of memory");
-	for (int i = 0; i < p->nlayers; i++)
-		if (ensure_layer(c, p, i, e) < 0)
-			return err_ctx(e, "%s", file);
-	return 0;
+	}
+	/* claim what is free without waiting, extract it all at once, then wait
+	 * for the layers other launchers are extracting */
+	for (int i = 0; rc == 0 && i < p->nlayers; i++) {
+		const char *hex = digest_hex(p->layers[i].diff_id);
+		if (present_in(c->ro_layers, hex))
+			continue;
+		int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lk < 0) {
+			rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
+			break;
+		}
+		c->held[c->nheld++] = lks[i] = lk;
+		int st = claim_layer(c, lk, hex);
+		if (st == 0)
+			todo[ntodo++] = i;
+		else if (st < 0)
+			wait[nwait++] = i;
+		futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
+	}
+	/* all of them must fit, or none is extracted */
+	uint64_t need = 0;
+	char what[32];
+	for (int k = 0; k < ntodo; k++)
+		need += p->layers[todo[k]].usize;
+	snprintf(what, sizeof what, "its %d layers need", ntodo);
+	if (rc == 0 && ntodo > 1)
+		rc = check_space(c, need, what, e);
+	if (rc == 0 && ntodo)
+		rc = extract_parallel(c, p, todo, ntodo, e);
+	for (int k = 0; rc == 0 && k < ntodo; k++)
+		rc = lock_layer(c, lks[todo[k]], LOCK_SH, digest_hex(p->layers[todo[k]].diff_id), e);
+	for (int k = 0; rc == 0 && k < nwait; k++)
+		rc = ensure_layer(c, p, wait[k], lks[wait[k]], e);
+	free(todo), free(wait), free(lks);
+	return rc < 0 ? err_ctx(e, "%s", file) : 0;
 }
 
 int cache_verify_layer(const struct cache *c, const char *hex, struct err *e)
@@ -340,7 +476,7 @@ int cache_verify_layer(const struct cache *c, const char *hex, struct err *e)
 /* Apparent size of the files under dirfd. */
 static unsigned long long tree_bytes(int dirfd, int depth)
 {
-	int fd = dup(dirfd);
+	int fd = dir_dup(dirfd);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	unsigned long long sum = 0;
 	struct dirent *de;
@@ -370,7 +506,7 @@ static unsigned long long tree_bytes(int dirfd, int depth)
 int cache_each(const struct cache *c, int (*fn)(const struct cache *, const struct cache_entry *, void *),
 	       void *arg, struct err *e)
 {
-	int fd = dup(c->layers);
+	int fd = dir_dup(c->layers);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		if (fd >= 0)

@@ -202,7 +202,7 @@ int changes_walk(int upper, change_fn fn, void *arg, struct err *e)
 	char path[PATH_MAX] = "";
 	if (upper < 0)
 		return 0;   /* never mounted: no changes */
-	int fd = dup(upper);
+	int fd = dir_dup(upper);
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "dup");
 	return walk_dir(fd, path, 0, fn, arg, e);

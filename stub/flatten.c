@@ -5,12 +5,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../common/fsutil.h"
 #include "blob.h"
 #include "layer.h"
 
 static int dir_is_empty(int fd)
 {
-	int dup_fd = dup(fd);
+	int dup_fd = dir_dup(fd);
 	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
 	if (!d) {
 		if (dup_fd >= 0)

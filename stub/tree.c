@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "../common/fsutil.h"
 
 static int hash_file(struct digest *d, int dirfd, const char *name)
 {
@@ -75,7 +76,7 @@ static int hash_dir(struct digest *d, int dirfd, const char *prefix, int depth, 
 {
 	if (depth > 512)
 		return err_set(e, EXIT_SETUP, "directories nest too deeply at %s", prefix);
-	int fd = dup(dirfd);
+	int fd = dir_dup(dirfd);
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
 		if (fd >= 0)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# In-container reads against the host: the same files (a 256 MiB file read 4
+# times; 20000 files of 4 KiB) read by busybox on the host from the cached
+# layer directory, and inside the container through overlayfs. Page cache warm
+# on both sides; each side's start cost (`true`) is measured and subtracted.
+# Run as an unprivileged user (as root it re-runs itself as $BENCH_USER).
+#   bench/reads.sh [RUNS]      results: build/bench/reads.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOP=$PWD RUNS=${1:-10} OUT=$TOP/build/bench/reads
+command -v hyperfine >/dev/null || { echo "bench: needs hyperfine" >&2; exit 1; }
+if [ "$(id -u)" = 0 ]; then
+    u=${BENCH_USER:-boxcartest}
+    mkdir -p "$OUT"; chown "$u" "$OUT" "$TOP/build/bench"
+    exec setpriv --reuid="$u" --regid="$u" --init-groups env HOME="$OUT" PATH="$PATH" "$TOP/bench/reads.sh" "$@"
+fi
+mkdir -p "$OUT"
+R=$OUT/rootfs
+if [ ! -f "$R/data/big" ]; then
+    mkdir -p "$R/bin" "$R/data/small"
+    cp /bin/busybox "$R/bin/"; for c in sh cat true; do ln -sf busybox "$R/bin/$c"; done
+    head -c $((256 << 20)) /dev/urandom > "$R/data/big"
+    for i in $(seq 1 20000); do head -c 4096 /dev/urandom > "$R/data/small/f$i"; done
+fi
+export BOXCAR_CACHE=$OUT/cache
+[ -x "$OUT/reads" ] || build/boxcar pack -q "rootfs:$R" -o "$OUT/reads" --cmd '["/bin/true"]'
+"$OUT/reads" true
+L=$(find "$BOXCAR_CACHE" -type d -path '*/layers/*' -prune | head -1)
+[ -f "$L/data/big" ] || { echo "bench: cached layer not found" >&2; exit 1; }
+big='cat /data/big /data/big /data/big /data/big > /dev/null'
+small='cat /data/small/* > /dev/null'
+hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/reads.json" \
+    -n "host start" "$R/bin/busybox true" \
+    -n "host big" "$R/bin/busybox sh -c '${big//\/data/$L/data}'" \
+    -n "host small" "$R/bin/busybox sh -c '${small//\/data/$L/data}'" \
+    -n "boxcar start" "$OUT/reads true" \
+    -n "boxcar big" "$OUT/reads sh -c '$big'" \
+    -n "boxcar small" "$OUT/reads sh -c '$small'"
+jq -r '.results | map({(.command): .median}) | add |
+    "| read | host (s) | boxcar (s) | boxcar speed vs host |\n|---|---|---|---|\n" +
+    "| 1 GiB sequential (256 MiB x4) | \(.["host big"] - .["host start"]) | \(.["boxcar big"] - .["boxcar start"]) | \((.["host big"] - .["host start"]) / (.["boxcar big"] - .["boxcar start"])) |\n" +
+    "| 20000 x 4 KiB files | \(.["host small"] - .["host start"]) | \(.["boxcar small"] - .["boxcar start"]) | \((.["host small"] - .["host start"]) / (.["boxcar small"] - .["boxcar start"])) |"' \
+    "$OUT/reads.json" | tee "$TOP/build/bench/reads.md"
