@@ -4,6 +4,8 @@
 # `tar --zstd -x` and `unsquashfs` (no verification, no container). Each run
 # gets a new directory (ext4 here is slow to create files right after a big
 # rm -rf). IMAGE: debian (default) or flask (Debian + python3, ~2x the size).
+# RUNS_DIR: where the runs extract (default build/bench/cold/runs; a tmpfs such
+# as /dev/shm/boxcar-cold takes the disk's quirks out and leaves the CPU work).
 #   bench/coldstart.sh [RUNS]     (after ./build.sh test has made the fixtures)
 #   results: build/bench/coldstart.md
 set -euo pipefail
@@ -12,9 +14,10 @@ TOP=$PWD RUNS=${1:-10} OUT=$TOP/build/bench/cold IMAGE=${IMAGE:-debian}
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine" >&2; exit 1; }
 IMG=build/test-fixtures/oci-$IMAGE
 [ -d "$IMG" ] || { echo "bench: no $IMG (run ./build.sh test once)" >&2; exit 1; }
-rm -rf "$OUT"; mkdir -p "$OUT/runs"
-build/boxcar pack -q "oci:$IMG" -o "$OUT/debian"
-"$OUT/debian" --boxcar-extract="$OUT/flat"
+RD=${RUNS_DIR:-$OUT/runs}
+rm -rf "$OUT" "$RD"; mkdir -p "$OUT" "$RD"
+build/boxcar pack -q "oci:$IMG" -o "$OUT/img"
+"$OUT/img" --boxcar-extract="$OUT/flat"
 tar -C "$OUT/flat" -cf - . | zstd -q -6 -o "$OUT/rootfs.tar.zst"
 have_sq=0
 if command -v mksquashfs >/dev/null; then
@@ -23,22 +26,28 @@ fi
 rm -rf "$OUT/flat"
 cat > "$OUT/boxcar-cold" <<EOS
 #!/bin/sh
-d=\$(mktemp -d "$OUT/runs/b.XXXXXX"); chmod 700 "\$d"
-BOXCAR_CACHE="\$d" "$OUT/debian" /bin/true
+d=\$(mktemp -d "$RD/b.XXXXXX"); chmod 700 "\$d"
+BOXCAR_CACHE="\$d" "$OUT/img" --boxcar-entrypoint=/bin/true
+EOS
+cat > "$OUT/boxcar-cold-1cpu" <<EOS
+#!/bin/sh
+d=\$(mktemp -d "$RD/c.XXXXXX"); chmod 700 "\$d"
+BOXCAR_CACHE="\$d" taskset -c 0 "$OUT/img" --boxcar-entrypoint=/bin/true
 EOS
 cat > "$OUT/tar-cold" <<EOS
 #!/bin/sh
-d=\$(mktemp -d "$OUT/runs/t.XXXXXX")
+d=\$(mktemp -d "$RD/t.XXXXXX")
 tar --zstd -xf "$OUT/rootfs.tar.zst" -C "\$d"
 EOS
 cat > "$OUT/unsquashfs-cold" <<EOS
 #!/bin/sh
-d=\$(mktemp -d "$OUT/runs/s.XXXXXX")
+d=\$(mktemp -d "$RD/s.XXXXXX")
 unsquashfs -q -n -d "\$d/r" "$OUT/rootfs.sqfs" >/dev/null
 EOS
-chmod +x "$OUT/boxcar-cold" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
+chmod +x "$OUT/boxcar-cold" "$OUT/boxcar-cold-1cpu" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
 sq=(); [ $have_sq = 1 ] && sq=(-n "unsquashfs (zstd)" "$OUT/unsquashfs-cold")
-echo "image: $(du -sh "$OUT/debian" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/debian" --boxcar-inspect)) layers"
+echo "image: $(du -sh "$OUT/img" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/img" --boxcar-inspect)) layers"
 hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$TOP/build/bench/coldstart.md" \
-    -n "boxcar first launch" "$OUT/boxcar-cold" -n "tar --zstd -x (flattened)" "$OUT/tar-cold" "${sq[@]}"
-rm -rf "$OUT/runs"
+    -n "boxcar first launch" "$OUT/boxcar-cold" -n "boxcar first launch, one core (layers in turn)" "$OUT/boxcar-cold-1cpu" \
+    -n "tar --zstd -x (flattened)" "$OUT/tar-cold" "${sq[@]}"
+rm -rf "$RD"

@@ -43,9 +43,11 @@ bundle() {
 run_set() {
     local name=$1 file=$2 r=$3 host=$4; shift 4
     local argv; argv=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
-    "$file" "$@"; "$file" --boxcar-userns=root "$@"   # first launches extract
-    local cmds=(-n host "$host" -n "boxcar (auto: subids if configured)" "$file $*"
-                -n "boxcar --boxcar-userns=root (one id)" "$file --boxcar-userns=root $*"
+    # (the image's own entrypoint is replaced, as for the others)
+    local bx="--boxcar-entrypoint=$1 ${*:2}"
+    "$file" $bx; "$file" --boxcar-userns=root $bx   # first launches extract
+    local cmds=(-n host "$host" -n "boxcar (auto: subids if configured)" "$file $bx"
+                -n "boxcar --boxcar-userns=root (one id)" "$file --boxcar-userns=root $bx"
                 -n "bwrap --unshare-all" "bwrap --unshare-all --bind $r / --proc /proc --dev /dev $*")
     if command -v crun >/dev/null; then
         local b; b=$(bundle "crun-$name" "$r" "$argv")
@@ -63,8 +65,12 @@ run_set() {
         cmds+=(-n "runc run (rootless)" "runc --root $OUT/runc-state run -b $b2 bench-$name")
     fi
     command -v proot >/dev/null && cmds+=(-n "proot -r" "proot -r $r $*")
-    hyperfine -N --warmup 20 --runs "$RUNS" --export-markdown "$OUT/startup-$name.md" "${cmds[@]}"
-    echo "results: $OUT/startup-$name.md"
+    hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/startup-$name.json" "${cmds[@]}" >/dev/null
+    # medians, and each one's ratio to bwrap --unshare-all's
+    NAME=$name jq -r '(.results | map(select(.command == "bwrap --unshare-all")) | .[0].median) as $b |
+        "| \(env.NAME) | median ms | vs bwrap --unshare-all |\n|---|---|---|",
+        (.results[] | "| \(.command) | \(.median * 1000 * 100 | round / 100) | \(.median / $b * 100 | round / 100) |")' \
+        "$OUT/startup-$name.json" | tee "$OUT/startup-$name.md"
 }
 
 # busybox: one root file system for every contender

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -375,8 +376,9 @@ static int reap_extract(pid_t pid, int rd, int i, struct err *e)
 static int extract_parallel(const struct cache *c, const struct payload *p, const int *todo, int n,
 			    struct err *e)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int max = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus, done = 0, next = 0, rc = 0;
+	cpu_set_t set;   /* the cores we may use (taskset, Slurm's cpuset), not all online */
+	int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+	int max = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus, done = 0, next = 0, rc = 0;
 	if (n == 1 || max == 1) {
 		for (int k = 0; rc == 0 && k < n; k++)
 			rc = extract_layer(c, p, todo[k], e);
