@@ -359,8 +359,10 @@ int main(int argc, char **argv)
 		return cmd_inspect(argc, argv);
 	if (!strcmp(verb, "diff"))
 		return diff_command(argc - 1, argv + 1);
-	if (!strcmp(verb, "keygen") || !strcmp(verb, "sign") || !strcmp(verb, "verify"))
+	if (!strcmp(verb, "keygen") || !strcmp(verb, "sign") || !strcmp(verb, "verify")) {
+		remove_tmp_on_signals();   /* (sign writes through output_atomic) */
 		return sign_command(verb, argc - 1, argv + 1);
+	}
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||

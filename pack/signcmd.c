@@ -79,41 +79,24 @@ static int copy_prefix(int in, int out, uint64_t len, struct err *e)
 	return 0;
 }
 
+struct signed_args {
+	const struct payload *p;
+	const unsigned char *pub, *sig;
+};
+
 /* The signed file: everything up to the end of the index, the signature
- * block, a trailer with the SIGNED flag; written beside out, renamed. */
-static int write_signed(const struct payload *p, const unsigned char pub[32], const unsigned char sig[64],
-			const char *out, struct err *e)
+ * block, a trailer with the SIGNED flag. */
+static int signed_body(int fd, void *arg, struct err *e)
 {
+	const struct signed_args *a = arg;
 	unsigned char block[PAYLOAD_SIG_BLOCK], trailer[PAYLOAD_TRAILER];
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", out) < 0)
-		return err_set(e, EXIT_PACK, "out of memory");
-	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
-	if (fd < 0) {
-		err_sys(e, EXIT_PACK, "cannot write %s (creating a temporary file beside it)", out);
-		free(tmp);
-		return -1;
-	}
-	writer_tmp_path = tmp;
-	lseek(p->fd, 0, SEEK_SET);
-	payload_sig_encode(block, pub, sig);
-	payload_trailer_encode(trailer, p->index_off, p->index_len, p->index_sha, PAYLOAD_FLAG_SIGNED);
-	if (copy_prefix(p->fd, fd, p->index_off + p->index_len, e) == 0) {
-		if (write_full(fd, block, sizeof block) < 0 || write_full(fd, trailer, sizeof trailer) < 0 ||
-		    fchmod(fd, 0755) < 0 || fsync(fd) < 0)
-			err_sys(e, EXIT_PACK, "writing %s", tmp);
-		else
-			rc = 0;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = err_sys(e, EXIT_PACK, "writing %s", tmp);
-	if (rc == 0 && rename(tmp, out) < 0)
-		rc = err_sys(e, EXIT_PACK, "cannot write %s", out);
-	if (rc < 0)
-		unlink(tmp);
-	writer_tmp_path = NULL;
-	free(tmp);
-	return rc;
+	payload_sig_encode(block, a->pub, a->sig);
+	payload_trailer_encode(trailer, a->p->index_off, a->p->index_len, a->p->index_sha, PAYLOAD_FLAG_SIGNED);
+	if (lseek(a->p->fd, 0, SEEK_SET) < 0 || copy_prefix(a->p->fd, fd, a->p->index_off + a->p->index_len, e) < 0)
+		return e->code ? -1 : err_sys(e, EXIT_PACK, "reading the file");
+	if (write_full(fd, block, sizeof block) < 0 || write_full(fd, trailer, sizeof trailer) < 0)
+		return err_sys(e, EXIT_PACK, "writing the output");
+	return 0;
 }
 
 static int cmd_sign(int argc, char **argv)
@@ -132,7 +115,8 @@ static int cmd_sign(int argc, char **argv)
 	int rc = sign_make(&p, seed, pub, sig, &e);
 	memset(seed, 0, sizeof seed);
 	if (rc == 0)
-		rc = write_signed(&p, pub, sig, vals[1] ? vals[1] : file, &e);
+		rc = output_atomic(vals[1] ? vals[1] : file, signed_body,
+				   &(struct signed_args){ &p, pub, sig }, &e);
 	payload_close(&p);
 	if (rc < 0)
 		return err_print(&e);

@@ -292,7 +292,7 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 	return rc < 0 ? err_sys(e, EXIT_PACK, "writing the output") : 0;
 }
 
-int payload_write(struct image *img, const char *out, const struct writer_opts *wo,
+int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,
 		  struct err *e)
 {
 	size_t n = strlen(out);
@@ -308,7 +308,7 @@ int payload_write(struct image *img, const char *out, const struct writer_opts *
 		return -1;
 	}
 	writer_tmp_path = tmp;
-	int rc = write_body(fd, img, wo, e);
+	int rc = body(fd, arg, e);
 	if (rc == 0 && (fchmod(fd, 0755) < 0 || fsync(fd) < 0))
 		rc = err_sys(e, EXIT_PACK, "finishing %s", tmp);
 	if (close(fd) < 0 && rc == 0)
@@ -320,4 +320,22 @@ int payload_write(struct image *img, const char *out, const struct writer_opts *
 	writer_tmp_path = NULL;
 	free(tmp);
 	return rc;
+}
+
+struct body_args {
+	struct image *img;
+	const struct writer_opts *wo;
+};
+
+static int body(int fd, void *arg, struct err *e)
+{
+	struct body_args *b = arg;
+	return write_body(fd, b->img, b->wo, e);
+}
+
+int payload_write(struct image *img, const char *out, const struct writer_opts *wo,
+		  struct err *e)
+{
+	struct body_args b = { img, wo };
+	return output_atomic(out, body, &b, e);
 }

@@ -14,6 +14,10 @@ struct writer_opts {
 
 int payload_write(struct image *img, const char *out, const struct writer_opts *wo,
 		  struct err *e);
+/* Write out atomically: body(fd) fills a temporary file beside out, which
+ * is made executable, synced and renamed over out; removed on failure. */
+int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,
+		  struct err *e);
 /* The temporary file being written, for a signal handler to remove (or NULL). */
 extern volatile const char *writer_tmp_path;
 

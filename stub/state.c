@@ -1,6 +1,7 @@
 #include "state.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +73,13 @@ int state_create(int sfd, const char *name, struct state_rec *r, struct err *e)
 	return 0;
 }
 
+/* The record's text fields, as they are named in its info file. */
+#define FIELD(f) { #f, offsetof(struct state_rec, f), sizeof ((struct state_rec *)0)->f }
+static const struct { const char *key; size_t off, len; } fields[] = {
+	FIELD(name), FIELD(file), FIELD(command), FIELD(ports), FIELD(cwd), FIELD(keep), FIELD(userns),
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
 static int write_at(int dfd, const char *path, const char *text, size_t len)
 {
 	char tmp[64];
@@ -96,13 +104,8 @@ int state_write_info(int sfd, struct state_rec *r, struct err *e)
 	cJSON *o = cJSON_CreateObject();
 	if (o) {
 		cJSON_AddStringToObject(o, "id", r->id);
-		cJSON_AddStringToObject(o, "name", r->name);
-		cJSON_AddStringToObject(o, "file", r->file);
-		cJSON_AddStringToObject(o, "command", r->command);
-		cJSON_AddStringToObject(o, "ports", r->ports);
-		cJSON_AddStringToObject(o, "cwd", r->cwd);
-		cJSON_AddStringToObject(o, "keep", r->keep);
-		cJSON_AddStringToObject(o, "userns", r->userns);
+		for (size_t i = 0; i < NFIELDS; i++)
+			cJSON_AddStringToObject(o, fields[i].key, (const char *)r + fields[i].off);
 		cJSON_AddNumberToObject(o, "pid", (double)r->pid);
 		cJSON_AddNumberToObject(o, "start", (double)r->start);
 		cJSON_AddNumberToObject(o, "created", (double)r->created);
@@ -140,20 +143,9 @@ static int load(int sfd, const char *id, struct state_rec *r)
 		return -1;
 	const char *s;
 	snprintf(r->id, sizeof r->id, "%s", id);
-	if ((s = json_str(o, "name")))
-		snprintf(r->name, sizeof r->name, "%s", s);
-	if ((s = json_str(o, "file")))
-		snprintf(r->file, sizeof r->file, "%s", s);
-	if ((s = json_str(o, "command")))
-		snprintf(r->command, sizeof r->command, "%s", s);
-	if ((s = json_str(o, "ports")))
-		snprintf(r->ports, sizeof r->ports, "%s", s);
-	if ((s = json_str(o, "cwd")))
-		snprintf(r->cwd, sizeof r->cwd, "%s", s);
-	if ((s = json_str(o, "keep")))
-		snprintf(r->keep, sizeof r->keep, "%s", s);
-	if ((s = json_str(o, "userns")))
-		snprintf(r->userns, sizeof r->userns, "%s", s);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if ((s = json_str(o, fields[i].key)))
+			snprintf((char *)r + fields[i].off, fields[i].len, "%s", s);
 	if (json_u64(o, "pid", &v) == 0)
 		r->pid = (pid_t)v;
 	if (json_u64(o, "start", &v) == 0)
