@@ -287,7 +287,7 @@ int diff_command(int argc, char **argv)
 	struct state_rec r;
 	struct kept k;
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: boxcar diff NAME\n");
+		fprintf(stderr, "boxcar: usage: boxcar diff NAME\n");
 		return EXIT_USAGE;
 	}
 	int sfd = state_open(&e);
