@@ -177,8 +177,9 @@ static int init_layer(const struct runner_spec *s, const char *init, struct err 
 			break;   /* a whiteout or a symlink: no image /etc to imitate */
 		struct timespec ts[2] = { st.st_atim, st.st_mtim };
 		snprintf(path, sizeof path, "%s/etc", init);
-		if (chown(path, st.st_uid, st.st_gid) < 0 || chmod(path, st.st_mode & 07777) < 0 ||
-		    utimensat(AT_FDCWD, path, ts, 0) < 0)
+		/* an owner this map lacks (EINVAL) leaves root's: cosmetic, not fatal */
+		if ((chown(path, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
+		    chmod(path, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, path, ts, 0) < 0)
 			return err_sys(e, EXIT_SETUP, "set up %s", path);
 		break;
 	}
