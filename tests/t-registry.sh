@@ -61,6 +61,16 @@ reg_setup() {   # storage with busybox (bb:v1, public/bb:v1) and the 5-layer ima
     reg_push oci-busybox:layers layers:v1
 }
 blob_gets() { grep -c "GET /v2/$2/blobs/sha256:" "$1.log"; }
+# reg_bb_blob: the registry's data file of bb:v1's largest blob (its layer)
+reg_bb_blob() {
+    local v2=$T/store/docker/registry/v2 h f best="" size=0
+    for h in $(ls "$v2/repositories/bb/_layers/sha256"); do
+        f=$v2/blobs/sha256/${h:0:2}/$h/data
+        [ "$(stat -c %s "$f")" -gt "$size" ] && size=$(stat -c %s "$f") best=$f
+    done
+    [ -n "$best" ] || fail "no blob of bb:v1 in the registry's storage"
+    echo "$best"
+}
 
 t_reg_plain() {   # plain HTTP: pull, run; the blob cache: nothing downloaded again; an unknown tag
     reg_setup
@@ -155,8 +165,7 @@ t_reg_multiarch() {   # an index: the host's platform by default, --platform pic
 
 t_reg_damaged() {   # a blob that does not match its digest: refused, nothing cached, no file
     reg_setup
-    local blob; blob=$(find "$T/store" -path '*/blobs/sha256/*/data' -size +100k | head -1)
-    [ -n "$blob" ] || fail "no layer blob in the registry's storage"
+    local blob; blob=$(reg_bb_blob)
     xor_byte "$blob" 1000 1
     reg_serve dmg
     x "$BOXCAR" pack "docker://127.0.0.1:$REGPORT/bb:v1" --tls-verify=false -o x; expect_error 1
@@ -169,7 +178,7 @@ t_reg_damaged() {   # a blob that does not match its digest: refused, nothing ca
 
 t_reg_resume() {   # a partial blob in the cache is resumed with a range request
     reg_setup; reg_serve res
-    local blob hex; blob=$(find "$T/store" -path '*/blobs/sha256/*/data' -size +100k | head -1); hex=$(basename "$(dirname "$blob")")
+    local blob hex; blob=$(reg_bb_blob); hex=$(basename "$(dirname "$blob")")
     mkdir -p "$BOXCAR_CACHE/registry/blobs/sha256"; chmod -R 700 "$BOXCAR_CACHE"
     head -c 50000 "$blob" > "$BOXCAR_CACHE/registry/blobs/sha256/$hex.partial"
     x "$BOXCAR" pack --verbose "docker://127.0.0.1:$REGPORT/bb:v1" --tls-verify=false -o r; expect_ok
