@@ -7,11 +7,18 @@
 
 enum log_level log_level = LOG_NORMAL;
 
+/* One write per line: a launcher and its extracting children share stderr,
+ * and their lines must not interleave. */
 static void vlog(const char *fmt, va_list ap)
 {
-	fputs("boxcar: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[2048];
+	int n = snprintf(line, sizeof line, "boxcar: ");
+	int k = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	n = k < 0 ? n : n + k > (int)sizeof line - 2 ? (int)sizeof line - 2 : n + k;
+	line[n++] = '\n';
+	fflush(stderr);
+	ssize_t w = write(2, line, (size_t)n);
+	(void)w;   /* (nothing to do when stderr is gone) */
 }
 
 void log_info(const char *fmt, ...)
