@@ -1,6 +1,8 @@
 #include "digest.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include "xio.h"
 
 void digest_init(struct digest *d) { sha256_init(&d->ctx); }
 
@@ -20,6 +22,28 @@ void digest_final(struct digest *d, char out[DIGEST_STR])
 		out[8 + 2 * i] = hex[raw[i] & 15];
 	}
 	out[DIGEST_STR - 1] = 0;
+}
+
+int digest_range(int fd, uint64_t off, uint64_t len, char out[DIGEST_STR])
+{
+	enum { CHUNK = 1 << 17 };
+	unsigned char *buf = malloc(CHUNK);
+	struct digest d;
+	if (!buf)
+		return -1;
+	digest_init(&d);
+	while (len) {
+		size_t n = len < CHUNK ? (size_t)len : CHUNK;
+		if (pread_full(fd, buf, n, (off_t)off) < 0) {
+			free(buf);
+			return -1;
+		}
+		digest_update(&d, buf, n);
+		off += n, len -= n;
+	}
+	free(buf);
+	digest_final(&d, out);
+	return 0;
 }
 
 int digest_valid(const char *s)

@@ -138,21 +138,12 @@ out:
 
 int sign_message(const struct payload *p, char *msg, size_t cap, struct err *e)
 {
-	unsigned char buf[1 << 16];
 	uint64_t end = payload_stub_end(p);
-	struct digest d;
 	char stub[DIGEST_STR];
 	if (end > p->index_off)
 		return err_set(e, EXIT_PACK, "the file's layer table is damaged");
-	digest_init(&d);
-	for (uint64_t off = 0; off < end; ) {
-		size_t n = end - off < sizeof buf ? (size_t)(end - off) : sizeof buf;
-		if (pread_full(p->fd, buf, n, (off_t)off) < 0)
-			return err_sys(e, EXIT_PACK, "reading the file");
-		digest_update(&d, buf, n);
-		off += n;
-	}
-	digest_final(&d, stub);
+	if (digest_range(p->fd, 0, end, stub) < 0)
+		return err_sys(e, EXIT_PACK, "reading the file");
 	snprintf(msg, cap, "boxcar signature v1\nstub %s\nindex %s\n", stub, p->index_sha);
 	return 0;
 }

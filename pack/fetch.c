@@ -18,8 +18,6 @@
 #include "../common/log.h"
 #include "../common/xio.h"
 
-#define ATTEMPTS 5
-
 struct job {
 	struct http_blob *b;
 	CURL *c;
@@ -109,23 +107,7 @@ static int start(struct fetch *f, struct job *j)
 		log_debug("resuming %s at byte %llu", j->b->digest, (unsigned long long)j->have);
 	if (!(j->c = curl_easy_init()))
 		return err_set(f->e, EXIT_PACK, "out of memory");
-	curl_easy_setopt(j->c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(j->c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(j->c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->c, CURLOPT_SSL_VERIFYPEER, (long)f->h->verify);
-	curl_easy_setopt(j->c, CURLOPT_SSL_VERIFYHOST, f->h->verify ? 2L : 0L);
-	if (f->h->cafile)
-		curl_easy_setopt(j->c, CURLOPT_CAINFO, f->h->cafile);
-	if (f->h->client_cert && f->h->client_key) {
-		curl_easy_setopt(j->c, CURLOPT_SSLCERT, f->h->client_cert);
-		curl_easy_setopt(j->c, CURLOPT_SSLKEY, f->h->client_key);
-	}
-	curl_easy_setopt(j->c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(j->c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(j->c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(j->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(j->c, CURLOPT_HTTPHEADER, f->hdrs);
+	http_setup(j->c, f->h, f->hdrs);
 	curl_easy_setopt(j->c, CURLOPT_URL, j->b->url);
 	curl_easy_setopt(j->c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(j->c, CURLOPT_WRITEDATA, j);
@@ -140,19 +122,13 @@ static int start(struct fetch *f, struct job *j)
 /* The whole .partial against the digest; renamed into place when it matches. */
 static int finish(struct fetch *f, struct job *j)
 {
-	struct digest d;
-	char got[DIGEST_STR], buf[1 << 16];
-	ssize_t r;
+	char got[DIGEST_STR];
+	struct stat st;
 	int in = open(j->partial, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return err_sys(f->e, EXIT_PACK, "read %s", j->partial);
-	digest_init(&d);
-	while ((r = read(in, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0)
-			digest_update(&d, buf, (size_t)r);
-	close(in);
-	digest_final(&d, got);
-	if (r < 0)
+	int rc = in < 0 || fstat(in, &st) < 0 ? -1 : digest_range(in, 0, (uint64_t)st.st_size, got);
+	if (in >= 0)
+		close(in);
+	if (rc < 0)
 		return err_sys(f->e, EXIT_PACK, "read %s", j->partial);
 	if (strcmp(got, j->b->digest) != 0) {
 		unlink(j->partial);
@@ -180,7 +156,7 @@ static int ended(struct fetch *f, struct job *j, CURLcode rc)
 	int again = status == 429 || status >= 500 ||
 		    (rc != CURLE_OK && rc != CURLE_WRITE_ERROR && rc != CURLE_SSL_CACERT_BADFILE &&
 		     rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_COULDNT_RESOLVE_HOST);
-	if (again && ++j->attempts < ATTEMPTS) {
+	if (again && ++j->attempts < HTTP_ATTEMPTS) {
 		j->not_before = now() + 0.25 * (1 << j->attempts);
 		return 0;
 	}

@@ -15,8 +15,6 @@
 #include "../common/version.h"
 #include "../common/xio.h"
 
-#define ATTEMPTS 5
-
 static const char *system_bundle(void)
 {
 	static const char *const known[] = {
@@ -116,9 +114,10 @@ void http_free(struct http *h)
 	memset(h, 0, sizeof *h);
 }
 
-/* Options every request shares. */
-static void setup(CURL *c, const struct http *h, struct curl_slist *hdrs)
+void http_setup(void *curl, const struct http *h, void *headers)
 {
+	CURL *c = curl;
+	struct curl_slist *hdrs = headers;
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -219,11 +218,11 @@ int http_get(struct http *h, const char *url, const char *accept, size_t max, st
 	struct curl_slist *hdrs = headers(h, accept);
 	struct membuf m = { r, max, 0 };
 	CURLcode rc = CURLE_OK;
-	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+	for (int attempt = 0; attempt < HTTP_ATTEMPTS; attempt++) {
 		http_resp_free(r);
 		m.over = 0;
 		curl_easy_reset(c);
-		setup(c, h, hdrs);
+		http_setup(c, h, hdrs);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
@@ -235,7 +234,7 @@ int http_get(struct http *h, const char *url, const char *accept, size_t max, st
 			break;
 		if (m.over || (rc != CURLE_OK && !transient(rc)))
 			break;
-		if (attempt + 1 < ATTEMPTS)
+		if (attempt + 1 < HTTP_ATTEMPTS)
 			backoff(attempt);
 	}
 	curl_slist_free_all(hdrs);

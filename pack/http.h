@@ -26,6 +26,11 @@ struct http_resp {
 	char www_auth[2048];     /* WWW-Authenticate */
 };
 
+#define HTTP_ATTEMPTS 5   /* tries of a request or a blob on transient errors */
+
+/* The options every transfer shares (TLS, redirects, timeouts, agent) on a
+ * CURL handle, with headers (a struct curl_slist, or NULL). */
+void http_setup(void *curl, const struct http *h, void *headers);
 /* verify 0: certificates are not checked (self-signed test registries). */
 int http_init(struct http *h, int verify, const char *cert_dir, struct err *e);
 void http_free(struct http *h);

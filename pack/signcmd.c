@@ -128,30 +128,14 @@ static int cmd_sign(int argc, char **argv)
 /* Every layer's bytes against its digest. */
 static int check_layers(const struct payload *p, const char *file, struct err *e)
 {
-	char *buf = malloc(1 << 17);
-	if (!buf)
-		return err_set(e, EXIT_PACK, "out of memory");
 	for (int i = 0; i < p->nlayers; i++) {
 		const struct payload_layer *l = &p->layers[i];
-		struct digest d;
 		char got[DIGEST_STR];
-		digest_init(&d);
-		for (uint64_t off = 0; off < l->size; ) {
-			size_t n = l->size - off < (1 << 17) ? (size_t)(l->size - off) : (1 << 17);
-			if (pread_full(p->fd, buf, n, (off_t)(l->offset + off)) < 0) {
-				free(buf);
-				return err_set(e, EXIT_PACK, "%s: layer %d is cut short; the file is damaged", file, i + 1);
-			}
-			digest_update(&d, buf, n);
-			off += n;
-		}
-		digest_final(&d, got);
-		if (strcmp(got, l->digest) != 0) {
-			free(buf);
+		if (digest_range(p->fd, l->offset, l->size, got) < 0)
+			return err_set(e, EXIT_PACK, "%s: layer %d is cut short; the file is damaged", file, i + 1);
+		if (strcmp(got, l->digest) != 0)
 			return err_set(e, EXIT_PACK, "%s: layer %d does not match its digest; the file was changed", file, i + 1);
-		}
 	}
-	free(buf);
 	return 0;
 }
 
