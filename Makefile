@@ -30,7 +30,7 @@ RUNNER = $(wildcard runner/*.c)
 STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
-CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/layer.c stub/doctor.c stub/userns.c \
+CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/inflate.c stub/layer.c stub/doctor.c stub/userns.c \
 	stub/state.c stub/lifecycle.c stub/enter.c stub/changes.c runner/security.c runner/profile.c \
 	runner/probe.c runner/subids.c runner/idmap.c runner/init.c runner/process.c runner/rlimits.c runner/cgroup.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
@@ -65,7 +65,7 @@ clean:
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
-FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c runner/profile.c runner/security.c \
+FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c \
 	   $(filter-out pack/main.c pack/writer.c pack/commit.c pack/signcmd.c,$(PACK))
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
 FUZZERS = payload user oci docker layer profile registry

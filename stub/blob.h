@@ -1,20 +1,11 @@
-/* Read a layer blob out of the packed file as a tar archive, hashing the
- * compressed bytes on the way so the blob's digest is known when the tar
- * has been read to the end. */
+/* Read a layer blob out of the packed file as a tar archive: inflate.h
+ * decompresses (and hashes the compressed bytes) on its own thread,
+ * libarchive reads the tar from that, layer.h writes the files. */
 #ifndef BOXCAR_BLOB_H
 #define BOXCAR_BLOB_H
-#include <archive.h>
 #include "../common/log.h"
 #include "../common/payload.h"
 #include "layer.h"
-
-struct blob_src {   /* the libarchive read callback's state */
-	int fd;
-	uint64_t off, left;
-	struct digest d;
-	struct progress *prog;   /* may be NULL */
-	unsigned char buf[1 << 17];
-};
 
 /* Apply layer `l` of the file open on fd to dirfd (see layer.h), checking
  * the blob's digest as it is read. A damaged blob is reported as such

@@ -222,15 +222,17 @@ static int check_space(const struct cache *c, uint64_t need, const char *what, s
 }
 
 /* meta/<hex>: the tree digest of the extracted layer, written atomically. */
-static int record_tree(const struct cache *c, const char *hex, int dirfd, struct err *e)
+static int record_tree(const struct cache *c, const char *hex, int dirfd,
+		       const struct tree_memo *memo, struct err *e)
 {
-	char sum[DIGEST_STR], tmpname[DIGEST_HEX + 32];
-	if (tree_digest(dirfd, sum, e) < 0)
+	char sum[TREE_STR + 1], tmpname[DIGEST_HEX + 32];
+	if (tree_digest(dirfd, 2, memo, sum, e) < 0)
 		return -1;
-	sum[DIGEST_STR - 1] = '\n';
+	size_t n = strlen(sum);
+	sum[n++] = '\n';
 	snprintf(tmpname, sizeof tmpname, "%s.%d.meta", hex, (int)getpid());
 	int fd = openat(c->tmp, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, sum, DIGEST_STR) < 0 || close(fd) < 0) {
+	if (fd < 0 || write_full(fd, sum, n) < 0 || close(fd) < 0) {
 		int saved = errno;
 		unlinkat(c->tmp, tmpname, 0);
 		errno = saved;
@@ -261,11 +263,15 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	if (dfd < 0) {
 		rc = err_sys(e, EXIT_SETUP, "open %s/tmp/%s", c->root, tmpname);
 	} else {
+		/* the writer hashes each file for the tree digest as it goes */
+		struct layer_how how = c->how;
+		how.memo = tree_memo_new();
 		progress_start(&prog, what, l->size);
-		rc = blob_apply(p->fd, l, dfd, &c->how, &prog, e);
+		rc = blob_apply(p->fd, l, dfd, &how, &prog, e);
 		progress_end(&prog);
 		if (rc == 0)
-			rc = record_tree(c, hex, dfd, e);
+			rc = record_tree(c, hex, dfd, how.memo, e);
+		tree_memo_free(how.memo);
 		close(dfd);
 	}
 	if (rc == 0 && renameat(c->tmp, tmpname, c->layers, hex) < 0)
@@ -456,16 +462,17 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 
 int cache_verify_layer(const struct cache *c, const char *hex, struct err *e)
 {
-	char want[DIGEST_STR + 1], got[DIGEST_STR];
+	char want[TREE_STR], got[TREE_STR];
 	char *rec = read_file_at(c->meta, hex, 128, NULL);
 	if (!rec)
 		return err_sys(e, EXIT_SETUP, "layer %.12s: no digest recorded in %s/meta", hex, c->root);
-	snprintf(want, sizeof want, "%.*s", DIGEST_STR - 1, rec);
+	snprintf(want, sizeof want, "%s", rec);
+	want[strcspn(want, "\n")] = 0;
 	free(rec);
 	int fd = open_dir(c->layers, hex);
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "layer %.12s", hex);
-	int rc = tree_digest(fd, got, e);
+	int rc = tree_digest(fd, tree_record_version(want), NULL, got, e);
 	close(fd);
 	if (rc < 0)
 		return err_ctx(e, "layer %.12s", hex);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -11,82 +12,165 @@
 #include <unistd.h>
 #include "../common/fsutil.h"
 #include "../common/log.h"
+#include "../common/xio.h"
+#include "tree.h"
 
 #define WH ".wh."
 #define WH_OPQ ".wh..wh..opq"
+#define DEPTH_MAX 256
 
-static const char *base_name(const char *path)
+/* The writer keeps the directories of the last entry's parent open, from
+ * the root down: entries come grouped by directory, so most need no
+ * lookup at all, and every name is created with one *at() call relative to
+ * an fd that was opened without following a symlink. Nothing is ever
+ * resolved through a path string, so nothing written can leave the root. */
+struct dirs {
+	int fd[DEPTH_MAX + 1];       /* fd[0]: the root (not ours to close) */
+	size_t end[DEPTH_MAX + 1];   /* level i is path[0, end[i]) */
+	int depth;
+	char path[PATH_MAX];
+};
+
+/* A directory's mode and times, set once the layer is written (a read-only
+ * mode would stop its own entries; each entry made changes its mtime). */
+struct fixup {
+	char *path;
+	mode_t mode;
+	struct timespec ts[2];
+};
+
+struct writer {
+	struct archive *a;
+	const struct layer_how *how;
+	struct dirs dirs;
+	struct fixup *fix;
+	size_t nfix, capfix;
+	uid_t uid;   /* who we are: an owner that needs no chown */
+	gid_t gid;
+	struct err *e;
+};
+
+static void dirs_pop(struct dirs *s, int depth)
 {
-	size_t n = strlen(path);
-	while (n > 0 && path[n - 1] == '/')
-		n--;
-	const char *p = path + n;
-	while (p > path && p[-1] != '/')
-		p--;
-	return p;
+	while (s->depth > depth)
+		close(s->fd[s->depth--]);
+}
+
+/* Make the open levels end at directory dir[0, n) ("" is the root),
+ * opening (with mkdirs, creating 0755) what is missing. Returns its fd. */
+static int dirs_enter(struct dirs *s, const char *dir, size_t n, int mkdirs, struct err *e)
+{
+	int keep = 0;
+	for (int i = s->depth; i > 0; i--)
+		if (s->end[i] <= n && (s->end[i] == n || dir[s->end[i]] == '/') &&
+		    memcmp(s->path, dir, s->end[i]) == 0) {
+			keep = i;
+			break;
+		}
+	dirs_pop(s, keep);
+	memcpy(s->path, dir, n);
+	size_t pos = s->end[keep];
+	while (pos < n) {
+		if (dir[pos] == '/')
+			pos++;
+		size_t end = pos;
+		while (end < n && dir[end] != '/')
+			end++;
+		char comp[NAME_MAX + 1];
+		if (end - pos > NAME_MAX || s->depth == DEPTH_MAX)
+			return err_set(e, EXIT_SETUP, "path '%.*s' is too long or too deep", (int)n, dir);
+		memcpy(comp, dir + pos, end - pos);
+		comp[end - pos] = 0;
+		int up = s->fd[s->depth];
+		int fd = openat(up, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && mkdirs) {
+			if (mkdirat(up, comp, 0755) < 0 && errno != EEXIST)
+				return err_sys(e, EXIT_SETUP, "create directory '%.*s'", (int)end, dir);
+			fd = openat(up, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+			return err_set(e, EXIT_SETUP, "'%.*s' is not a directory (a symlink or a file); "
+				       "the layer writes through it", (int)end, dir);
+		if (fd < 0)
+			return err_sys(e, EXIT_SETUP, "open directory '%.*s'", (int)end, dir);
+		s->fd[++s->depth] = fd;
+		s->end[s->depth] = end;
+		pos = end;
+	}
+	return s->fd[s->depth];
+}
+
+/* An image's entry name as a clean relative path: no leading '/', no "."
+ * or empty components; ".." is refused. "" is the root itself. */
+static int clean_path(const char *in, char out[PATH_MAX], struct err *e)
+{
+	size_t n = 0;
+	for (const char *p = in; *p;) {
+		while (*p == '/')
+			p++;
+		const char *end = strchrnul(p, '/');
+		size_t len = (size_t)(end - p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return err_set(e, EXIT_SETUP, "path '%s' leaves the root ('..')", in);
+		if (len && !(len == 1 && *p == '.')) {
+			if (n + len + 2 > PATH_MAX)
+				return err_set(e, EXIT_SETUP, "path '%.64s...' is too long", in);
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p = end;
+	}
+	out[n] = 0;
+	return 0;
+}
+
+/* The open directory holding clean path `rel`, and its last component. */
+static int parent_of(struct writer *w, const char *rel, int mkdirs, const char **leaf)
+{
+	const char *slash = strrchr(rel, '/');
+	*leaf = slash ? slash + 1 : rel;
+	return dirs_enter(&w->dirs, rel, slash ? (size_t)(slash - rel) : 0, mkdirs, w->e);
+}
+
+/* Clear the way for a new entry `leaf` in dfd (a later entry replaces
+ * whatever an earlier one, or a lower layer, left there). */
+static int clear_name(int dfd, const char *leaf)
+{
+	struct stat st;
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return S_ISDIR(st.st_mode) ? rmtree_at(dfd, leaf) : unlinkat(dfd, leaf, 0);
 }
 
 /* A whiteout entry: delete (flatten) or mark (overlay) what it names. */
-static int apply_whiteout(int rootfd, const char *path, enum layer_mode mode, struct err *e)
+static int apply_whiteout(struct writer *w, const char *rel)
 {
-	char leaf[NAME_MAX + 1];
-	int opaque = strcmp(base_name(path), WH_OPQ) == 0;
-	int dfd = path_parent_beneath(rootfd, path, mode == LAYER_OVERLAY, leaf, e);
+	enum layer_mode mode = w->how->mode;
+	const char *leaf;
+	int dfd = parent_of(w, rel, mode == LAYER_OVERLAY, &leaf);
 	if (dfd < 0) {
 		/* Whiting out below something absent, or below a non-directory
 		 * (umoci writes "d" then "d/.wh.x" when a dir became a file), is a
 		 * no-op: nothing of the lower layers shows through there. */
-		if (errno == ENOTDIR || (mode == LAYER_DELETE && errno == ENOENT)) {
-			*e = (struct err){ 0 };
+		if (errno == ENOTDIR || errno == ELOOP || (mode == LAYER_DELETE && errno == ENOENT)) {
+			*w->e = (struct err){ 0 };
 			return 0;
 		}
-		return err_ctx(e, "whiteout '%s'", path);
+		return err_ctx(w->e, "whiteout '%s'", rel);
 	}
 	const char *name = leaf + strlen(WH);
-	int rc = 0;
-	if (opaque && mode == LAYER_OVERLAY)
-		rc = fsetxattr(dfd, "user.overlay.opaque", "y", 1, 0);
-	else if (opaque)
-		rc = empty_dir(dfd);
-	else if (mode == LAYER_OVERLAY) {
-		rmtree_at(dfd, name);
-		rc = mknodat(dfd, name, S_IFCHR | 0600, makedev(0, 0));
-	} else
+	int rc;
+	if (strcmp(leaf, WH_OPQ) == 0)
+		rc = mode == LAYER_OVERLAY ? fsetxattr(dfd, "user.overlay.opaque", "y", 1, 0) : empty_dir(dfd);
+	else if (mode == LAYER_OVERLAY)
+		rc = clear_name(dfd, name) < 0 ? -1 : mknodat(dfd, name, S_IFCHR | 0600, makedev(0, 0));
+	else
 		rc = rmtree_at(dfd, name);
-	close(dfd);
 	if (rc < 0)
-		return err_sys(e, EXIT_SETUP, "apply whiteout '%s'", path);
+		return err_sys(w->e, EXIT_SETUP, "apply whiteout '%s'", rel);
 	return 0;
-}
-
-/* Remove a directory where a non-directory is about to be written. */
-static int clear_dir_for(int rootfd, const char *path, struct err *e)
-{
-	char leaf[NAME_MAX + 1];
-	struct stat st;
-	/* cheap look first (almost always: nothing there); the removal itself
-	 * goes through the safe walk */
-	if (fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-		return 0;
-	int dfd = path_parent_beneath(rootfd, path, 0, leaf, e);
-	if (dfd < 0) {
-		e->code = 0;   /* parent missing: libarchive will create it */
-		return 0;
-	}
-	int rc = 0;
-	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-		rc = rmtree_at(dfd, leaf);
-	close(dfd);
-	return rc < 0 ? err_sys(e, EXIT_SETUP, "replace directory '%s'", path) : 0;
-}
-
-/* libarchive's message plus the system's reason (ENOSPC and friends) */
-static int disk_error(struct err *e, struct archive *w, const char *what, const char *path)
-{
-	int en = archive_errno(w);
-	if (en > 0)
-		return err_set(e, EXIT_SETUP, "%s '%s': %s: %s", what, path, archive_error_string(w), strerror(en));
-	return err_set(e, EXIT_SETUP, "%s '%s': %s", what, path, archive_error_string(w));
 }
 
 struct layer_how layer_how_self(enum layer_mode mode)
@@ -96,24 +180,6 @@ struct layer_how layer_how_self(enum layer_mode mode)
 				   .uids = root ? UINT32_MAX : 0, .gids = root ? UINT32_MAX : 0 };
 }
 
-static struct archive *disk_writer(const struct layer_how *how)
-{
-	/* a cache layer starts empty: no need to unlink before each create
-	 * (libarchive still replaces what a duplicate entry finds) */
-	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-		    (how->mode == LAYER_OVERLAY ? 0 : ARCHIVE_EXTRACT_UNLINK) |
-		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-	if (how->owners)
-		flags |= ARCHIVE_EXTRACT_OWNER;
-	struct archive *w = archive_write_disk_new();
-	if (w && archive_write_disk_set_options(w, flags) != ARCHIVE_OK) {
-		archive_write_free(w);
-		return NULL;
-	}
-	return w;
-}
-
 /* An owner the namespace has no id for: "nobody", or root if even that
  * is missing (a short subordinate range). */
 static la_int64_t mapped(la_int64_t id, uint32_t n)
@@ -121,92 +187,335 @@ static la_int64_t mapped(la_int64_t id, uint32_t n)
 	return id >= 0 && (uint64_t)id < n ? id : 65534 < n ? 65534 : 0;
 }
 
-static int write_entry(struct archive *a, struct archive *w, struct archive_entry *ent,
-		       int rootfd, const struct layer_how *how, struct err *e)
+/* The owner to give an entry, or -1 to leave it ours. */
+static int owner_of(const struct writer *w, struct archive_entry *ent, uid_t *uid, gid_t *gid)
 {
-	const char *path = archive_entry_pathname(ent);
-	mode_t type = archive_entry_filetype(ent);
-	if ((type == AE_IFCHR || type == AE_IFBLK) && !how->devices) {
-		log_debug("skipping device node %s (needs root)", path);
-		return 0;
-	}
-	/* a non-directory replaces a directory (of a lower layer when
-	 * flattening, of the same layer earlier in the tar otherwise) */
-	if (type != AE_IFDIR && clear_dir_for(rootfd, path, e) < 0)
+	if (!w->how->owners)
 		return -1;
-	if (!how->owners) {
-		/* Owners are not restored without root; claim the entry as ours so
-		 * libarchive keeps setuid/setgid bits as the image has them. */
-		archive_entry_set_uid(ent, geteuid());
-		archive_entry_set_gid(ent, getegid());
-	} else {
-		archive_entry_set_uid(ent, mapped(archive_entry_uid(ent), how->uids));
-		archive_entry_set_gid(ent, mapped(archive_entry_gid(ent), how->gids));
+	*uid = (uid_t)mapped(archive_entry_uid(ent), w->how->uids);
+	*gid = (gid_t)mapped(archive_entry_gid(ent), w->how->gids);
+	return *uid == w->uid && *gid == w->gid ? -1 : 0;
+}
+
+/* atime and mtime from the tar (atime = mtime when it has none) */
+static void entry_times(struct archive_entry *ent, struct timespec ts[2])
+{
+	if (!archive_entry_mtime_is_set(ent)) {
+		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_OMIT;
+		return;
 	}
-	if (archive_write_header(w, ent) != ARCHIVE_OK)
-		return disk_error(e, w, "extract", path);
+	ts[1] = (struct timespec){ archive_entry_mtime(ent), archive_entry_mtime_nsec(ent) };
+	ts[0] = archive_entry_atime_is_set(ent)
+		? (struct timespec){ archive_entry_atime(ent), archive_entry_atime_nsec(ent) } : ts[1];
+}
+
+/* Copy the entry's data into fd, hashing it for the tree digest. *sum is
+ * left empty when the data has holes (the walk then reads the file). */
+static int write_data(struct writer *w, int fd, const char *rel, char sum[DIGEST_STR])
+{
 	const void *buf;
 	size_t size;
-	la_int64_t off;
-	int r;
-	while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
-			return disk_error(e, w, "write", path);
+	la_int64_t off, pos = 0;
+	struct digest d;
+	int r, holes = 0;
+	digest_init(&d);
+	while ((r = archive_read_data_block(w->a, &buf, &size, &off)) == ARCHIVE_OK) {
+		if (off != pos) {
+			holes = 1;
+			if (lseek(fd, (off_t)off, SEEK_SET) < 0)
+				return err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+		}
+		if (write_full(fd, buf, size) < 0)
+			return err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+		if (!holes)
+			digest_update(&d, buf, size);
+		pos = off + (la_int64_t)size;
+	}
 	if (r != ARCHIVE_EOF)
-		return err_set(e, EXIT_SETUP, "read '%s': %s", path, archive_error_string(a));
-	if (archive_write_finish_entry(w) != ARCHIVE_OK)
-		return disk_error(e, w, "finish", path);
+		return err_set(w->e, EXIT_SETUP, "read '%s': %s", rel, archive_error_string(w->a));
+	if (holes)
+		sum[0] = 0;
+	else
+		digest_final(&d, sum);
 	return 0;
 }
 
-static int is_whiteout(const char *path)
+static int write_file(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+		      const char *rel)
 {
-	return strncmp(base_name(path), WH, strlen(WH)) == 0;
+	mode_t mode = archive_entry_perm(ent) & 07777;
+	int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST && clear_name(dfd, leaf) == 0)
+		fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_sys(w->e, EXIT_SETUP, "create '%s'", rel);
+	char sum[DIGEST_STR];
+	int rc = write_data(w, fd, rel, sum);
+	la_int64_t size = archive_entry_size(ent);
+	if (rc == 0 && !sum[0] && ftruncate(fd, (off_t)size) < 0)
+		rc = err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+	uid_t uid;
+	gid_t gid;
+	int chowned = rc == 0 && owner_of(w, ent, &uid, &gid) == 0;
+	if (chowned && fchown(fd, uid, gid) < 0)
+		rc = err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
+	/* chown drops setuid/setgid; a setgid parent may have dropped ours */
+	if (rc == 0 && (chowned || (mode & 07000)) && fchmod(fd, mode) < 0)
+		rc = err_sys(w->e, EXIT_SETUP, "set the mode of '%s'", rel);
+	struct timespec ts[2];
+	entry_times(ent, ts);
+	if (rc == 0 && futimens(fd, ts) < 0)
+		rc = err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
+	if (close(fd) < 0 && rc == 0)
+		rc = err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+	if (rc == 0 && sum[0]) {
+		char key[PATH_MAX + 1];
+		snprintf(key, sizeof key, "/%s", rel);
+		tree_memo_put(w->how->memo, key, (uint64_t)size, sum);
+	}
+	return rc;
 }
 
-static int apply_entries(struct archive *a, struct archive *w, int rootfd,
-			 const struct layer_how *how, struct err *e)
+static int add_fixup(struct writer *w, const char *rel, struct archive_entry *ent)
+{
+	if (w->nfix == w->capfix) {
+		size_t cap = w->capfix ? w->capfix * 2 : 256;
+		struct fixup *n = realloc(w->fix, cap * sizeof *n);
+		if (!n)
+			return err_set(w->e, EXIT_SETUP, "out of memory");
+		w->fix = n, w->capfix = cap;
+	}
+	struct fixup *f = &w->fix[w->nfix];
+	if (!(f->path = strdup(rel)))
+		return err_set(w->e, EXIT_SETUP, "out of memory");
+	f->mode = archive_entry_perm(ent) & 07777;
+	entry_times(ent, f->ts);
+	w->nfix++;
+	return 0;
+}
+
+static int write_dir(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+		     const char *rel)
+{
+	/* made usable by us now, given its own mode at the end */
+	if (mkdirat(dfd, leaf, 0700) < 0) {
+		struct stat st;
+		if (errno != EEXIST || fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_sys(w->e, EXIT_SETUP, "create directory '%s'", rel);
+		if (!S_ISDIR(st.st_mode) && (unlinkat(dfd, leaf, 0) < 0 || mkdirat(dfd, leaf, 0700) < 0))
+			return err_sys(w->e, EXIT_SETUP, "create directory '%s'", rel);
+	}
+	uid_t uid;
+	gid_t gid;
+	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
+	return add_fixup(w, rel, ent);
+}
+
+static int write_symlink(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+			 const char *rel)
+{
+	const char *target = archive_entry_symlink(ent);
+	if (!target)
+		return err_set(w->e, EXIT_SETUP, "symlink '%s' has no target", rel);
+	/* the target is only stored, never followed while extracting */
+	int rc = symlinkat(target, dfd, leaf);
+	if (rc < 0 && errno == EEXIST && clear_name(dfd, leaf) == 0)
+		rc = symlinkat(target, dfd, leaf);
+	if (rc < 0)
+		return err_sys(w->e, EXIT_SETUP, "create symlink '%s'", rel);
+	uid_t uid;
+	gid_t gid;
+	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
+	struct timespec ts[2];
+	entry_times(ent, ts);
+	if (utimensat(dfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
+	return 0;
+}
+
+/* A hard link to an earlier entry of this layer: the target is found by
+ * a walk of its own (O_NOFOLLOW at each step), so it too stays inside. */
+static int write_hardlink(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+			  const char *rel)
+{
+	char target[PATH_MAX], tleaf[NAME_MAX + 1];
+	if (clean_path(archive_entry_hardlink(ent), target, w->e) < 0)
+		return -1;
+	if (!*target || strcmp(target, rel) == 0)
+		return err_set(w->e, EXIT_SETUP, "hard link '%s' points at itself or the root", rel);
+	int tfd = path_parent_beneath(w->dirs.fd[0], target, 0, tleaf, w->e);
+	if (tfd < 0)
+		return err_ctx(w->e, "hard link '%s'", rel);
+	int rc = linkat(tfd, tleaf, dfd, leaf, 0);
+	if (rc < 0 && errno == EEXIST && clear_name(dfd, leaf) == 0)
+		rc = linkat(tfd, tleaf, dfd, leaf, 0);
+	close(tfd);
+	if (rc < 0)
+		return err_sys(w->e, EXIT_SETUP, "hard link '%s' to '%s'", rel, target);
+	char key[PATH_MAX + 1], tkey[PATH_MAX + 1];
+	snprintf(key, sizeof key, "/%s", rel);
+	snprintf(tkey, sizeof tkey, "/%s", target);
+	struct stat st;
+	const char *sum = fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)
+		? tree_memo_get(w->how->memo, tkey, (uint64_t)st.st_size) : NULL;
+	if (sum) {
+		char copy[DIGEST_STR];
+		memcpy(copy, sum, DIGEST_STR);
+		tree_memo_put(w->how->memo, key, (uint64_t)st.st_size, copy);
+	} else
+		tree_memo_forget(w->how->memo, key);
+	if (archive_entry_size(ent) <= 0)
+		return 0;
+	/* a link with data (pax allows it) rewrites the shared file: every
+	 * name of it changes, which the memo cannot follow */
+	tree_memo_poison(w->how->memo);
+	int fd = openat(dfd, leaf, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+	char ignored[DIGEST_STR];
+	rc = write_data(w, fd, rel, ignored);
+	if (close(fd) < 0 && rc == 0)
+		rc = err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
+	return rc;
+}
+
+static int write_node(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+		      const char *rel)
+{
+	mode_t type = archive_entry_filetype(ent);
+	if (type != AE_IFIFO && !w->how->devices) {
+		log_debug("skipping device node %s (needs root)", rel);
+		return 0;
+	}
+	mode_t mode = type | (archive_entry_perm(ent) & 07777);
+	dev_t dev = makedev(archive_entry_rdevmajor(ent), archive_entry_rdevminor(ent));
+	int rc = mknodat(dfd, leaf, mode, dev);
+	if (rc < 0 && errno == EEXIST && clear_name(dfd, leaf) == 0)
+		rc = mknodat(dfd, leaf, mode, dev);
+	if (rc < 0)
+		return err_sys(w->e, EXIT_SETUP, "create '%s'", rel);
+	uid_t uid;
+	gid_t gid;
+	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
+	struct timespec ts[2];
+	entry_times(ent, ts);
+	if (utimensat(dfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
+	return 0;
+}
+
+static int write_entry(struct writer *w, struct archive_entry *ent, const char *rel)
+{
+	if (!*rel) {   /* "./": the root's own mode and times */
+		uid_t uid;
+		gid_t gid;
+		if (archive_entry_filetype(ent) != AE_IFDIR)
+			return err_set(w->e, EXIT_SETUP, "the layer's root entry is not a directory");
+		if (owner_of(w, ent, &uid, &gid) == 0 && fchown(w->dirs.fd[0], uid, gid) < 0)
+			return err_sys(w->e, EXIT_SETUP, "set the owner of the layer's root");
+		return add_fixup(w, rel, ent);
+	}
+	const char *leaf;
+	int dfd = parent_of(w, rel, 1, &leaf);
+	if (dfd < 0)
+		return err_ctx(w->e, "extract '%s'", rel);
+	if (archive_entry_hardlink(ent))
+		return write_hardlink(w, ent, dfd, leaf, rel);
+	switch (archive_entry_filetype(ent)) {
+	case AE_IFREG:
+		return write_file(w, ent, dfd, leaf, rel);
+	case AE_IFDIR:
+		return write_dir(w, ent, dfd, leaf, rel);
+	case AE_IFLNK:
+		return write_symlink(w, ent, dfd, leaf, rel);
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		return write_node(w, ent, dfd, leaf, rel);
+	default:
+		log_debug("skipping '%s' (a socket or an unknown type)", rel);
+		return 0;
+	}
+}
+
+/* Give each directory its mode and times, now that its entries exist. A
+ * name a later entry turned into something else is skipped. */
+static int apply_fixups(struct writer *w)
+{
+	int rc = 0;
+	for (size_t i = 0; i < w->nfix; i++) {
+		struct fixup *f = &w->fix[i];
+		int fd;
+		if (!*f->path)
+			fd = dir_dup(w->dirs.fd[0]);
+		else {
+			const char *leaf;
+			int dfd = parent_of(w, f->path, 0, &leaf);
+			fd = dfd < 0 ? -1 : openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			*w->e = (struct err){ 0 };
+		}
+		if (fd < 0)
+			continue;
+		if (fchmod(fd, f->mode) < 0 || futimens(fd, f->ts) < 0)
+			rc = err_sys(w->e, EXIT_SETUP, "set the mode of directory '%s'", f->path);
+		close(fd);
+		if (rc < 0)
+			break;
+	}
+	return rc;
+}
+
+static int is_whiteout(const char *base)
+{
+	return strncmp(base, WH, strlen(WH)) == 0;
+}
+
+static int apply_entries(struct writer *w)
 {
 	struct archive_entry *ent;
+	char rel[PATH_MAX];
 	int r;
-	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+	while ((r = archive_read_next_header(w->a, &ent)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(ent);
 		if (!path || !*path)
-			return err_set(e, EXIT_SETUP, "layer has an entry without a name");
-		const char *base = base_name(path);
-		if (is_whiteout(path)) {
+			return err_set(w->e, EXIT_SETUP, "layer has an entry without a name");
+		if (clean_path(path, rel, w->e) < 0)
+			return -1;
+		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+		if (is_whiteout(base)) {
 			/* ".wh..wh.*" other than the opaque marker: aufs metadata, skip */
 			if (strncmp(base, WH WH, 8) == 0 && strcmp(base, WH_OPQ) != 0)
 				continue;
-			if (how->mode != LAYER_CONTENT && apply_whiteout(rootfd, path, how->mode, e) < 0)
+			if (w->how->mode != LAYER_CONTENT && apply_whiteout(w, rel) < 0)
 				return -1;
 			continue;
 		}
-		if (how->mode == LAYER_DELETE)
+		if (w->how->mode == LAYER_DELETE)
 			continue;
-		if (write_entry(a, w, ent, rootfd, how, e) < 0)
+		if (write_entry(w, ent, rel) < 0)
 			return -1;
 	}
 	if (r != ARCHIVE_EOF)
-		return err_set(e, EXIT_SETUP, "layer is not a valid tar: %s", archive_error_string(a));
+		return err_set(w->e, EXIT_SETUP, "layer is not a valid tar: %s", archive_error_string(w->a));
 	return 0;
 }
 
 int layer_apply(struct archive *a, int rootfd, const struct layer_how *how, struct err *e)
 {
-	struct archive *w = disk_writer(how);
-	int cwd = w ? cwd_enter(NULL, rootfd) : -1;
-	if (cwd < 0) {
-		if (w)
-			archive_write_free(w);
-		return err_sys(e, EXIT_SETUP, "prepare extraction");
-	}
-	int rc = apply_entries(a, w, rootfd, how, e);
-	/* close applies deferred directory modes and times */
-	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
-		rc = err_set(e, EXIT_SETUP, "finish extraction: %s", archive_error_string(w));
-	archive_write_free(w);
-	if (cwd_leave(cwd) < 0 && rc == 0)
-		rc = err_sys(e, EXIT_SETUP, "restore working directory");
+	struct writer w = { .a = a, .how = how, .uid = geteuid(), .gid = getegid(), .e = e };
+	w.dirs.fd[0] = rootfd;
+	/* modes exactly as the image has them */
+	mode_t old = umask(0);
+	int rc = apply_entries(&w);
+	if (rc == 0)
+		rc = apply_fixups(&w);
+	umask(old);
+	dirs_pop(&w.dirs, 0);
+	for (size_t i = 0; i < w.nfix; i++)
+		free(w.fix[i].path);
+	free(w.fix);
 	return rc;
 }

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+struct tree_memo;
+
 enum layer_mode { LAYER_OVERLAY, LAYER_DELETE, LAYER_CONTENT };
 
 struct layer_how {
@@ -25,13 +27,15 @@ struct layer_how {
 	int owners;
 	uint32_t uids, gids;
 	int devices;   /* create device nodes (real root only); else skip them */
+	struct tree_memo *memo;   /* NULL, or where each file's sum goes (tree.h) */
 };
 
 /* What the caller can do, as `mode`: owners and devices when real root. */
 struct layer_how layer_how_self(enum layer_mode mode);
 
-/* rootfd: the target directory. The process's cwd is changed to it while
- * libarchive writes (its secure mode works relative to the cwd). */
+/* rootfd: the target directory. libarchive only parses the tar; the
+ * writer is ours (every name created relative to a directory fd opened
+ * without following symlinks). The umask is 0 while it runs. */
 int layer_apply(struct archive *a, int rootfd, const struct layer_how *how, struct err *e);
 
 #endif

@@ -2,12 +2,14 @@
  * entry names, whiteouts, opaque markers, links, through libarchive, in
  * both the overlay (cache) and the flattening modes. After each input the
  * scratch area must hold nothing but the target directory: a write that
- * escaped it aborts. */
+ * escaped it aborts. The tree digest made from the writer's memo of file
+ * sums must equal the one that reads every file (stub/tree.h). */
 #include <archive.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "../../stub/layer.h"
+#include "../../stub/tree.h"
 #include "fuzz_util.h"
 
 static void check_contained(const char *dir)
@@ -26,10 +28,18 @@ static void apply(const uint8_t *data, size_t size, int rootfd, enum layer_mode 
 	struct archive *a = archive_read_new();
 	struct err e = { 0 };
 	struct layer_how how = layer_how_self(mode);
+	how.memo = mode == LAYER_OVERLAY ? tree_memo_new() : NULL;
 	archive_read_support_format_tar(a);
+	int rc = -1;
 	if (archive_read_open_memory(a, data, size) == ARCHIVE_OK)
-		layer_apply(a, rootfd, &how, &e);
+		rc = layer_apply(a, rootfd, &how, &e);
 	archive_read_free(a);
+	char quick[TREE_STR], slow[TREE_STR];
+	struct err te = { 0 };
+	if (rc == 0 && how.memo && tree_digest(rootfd, 2, how.memo, quick, &te) == 0 &&
+	    tree_digest(rootfd, 2, NULL, slow, &te) == 0 && strcmp(quick, slow) != 0)
+		abort();   /* the memo disagrees with what was written */
+	tree_memo_free(how.memo);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
