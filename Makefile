@@ -22,6 +22,7 @@ CFLAGS = -std=gnu11 -Os -g0 -ffunction-sections -fdata-sections $(WARN) \
 LDFLAGS = -static -Wl,--gc-sections -s -L$(PREFIX)/lib
 CURL = -lcurl -lmbedtls -lmbedx509 -lmbedcrypto
 endif
+CFLAGS += -I$(B)/obj
 # (hogweed: ed25519 for signed files; nettle's own mini-gmp in the static build)
 LIBS = -larchive -lzstd -lz -lhogweed $(GMP) -lnettle -lcjson -lseccomp
 
@@ -31,7 +32,7 @@ STUB = $(wildcard stub/*.c)
 PACK = $(wildcard pack/*.c)
 # the cache code boxcar shares with the stub (`boxcar cache ...`)
 CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/inflate.c stub/layer.c stub/doctor.c stub/userns.c \
-	stub/state.c stub/lifecycle.c stub/enter.c stub/changes.c runner/security.c runner/profile.c \
+	stub/state.c stub/lifecycle.c stub/enter.c stub/changes.c runner/security.c runner/filter.c runner/profile.c \
 	runner/probe.c runner/subids.c runner/idmap.c runner/init.c runner/process.c runner/rlimits.c runner/cgroup.c
 HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
 
@@ -42,6 +43,13 @@ all: $(B)/boxcar
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# the default seccomp filters, compiled to BPF once here (runner/filter.h)
+$(B)/obj/seccomp_bpf.h: tools/bpfgen.c runner/filter.c runner/filter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $(B)/obj/bpfgen tools/bpfgen.c runner/filter.c -lseccomp
+	$(B)/obj/bpfgen > $@.tmp && mv $@.tmp $@
+$(B)/obj/runner/security.o: $(B)/obj/seccomp_bpf.h
 
 $(B)/stub: $(call obj,$(COMMON) $(RUNNER) $(STUB))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -64,12 +72,12 @@ clean:
 .PHONY: all asan clean
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
-FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c \
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj
+FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c runner/filter.c \
 	   $(filter-out pack/main.c pack/writer.c pack/commit.c pack/signcmd.c,$(PACK))
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
 FUZZERS = payload user oci docker layer profile registry
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
 

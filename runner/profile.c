@@ -209,7 +209,10 @@ scmp_filter_ctx profile_build(const char *json, size_t len, uint64_t caps,
 		err_set(e, EXIT_SETUP, "seccomp_init failed");
 		goto out;
 	}
-	int rc = first ? first(ctx) : 0, i = 0;
+	/* a binary tree of syscall numbers (a profile lists hundreds) */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), i = 0;
+	if (rc == 0 && first)
+		rc = first(ctx);
 	if (rc < 0) {
 		err_set(e, EXIT_SETUP, "seccomp rules: %s", strerror(-rc));
 		goto fail;

@@ -100,7 +100,7 @@ static int mount_overlay_fsconfig(const char *const *lowers, int nlowers, const 
 		ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) == 0;
 	ok = ok && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
-	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "userxattr", NULL, 0) == 0 &&
+	     sys_fsconfig(fd, BC_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
 	int mfd = ok ? sys_fsmount(fd, BC_FSMOUNT_CLOEXEC, 0) : -1;
 	int saved = errno;

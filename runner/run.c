@@ -39,7 +39,7 @@ static void exec_process(const struct runner_spec *s, int mirrored)
  * /proc/2/fd: close all but stdio and the ports, and make PID 1 (and so the
  * relay) non-dumpable, which puts /proc/PID/fd out of reach without
  * CAP_SYS_PTRACE. */
-static int seal(const struct runner_spec *s, struct err *e)
+static int close_listed(const struct runner_spec *s, struct err *e)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -54,6 +54,31 @@ static int seal(const struct runner_spec *s, struct err *e)
 			close(fd);
 	}
 	closedir(d);
+	return 0;
+}
+
+/* Close every fd above stderr but the ports': close_range over the gaps
+ * (Linux 5.9+), else one by one from /proc/self/fd. */
+static int close_all_but_ports(const struct runner_spec *s, struct err *e)
+{
+	unsigned lo = 3;
+	for (;;) {
+		unsigned next = ~0U;   /* the lowest port fd at or above lo */
+		for (int i = 0; i < s->nports; i++)
+			if ((unsigned)s->ports[i].fd >= lo && (unsigned)s->ports[i].fd < next)
+				next = (unsigned)s->ports[i].fd;
+		if (next > lo && syscall(SYS_close_range, lo, next == ~0U ? ~0U : next - 1, 0) < 0)
+			return close_listed(s, e);
+		if (next == ~0U)
+			return 0;
+		lo = next + 1;
+	}
+}
+
+static int seal(const struct runner_spec *s, struct err *e)
+{
+	if (close_all_but_ports(s, e) < 0)
+		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "prctl(PR_SET_DUMPABLE)");
 	return 0;

@@ -8,7 +8,11 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include "filter.h"
 #include "profile.h"
+#include "seccomp_bpf.h"   /* generated: default_bpf */
 
 static const char *const cap_names[] = {
 	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
@@ -39,23 +43,15 @@ uint64_t security_cap_mask(const char *name)
 	return 0;
 }
 
-static int last_cap(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int n = NCAPS - 1;
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1 || n < 0 || n > 63)
-			n = NCAPS - 1;
-		fclose(f);
-	}
-	return n;
-}
-
 int security_drop_bounding(const struct security *sec, struct err *e)
 {
-	for (int c = 0, last = last_cap(); c <= last; c++)
-		if (!(sec->caps & BIT(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+	/* up to the kernel's last capability: the first EINVAL */
+	for (int c = 0; c < 64; c++)
+		if (!(sec->caps & BIT(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
 			return err_sys(e, EXIT_SETUP, "drop capability %d from the bounding set", c);
+		}
 	return 0;
 }
 
@@ -78,84 +74,21 @@ static int limit_caps(uint64_t keep, struct err *e)
 	return 0;
 }
 
-/* What Docker's default profile refuses (its allowlist, inverted for the
- * calls that exist on x86-64/arm64), unless CAP_SYS_ADMIN & co are added. */
-static const char *const denied[] = {
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-	"delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-	"get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
-	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
-	"mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "process_vm_readv",
-	"process_vm_writev", "query_module", "quotactl", "quotactl_fd", "reboot",
-	"request_key", "set_mempolicy", "setns", "settimeofday", "stime", "swapoff",
-	"swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib",
-	"userfaultfd", "ustat", "vm86", "vm86old", "syslog",
-};
-
-/* --boxcar-fakeroot, as enroot and Charliecloud do: with one id mapped,
- * package managers fail changing owners and dropping privileges; these
- * calls then "succeed" (return 0) and change nothing. */
-static const char *const faked[] = {
-	"chown", "fchown", "lchown", "fchownat", "setuid", "setgid", "setreuid", "setregid",
-	"setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
-};
-
-static int add_rules(scmp_filter_ctx ctx, const char *const *names, size_t n, uint32_t action)
-{
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		int nr = seccomp_syscall_resolve_name(names[i]);
-		if (nr != __NR_SCMP_ERROR)
-			rc = seccomp_rule_add(ctx, action, nr, 0);
-	}
-	return rc;
-}
-
-static int fakeroot_rules(scmp_filter_ctx ctx)
-{
-	return add_rules(ctx, faked, sizeof faked / sizeof faked[0], SCMP_ACT_ERRNO(0));
-}
-
-static scmp_filter_ctx default_filter(const struct security *sec, struct err *e)
-{
-	/* as in Docker, CAP_SYS_ADMIN lifts the mount/namespace rules (here:
-	 * all of them); unconfined means none, fakeroot's aside */
-	int lifted = !sec->seccomp || (sec->caps & BIT(21));
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);   /* bad arch: kill */
-	if (!ctx)
-		return err_set(e, EXIT_SETUP, "seccomp_init failed"), NULL;
-	int rc = sec->fakeroot ? fakeroot_rules(ctx) : 0;
-	if (rc == 0 && !lifted)
-		rc = add_rules(ctx, denied, sizeof denied / sizeof denied[0], SCMP_ACT_ERRNO(EPERM));
-	/* new namespaces via clone need CAP_SYS_ADMIN under Docker's profile
-	 * too; clone3 (flags in memory, not filterable) answers ENOSYS so
-	 * that libcs fall back to clone */
-	static const uint64_t ns_flags[] = { 0x00020000, 0x04000000, 0x08000000, 0x10000000,
-					     0x20000000, 0x40000000, 0x02000000 };
-	for (size_t i = 0; rc == 0 && !lifted && i < sizeof ns_flags / sizeof ns_flags[0]; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
-	if (rc == 0 && !lifted)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (rc < 0) {
-		seccomp_release(ctx);
-		return errno = -rc, err_sys(e, EXIT_SETUP, "build the seccomp filter"), NULL;
-	}
-	return ctx;
-}
-
 int security_prepare(struct security *sec, struct err *e)
 {
 	sec->filter = NULL;
+	sec->program = NULL;
 	if (sec->seccomp && sec->profile) {
 		sec->filter = profile_build(sec->profile, sec->profile_len, sec->caps,
-					    sec->fakeroot ? fakeroot_rules : NULL, e);
+					    sec->fakeroot ? filter_fakeroot_rules : NULL, e);
 		return sec->filter ? 0 : err_ctx(e, "seccomp profile %s", sec->profile_name);
 	}
+	/* as in Docker, CAP_SYS_ADMIN lifts the mount/namespace rules (here:
+	 * all of them); unconfined means none, fakeroot's aside */
+	int lifted = !sec->seccomp || (sec->caps & BIT(21));
 	if (sec->seccomp || sec->fakeroot)
-		sec->filter = default_filter(sec, e);
-	return (sec->seccomp || sec->fakeroot) && !sec->filter ? -1 : 0;
+		sec->program = &default_bpf[!!sec->fakeroot][lifted];
+	return 0;
 }
 
 void security_release(struct security *sec)
@@ -197,7 +130,8 @@ int security_apply(const struct security *sec, struct err *e)
 		rc = seccomp_attr_set(sec->filter, SCMP_FLTATR_CTL_NNP, 0);   /* libseccomp would set it */
 		if (rc == 0)
 			rc = seccomp_load(sec->filter);
-	}
+	} else if (sec->program && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sec->program, 0, 0) < 0)
+		rc = -errno;
 	if (rc < 0)
 		return errno = -rc, err_sys(e, EXIT_SETUP, "load the seccomp filter");
 	return limit_caps(sec->caps, e);

@@ -14,7 +14,8 @@ struct security {
 	const char *profile;     /* seccomp=FILE.json: its text (runner/profile.h) */
 	size_t profile_len;
 	const char *profile_name;
-	void *filter;            /* the libseccomp filter, built by security_prepare */
+	void *filter;            /* a profile's libseccomp filter, built by security_prepare */
+	const void *program;     /* or the default filter, a ready struct sock_fprog */
 	int no_new_privs;
 	uint64_t caps;           /* capabilities kept (bit N = capability N) */
 };
