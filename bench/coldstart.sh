@@ -47,7 +47,10 @@ EOS
 chmod +x "$OUT/boxcar-cold" "$OUT/boxcar-cold-1cpu" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
 sq=(); [ $have_sq = 1 ] && sq=(-n "unsquashfs (zstd)" "$OUT/unsquashfs-cold")
 echo "image: $(du -sh "$OUT/img" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/img" --boxcar-inspect)) layers"
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$TOP/build/bench/coldstart.md" \
+# each run starts from an empty RUNS_DIR (on tmpfs, earlier runs' gigabytes
+# would otherwise pile up in memory and slow the later contenders)
+hyperfine --warmup 1 --runs "$RUNS" --prepare "rm -rf $RD && mkdir -p $RD" \
+    --export-markdown "$TOP/build/bench/coldstart.md" \
     -n "boxcar first launch" "$OUT/boxcar-cold" -n "boxcar first launch, one core (layers in turn)" "$OUT/boxcar-cold-1cpu" \
     -n "tar --zstd -x (flattened)" "$OUT/tar-cold" "${sq[@]}"
 rm -rf "$RD"

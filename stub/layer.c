@@ -209,6 +209,30 @@ static void entry_times(struct archive_entry *ent, struct timespec ts[2])
 		? (struct timespec){ archive_entry_atime(ent), archive_entry_atime_nsec(ent) } : ts[1];
 }
 
+/* The owner (when restored) of a name in dfd, not following a symlink. */
+static int own_name(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+		    const char *rel)
+{
+	uid_t uid;
+	gid_t gid;
+	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
+	return 0;
+}
+
+/* Owner and times of a name that is not opened (a symlink, a node). */
+static int own_and_stamp(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
+			 const char *rel)
+{
+	struct timespec ts[2];
+	entry_times(ent, ts);
+	if (own_name(w, ent, dfd, leaf, rel) < 0)
+		return -1;
+	if (utimensat(dfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
+	return 0;
+}
+
 /* Copy the entry's data into fd, hashing it for the tree digest. *sum is
  * left empty when the data has holes (the walk then reads the file). */
 static int write_data(struct writer *w, int fd, const char *rel, char sum[DIGEST_STR])
@@ -268,10 +292,13 @@ static int write_file(struct writer *w, struct archive_entry *ent, int dfd, cons
 		rc = err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
 	if (close(fd) < 0 && rc == 0)
 		rc = err_sys(w->e, EXIT_SETUP, "write '%s'", rel);
-	if (rc == 0 && sum[0]) {
+	if (rc == 0) {   /* (a file with holes is left to the walk to read) */
 		char key[PATH_MAX + 1];
 		snprintf(key, sizeof key, "/%s", rel);
-		tree_memo_put(w->how->memo, key, (uint64_t)size, sum);
+		if (sum[0])
+			tree_memo_put(w->how->memo, key, (uint64_t)size, sum);
+		else
+			tree_memo_forget(w->how->memo, key);
 	}
 	return rc;
 }
@@ -305,11 +332,7 @@ static int write_dir(struct writer *w, struct archive_entry *ent, int dfd, const
 		if (!S_ISDIR(st.st_mode) && (unlinkat(dfd, leaf, 0) < 0 || mkdirat(dfd, leaf, 0700) < 0))
 			return err_sys(w->e, EXIT_SETUP, "create directory '%s'", rel);
 	}
-	uid_t uid;
-	gid_t gid;
-	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
-	return add_fixup(w, rel, ent);
+	return own_name(w, ent, dfd, leaf, rel) < 0 ? -1 : add_fixup(w, rel, ent);
 }
 
 static int write_symlink(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
@@ -324,15 +347,7 @@ static int write_symlink(struct writer *w, struct archive_entry *ent, int dfd, c
 		rc = symlinkat(target, dfd, leaf);
 	if (rc < 0)
 		return err_sys(w->e, EXIT_SETUP, "create symlink '%s'", rel);
-	uid_t uid;
-	gid_t gid;
-	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
-	struct timespec ts[2];
-	entry_times(ent, ts);
-	if (utimensat(dfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
-	return 0;
+	return own_and_stamp(w, ent, dfd, leaf, rel);
 }
 
 /* A hard link to an earlier entry of this layer: the target is found by
@@ -396,15 +411,7 @@ static int write_node(struct writer *w, struct archive_entry *ent, int dfd, cons
 		rc = mknodat(dfd, leaf, mode, dev);
 	if (rc < 0)
 		return err_sys(w->e, EXIT_SETUP, "create '%s'", rel);
-	uid_t uid;
-	gid_t gid;
-	if (owner_of(w, ent, &uid, &gid) == 0 && fchownat(dfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(w->e, EXIT_SETUP, "set the owner of '%s'", rel);
-	struct timespec ts[2];
-	entry_times(ent, ts);
-	if (utimensat(dfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(w->e, EXIT_SETUP, "set the times of '%s'", rel);
-	return 0;
+	return own_and_stamp(w, ent, dfd, leaf, rel);
 }
 
 static int write_entry(struct writer *w, struct archive_entry *ent, const char *rel)
