@@ -385,11 +385,9 @@ static int extract_parallel(const struct cache *c, const struct payload *p, cons
 	cpu_set_t set;   /* the cores we may use (taskset, Slurm's cpuset), not all online */
 	int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
 	int max = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus, done = 0, next = 0, rc = 0;
-	if (n == 1 || max == 1) {
-		for (int k = 0; rc == 0 && k < n; k++)
-			rc = extract_layer(c, p, todo[k], e);
-		return rc;
-	}
+	/* (a single layer too goes to a child: the launcher, which stays as the
+	 * container's supervisor, never holds the extraction's buffers or its
+	 * decompressing thread) */
 	int *rds = calloc((size_t)n, sizeof *rds);
 	pid_t *pids = calloc((size_t)n, sizeof *pids);
 	if (!rds || !pids)
