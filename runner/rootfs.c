@@ -282,9 +282,14 @@ static int setup_dev(struct host_trees *h, struct err *e)
 	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k") < 0)
 		return err_sys(e, EXIT_SETUP, "mount tmpfs on /dev");
 	for (size_t i = 0; i < NDEV; i++) {
+		/* (a fresh tmpfs: the target needs no checks, just creating) */
 		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-		if (attach(h->dev[i], path, 0, e) < 0)
-			return -1;
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) < 0)
+			return err_sys(e, EXIT_SETUP, "create %s", path);
+		if (sys_move_mount(h->dev[i], "", AT_FDCWD, path, BC_MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return err_sys(e, EXIT_SETUP, "mount on %s", path);
+		close(h->dev[i]);
 	}
 	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
 		return err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");
@@ -346,13 +351,19 @@ static int mask_paths(struct err *e)
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 	};
 	struct stat st;
+	const char *empty = NULL;   /* the first masked dir: the others bind it */
 	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
 		const char *p = masked[i];
 		if (stat(p, &st) < 0)
 			continue;   /* not on this kernel */
-		int rc = S_ISDIR(st.st_mode)
-			? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555")
-			: mount("/dev/null", p, NULL, MS_BIND, NULL);
+		int rc;
+		if (!S_ISDIR(st.st_mode))
+			rc = mount("/dev/null", p, NULL, MS_BIND, NULL);
+		else if (empty)   /* (its tmpfs is read-only as a file system) */
+			rc = mount(empty, p, NULL, MS_BIND, NULL);
+		else if ((rc = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				     "size=0,mode=0555")) == 0)
+			empty = p;
 		if (rc < 0)
 			return err_sys(e, EXIT_SETUP, "mask %s", p);
 	}
