@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Warm start-to-exit: boxcar against the host, bubblewrap, crun, runc and proot
-# (those installed), on the same root file system, in one hyperfine run per
-# workload so the ratios hold on a noisy machine:
+# (those installed), on the same root file system. Paired rounds: each round
+# is one hyperfine run of every contender (RUNS/ROUNDS runs each), so drift in
+# this noisy VM hits all of them alike; the table gives the median over the
+# rounds of each contender's median, and the median of its per-round ratios
+# to bwrap --unshare-all:
 #   true    /bin/true in a busybox root file system
 #   python  python3 -c pass in the Flask example's Debian image (needs
 #           build/test-fixtures/oci-flask: run the test suite once)
@@ -11,10 +14,11 @@
 # (DESIGN.md §7): where /sys/fs/cgroup/unified exists it runs inside
 # `unshare -rm` with that hidden, and a line for `unshare -rm` alone shows
 # what the wrapper costs.
-#   bench/startup.sh [RUNS]        results: build/bench/startup-*.md
+#   bench/startup.sh [RUNS] [ROUNDS]   (default 200, 10)
+#   results: build/bench/startup-*.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TOP=$PWD RUNS=${1:-200} OUT=$TOP/build/bench
+TOP=$PWD RUNS=${1:-200} ROUNDS=${2:-10} OUT=$TOP/build/bench
 mkdir -p "$OUT"
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 command -v bwrap >/dev/null || { echo "bench: needs bubblewrap (apt-get install bubblewrap)" >&2; exit 1; }
@@ -65,12 +69,18 @@ run_set() {
         cmds+=(-n "runc run (rootless)" "runc --root $OUT/runc-state run -b $b2 bench-$name")
     fi
     command -v proot >/dev/null && cmds+=(-n "proot -r" "proot -r $r $*")
-    hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/startup-$name.json" "${cmds[@]}" >/dev/null
-    # medians, and each one's ratio to bwrap --unshare-all's
-    NAME=$name jq -r '(.results | map(select(.command == "bwrap --unshare-all")) | .[0].median) as $b |
-        "| \(env.NAME) | median ms | vs bwrap --unshare-all |\n|---|---|---|",
-        (.results[] | "| \(.command) | \(.median * 1000 * 100 | round / 100) | \(.median / $b * 100 | round / 100) |")' \
-        "$OUT/startup-$name.json" | tee "$OUT/startup-$name.md"
+    local per=$(( RUNS / ROUNDS > 2 ? RUNS / ROUNDS : 3 )) k
+    for k in $(seq "$ROUNDS"); do
+        hyperfine -N --warmup 5 --runs "$per" --export-json "$OUT/startup-$name.$k.json" "${cmds[@]}" >/dev/null
+    done
+    # per contender: median of the rounds' medians, median of the rounds' ratios
+    NAME=$name jq -rs 'def med: sort | if length % 2 == 1 then .[length / 2 | floor]
+                                   else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+        (map(.results | map({(.command): .median}) | add)) as $r |
+        "| \(env.NAME) | median ms | vs bwrap --unshare-all (median of \($r | length) paired rounds) |\n|---|---|---|",
+        ($r[0] | keys_unsorted[] as $c |
+         "| \($c) | \($r | map(.[$c]) | med * 1000 * 100 | round / 100) | \($r | map(.[$c] / .["bwrap --unshare-all"]) | med * 100 | round / 100) |")' \
+        "$OUT"/startup-"$name".*.json | tee "$OUT/startup-$name.md"
 }
 
 # busybox: one root file system for every contender
