@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/base64.h>
 #include <nettle/eddsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include "base64.h"
 #include "digest.h"
 #include "json.h"
 #include "xio.h"
@@ -18,17 +18,13 @@
 /* "PREFIX<base64 of 32 bytes>[ comment]" -> key */
 static int key_parse(const char *text, const char *prefix, unsigned char key[32])
 {
-	struct base64_decode_ctx ctx;
-	uint8_t buf[64];
-	size_t n = strlen(prefix), len = 0;
+	unsigned char buf[64];
+	size_t n = strlen(prefix);
 	if (strncmp(text, prefix, n) != 0)
 		return -1;
 	text += n;
-	size_t b64 = strcspn(text, " \t\r\n");
-	if (b64 != BASE64_ENCODE_RAW_LENGTH(32))
-		return -1;
-	base64_decode_init(&ctx);
-	if (!base64_decode_update(&ctx, &len, buf, b64, text) || !base64_decode_final(&ctx) || len != 32)
+	size_t len = strcspn(text, " \t\r\n");
+	if (len != 44 || b64_decode(text, len, buf, sizeof buf) != 32)   /* 44: 32 bytes, padded */
 		return -1;
 	memcpy(key, buf, 32);
 	return 0;
@@ -36,9 +32,8 @@ static int key_parse(const char *text, const char *prefix, unsigned char key[32]
 
 static void key_format(const unsigned char key[32], const char *prefix, char out[SIGN_KEY_TEXT])
 {
-	char b64[BASE64_ENCODE_RAW_LENGTH(32) + 1];
-	base64_encode_raw(b64, 32, key);
-	b64[sizeof b64 - 1] = 0;
+	char b64[48];
+	b64_encode(key, 32, b64, sizeof b64);
 	snprintf(out, SIGN_KEY_TEXT, "%s%s", prefix, b64);
 }
 

@@ -2,11 +2,11 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <nettle/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "../common/base64.h"
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/xio.h"
@@ -55,14 +55,11 @@ int auth_parse_challenge(const char *v, struct challenge *c)
 	return !strcasecmp(c->scheme, "Bearer") && c->realm[0] ? 0 : -1;
 }
 
-static int b64_decode(const char *in, char *out, size_t cap)
+/* "user:password" from an auth file's base64 text, as a string. */
+static int b64_creds(const char *in, char *out, size_t cap)
 {
-	struct base64_decode_ctx ctx;
-	size_t n = strlen(in), len = 0;
-	if (BASE64_DECODE_LENGTH(n) >= cap)
-		return -1;
-	base64_decode_init(&ctx);
-	if (!base64_decode_update(&ctx, &len, (uint8_t *)out, n, in) || !base64_decode_final(&ctx))
+	ssize_t len = cap ? b64_decode(in, strlen(in), out, cap - 1) : -1;
+	if (len < 0)
 		return -1;
 	out[len] = 0;
 	return 0;
@@ -81,7 +78,7 @@ static int from_file(const char *path, const struct reference *r, char *out, siz
 	for (size_t i = 0; !found && i < 5; i++) {
 		const char *key = i == 0 ? r->domain : strcmp(r->domain, "docker.io") ? NULL : hub[i - 1];
 		const char *a = key ? json_str(cJSON_GetObjectItemCaseSensitive(auths, key), "auth") : NULL;
-		found = a && b64_decode(a, out, cap) == 0 && strchr(out, ':');
+		found = a && b64_creds(a, out, cap) == 0 && strchr(out, ':');
 	}
 	cJSON_Delete(j);
 	return found;
@@ -116,15 +113,10 @@ int auth_creds(const struct reference *r, const char *flag, char *out, size_t ca
 
 static void set_basic(struct http *h, const char *creds)
 {
-	char b64[BASE64_ENCODE_LENGTH(1024) + 8];
+	char b64[4 * 1024 / 3 + 8];   /* credentials are cut at 1024 bytes */
 	size_t n = strlen(creds);
-	if (n > 1024)
-		n = 1024;
-	struct base64_encode_ctx ctx;
-	base64_encode_init(&ctx);
-	size_t k = base64_encode_update(&ctx, b64, n, (const uint8_t *)creds);
-	k += base64_encode_final(&ctx, b64 + k);
-	b64[k] = 0;
+	if (b64_encode(creds, n > 1024 ? 1024 : n, b64, sizeof b64) < 0)
+		b64[0] = 0;
 	snprintf(h->auth, sizeof h->auth, "Authorization: Basic %s", b64);
 }
 

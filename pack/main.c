@@ -126,6 +126,12 @@ static int add_trust(struct pack_args *pa, const char *path)
 	return 0;
 }
 
+/* A registry option given to `boxcar commit`, which pulls nothing. */
+static int not_for_commit(const char *opt)
+{
+	return usage_error("%s is for pulling from a registry (boxcar pack docker://...); commit pulls nothing", opt);
+}
+
 /* Parse `boxcar pack` (or `commit`) arguments: the positional one goes to
  * pa->src. 0, or EXIT_USAGE after printing why. */
 static int parse_pack(int argc, char **argv, const char *verb, struct pack_args *pa)
@@ -141,6 +147,8 @@ static int parse_pack(int argc, char **argv, const char *verb, struct pack_args 
 		else if (!strcmp(a, "--verbose"))
 			log_level = LOG_VERBOSE;
 		else if (is_opt(a, NULL, "--tls-verify")) {
+			if (strcmp(verb, "pack"))
+				return not_for_commit("--tls-verify");
 			/* --tls-verify, --tls-verify=true|false (skopeo's spelling) */
 			v = strchr(a, '=') ? a + strlen("--tls-verify=") : "true";
 			if (strcmp(v, "true") && strcmp(v, "false"))
@@ -159,6 +167,9 @@ static int parse_pack(int argc, char **argv, const char *verb, struct pack_args 
 			if (!v || *end || pa->level < 1 || pa->level > 19)
 				return usage_error("--level needs a number from 1 to 19%s", "");
 		} else if ((slot = config_slot(&pa->pc, a, &name))) {
+			if (strcmp(verb, "pack") && (slot == &pa->pc.pull.creds || slot == &pa->pc.pull.cert_dir ||
+						     slot == &pa->pc.pull.platform))
+				return not_for_commit(name);
 			if (!(v = opt_value(argc, argv, &i, NULL, name)))
 				return usage_error("%s needs a value", name);
 			if (slot == pa->pc.env)

@@ -24,13 +24,6 @@
  * lookup at all, and every name is created with one *at() call relative to
  * an fd that was opened without following a symlink. Nothing is ever
  * resolved through a path string, so nothing written can leave the root. */
-struct dirs {
-	int fd[DEPTH_MAX + 1];       /* fd[0]: the root (not ours to close) */
-	size_t end[DEPTH_MAX + 1];   /* level i is path[0, end[i]) */
-	int depth;
-	char path[PATH_MAX];
-};
-
 /* A directory's mode and times, set once the layer is written (a read-only
  * mode would stop its own entries; each entry made changes its mtime). */
 struct fixup {
@@ -39,16 +32,73 @@ struct fixup {
 	struct timespec ts[2];
 };
 
+struct fixups {
+	struct fixup *v;
+	size_t n, cap;
+};
+
+struct dirs {
+	int fd[DEPTH_MAX + 1];       /* fd[0]: the root (not ours to close) */
+	size_t end[DEPTH_MAX + 1];   /* level i is path[0, end[i]) */
+	int depth;
+	char path[PATH_MAX];
+	/* flattening as a plain user: a lower layer's read-only directory is
+	 * made writable while entered, its mode put back at the end */
+	struct fixups *restore;
+};
+
 struct writer {
 	struct archive *a;
 	const struct layer_how *how;
 	struct dirs dirs;
-	struct fixup *fix;
-	size_t nfix, capfix;
+	struct fixups fix, restore;
 	uid_t uid;   /* who we are: an owner that needs no chown */
 	gid_t gid;
 	struct err *e;
 };
+
+static int fixups_add(struct fixups *l, const char *path, mode_t mode, const struct timespec ts[2])
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct fixup *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v, l->cap = cap;
+	}
+	if (!(l->v[l->n].path = strdup(path)))
+		return -1;
+	l->v[l->n].mode = mode;
+	l->v[l->n].ts[0] = ts[0], l->v[l->n].ts[1] = ts[1];
+	l->n++;
+	return 0;
+}
+
+static void fixups_free(struct fixups *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+}
+
+/* Make directory fd (dir[0, n)) writable and searchable for us if it is
+ * ours and is not, noting its mode to put back. */
+static int unlock_dir(struct dirs *s, int fd, const char *dir, size_t n, struct err *e)
+{
+	static const struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	struct stat st;
+	char path[PATH_MAX];
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, EXIT_SETUP, "stat directory '%.*s'", (int)n, dir);
+	if ((st.st_mode & 0300) == 0300 || st.st_uid != geteuid())
+		return 0;
+	snprintf(path, sizeof path, "%.*s", (int)n, dir);
+	if (fixups_add(s->restore, path, st.st_mode & 07777, omit) < 0)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	if (fchmod(fd, (st.st_mode & 07777) | 0700) < 0)
+		return err_sys(e, EXIT_SETUP, "make directory '%s' writable", path);
+	return 0;
+}
 
 static void dirs_pop(struct dirs *s, int depth)
 {
@@ -93,6 +143,10 @@ static int dirs_enter(struct dirs *s, const char *dir, size_t n, int mkdirs, str
 				       "the layer writes through it", (int)end, dir);
 		if (fd < 0)
 			return err_sys(e, EXIT_SETUP, "open directory '%.*s'", (int)end, dir);
+		if (s->restore && unlock_dir(s, fd, dir, end, e) < 0) {
+			close(fd);
+			return -1;
+		}
 		s->fd[++s->depth] = fd;
 		s->end[s->depth] = end;
 		pos = end;
@@ -305,19 +359,10 @@ static int write_file(struct writer *w, struct archive_entry *ent, int dfd, cons
 
 static int add_fixup(struct writer *w, const char *rel, struct archive_entry *ent)
 {
-	if (w->nfix == w->capfix) {
-		size_t cap = w->capfix ? w->capfix * 2 : 256;
-		struct fixup *n = realloc(w->fix, cap * sizeof *n);
-		if (!n)
-			return err_set(w->e, EXIT_SETUP, "out of memory");
-		w->fix = n, w->capfix = cap;
-	}
-	struct fixup *f = &w->fix[w->nfix];
-	if (!(f->path = strdup(rel)))
+	struct timespec ts[2];
+	entry_times(ent, ts);
+	if (fixups_add(&w->fix, rel, archive_entry_perm(ent) & 07777, ts) < 0)
 		return err_set(w->e, EXIT_SETUP, "out of memory");
-	f->mode = archive_entry_perm(ent) & 07777;
-	entry_times(ent, f->ts);
-	w->nfix++;
 	return 0;
 }
 
@@ -450,27 +495,27 @@ static int write_entry(struct writer *w, struct archive_entry *ent, const char *
 
 /* Give each directory its mode and times, now that its entries exist. A
  * name a later entry turned into something else is skipped. */
-static int apply_fixups(struct writer *w)
+static int apply_fixups(struct writer *w, const struct fixups *l)
 {
 	int rc = 0;
-	for (size_t i = 0; i < w->nfix; i++) {
-		struct fixup *f = &w->fix[i];
+	for (size_t i = 0; rc == 0 && i < l->n; i++) {
+		const struct fixup *f = &l->v[i];
 		int fd;
 		if (!*f->path)
 			fd = dir_dup(w->dirs.fd[0]);
 		else {
 			const char *leaf;
+			struct err *keep = w->e, gone = { 0 };
+			w->e = &gone;   /* (a vanished name is no error; an earlier one stays) */
 			int dfd = parent_of(w, f->path, 0, &leaf);
+			w->e = keep;
 			fd = dfd < 0 ? -1 : openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			*w->e = (struct err){ 0 };
 		}
 		if (fd < 0)
 			continue;
 		if (fchmod(fd, f->mode) < 0 || futimens(fd, f->ts) < 0)
 			rc = err_sys(w->e, EXIT_SETUP, "set the mode of directory '%s'", f->path);
 		close(fd);
-		if (rc < 0)
-			break;
 	}
 	return rc;
 }
@@ -514,15 +559,21 @@ int layer_apply(struct archive *a, int rootfd, const struct layer_how *how, stru
 {
 	struct writer w = { .a = a, .how = how, .uid = geteuid(), .gid = getegid(), .e = e };
 	w.dirs.fd[0] = rootfd;
+	if (how->mode != LAYER_OVERLAY && !how->owners)
+		w.dirs.restore = &w.restore;
 	/* modes exactly as the image has them */
 	mode_t old = umask(0);
 	int rc = apply_entries(&w);
+	w.dirs.restore = NULL;
+	/* lower layers' modes put back first, then this layer's own */
+	int rc2 = apply_fixups(&w, &w.restore);
 	if (rc == 0)
-		rc = apply_fixups(&w);
+		rc = rc2;
+	if (rc == 0)
+		rc = apply_fixups(&w, &w.fix);
 	umask(old);
 	dirs_pop(&w.dirs, 0);
-	for (size_t i = 0; i < w.nfix; i++)
-		free(w.fix[i].path);
-	free(w.fix);
+	fixups_free(&w.fix);
+	fixups_free(&w.restore);
 	return rc;
 }

@@ -226,6 +226,17 @@ def cases(token, sentinel):
     L2.file("xl/.wh..wh..opq", b"")
     c["xlayer-whiteout"] = [L1.bytes(), L2.bytes()]
 
+    # not hostile, but hard for a plain user flattening the layers: the
+    # second writes into (and whites out inside) a directory the first left
+    # read-only; the result must keep the read-only mode
+    L1, L2 = Layer(), Layer()
+    L1.dir("rodir", 0o555)
+    L1.file("rodir/a", b"a\n", 0o444)
+    L1.file("rodir/gone", b"gone\n", 0o444)
+    L2.file("rodir/b", b"b\n", 0o444)
+    L2.file("rodir/.wh.gone", b"")
+    c["xlayer-readonly-dir"] = [L1.bytes(), L2.bytes()]
+
     return c
 
 

@@ -188,6 +188,10 @@ t_lc_commit() {   # docker commit: the image's layers as they were, plus one lay
     x "$BOXCAR" commit same -o same.img; expect_ok
     [ "$(layer_digests same.img)" = "$(layer_digests "$(P debian)")" ] || fail "unchanged container: layers differ"
     x "$BOXCAR" commit same; expect_rc 2
+    for o in --creds=a:b --cert-dir=/tmp --platform=linux/amd64 --tls-verify=false; do
+        x "$BOXCAR" commit same -o f "$o"; expect_error 2; [ -e f ] && fail "$o: a file was left"
+        grep -q "commit pulls nothing" "$T/.err" || fail "$o: not named as a registry option: $(cat "$T/.err")"
+    done
     x "$BOXCAR" commit same -o /nonexistent/dir/f; expect_error 1; [ -e /nonexistent/dir ] && fail "created a dir"
     x "$BOXCAR" commit nosuch -o f; expect_error 125; [ -e f ] && fail "a file was left"
     ls | grep -q 'tmp-' && fail "a temporary file was left: $(ls)"

@@ -529,6 +529,16 @@ t_rh_wh_sym()      { rb_hostile whiteout-symlink any; }
 t_rh_wh_dotdot()   { rb_hostile whiteout-dotdot any; }
 t_rh_xl_sym()      { rb_hostile xlayer-symlink any; }
 t_rh_xl_wh()       { rb_hostile xlayer-whiteout any; }
+t_rh_xl_rodir() {   # a later layer writes into a lower layer's read-only dir
+    rb_hostile xlayer-readonly-dir ok
+    [ "$PACK_REFUSED" = 1 ] && return 0
+    # (the running view's mode is layer 2's implicit parent dir, as in Docker)
+    x "$F" sh -c 'cat /rodir/a /rodir/b; ls /rodir'
+    expect_ok; expect_out $'a\nb\na\nb'
+    local r=$T/x/y/root
+    [ "$(cat "$r/rodir/a" "$r/rodir/b" 2>&1; ls "$r/rodir"; stat -c %a "$r/rodir")" = $'a\nb\na\nb\n555' ] \
+        || fail "--boxcar-extract: $(ls -la "$r/rodir" 2>&1 | head -5)"
+}
 test_case run "robust: hostile layer: ../ names"                          t_rh_dotdot
 test_case run "robust: hostile layer: absolute names"                     t_rh_absolute
 test_case run "robust: hostile layer: symlink to /tmp/X, file through it" t_rh_sym_abs
@@ -551,6 +561,7 @@ test_case run "robust: hostile layer: whiteouts through an outward symlink" t_rh
 test_case run "robust: hostile layer: whiteouts with ../"                 t_rh_wh_dotdot
 test_case run "robust: hostile layer: symlink in layer 1, files through it in layer 2" t_rh_xl_sym
 test_case run "robust: hostile layer: symlink in layer 1, whiteouts through it in layer 2" t_rh_xl_wh
+test_case run "robust: a later layer writes into a lower layer's read-only directory (run and --boxcar-extract)" t_rh_xl_rodir
 
 # ------------------------------------------------------------------ 6. shared hosts
 t_robust_cache_modes() {   # group/other-writable caches are refused, with the fix
