@@ -76,16 +76,23 @@ int dir_dup(int dirfd)
 	return openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-int empty_dir(int dirfd)
+DIR *dir_stream(int dirfd)
 {
 	int fd = dir_dup(dirfd);
-	if (fd < 0)
-		return -1;
-	DIR *d = fdopendir(fd);
-	if (!d) {
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d && fd >= 0) {
+		int saved = errno;
 		close(fd);
-		return -1;
+		errno = saved;
 	}
+	return d;
+}
+
+int empty_dir(int dirfd)
+{
+	DIR *d = dir_stream(dirfd);
+	if (!d)
+		return -1;
 	struct dirent *de;
 	int rc = 0;
 	while ((de = readdir(d))) {

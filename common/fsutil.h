@@ -4,6 +4,7 @@
  * given root: no "..", no absolute names, no symlink followed. */
 #ifndef BOXCAR_FSUTIL_H
 #define BOXCAR_FSUTIL_H
+#include <dirent.h>
 #include <sys/types.h>
 #include "err.h"
 
@@ -25,6 +26,9 @@ int rmtree_at(int dirfd, const char *name);
  * fdopendir (a dup() would share the position with every other reader of
  * dirfd, even in other processes, and start where the last one stopped). */
 int dir_dup(int dirfd);
+/* A directory stream of its own over dirfd (dir_dup + fdopendir), for
+ * readdir; NULL with errno set. */
+DIR *dir_stream(int dirfd);
 /* Remove every entry inside the directory dirfd (not the directory). */
 int empty_dir(int dirfd);
 /* mkdir -p with `mode` for created components. 0 or -1 with errno. */

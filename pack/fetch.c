@@ -211,7 +211,8 @@ int http_fetch_blobs(struct http *h, struct http_blob *b, int n, int parallel, s
 	for (int i = 0; i < n; i++) {
 		f.jobs[i].b = &b[i];
 		f.jobs[i].fd = -1;
-		f.jobs[i].done = access(b[i].path, F_OK) == 0;   /* cached */
+		/* cached: its mtime is its last use, for `boxcar cache prune` */
+		f.jobs[i].done = utimensat(AT_FDCWD, b[i].path, NULL, AT_SYMLINK_NOFOLLOW) == 0;
 		f.total += b[i].size;
 	}
 	rc = loop(&f, parallel);

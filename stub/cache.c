@@ -192,13 +192,9 @@ char *cache_layer_path(const struct cache *c, const struct payload_layer *l)
 /* Remove leftovers of extractions of `hex` that died (we hold its lock). */
 static void remove_stale(const struct cache *c, const char *hex)
 {
-	int fd = dir_dup(c->tmp);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = dir_stream(c->tmp);
+	if (!d)
 		return;
-	}
 	struct dirent *de;
 	size_t n = strlen(hex);
 	while ((de = readdir(d)))
@@ -483,15 +479,11 @@ int cache_verify_layer(const struct cache *c, const char *hex, struct err *e)
 /* Apparent size of the files under dirfd. */
 static unsigned long long tree_bytes(int dirfd, int depth)
 {
-	int fd = dir_dup(dirfd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = dir_stream(dirfd);
 	unsigned long long sum = 0;
 	struct dirent *de;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return 0;
-	}
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
@@ -513,13 +505,9 @@ static unsigned long long tree_bytes(int dirfd, int depth)
 int cache_each(const struct cache *c, int (*fn)(const struct cache *, const struct cache_entry *, void *),
 	       void *arg, struct err *e)
 {
-	int fd = dir_dup(c->layers);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = dir_stream(c->layers);
+	if (!d)
 		return err_sys(e, EXIT_SETUP, "read %s/layers", c->root);
-	}
 	struct dirent *de;
 	int rc = 0;
 	while (rc == 0 && (de = readdir(d))) {

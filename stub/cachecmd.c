@@ -1,9 +1,15 @@
 #include "cachecmd.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
 #include "../common/log.h"
 #include "cache.h"
 #include "userns.h"
@@ -75,7 +81,40 @@ static int verify_entry(const struct cache *c, const struct cache_entry *ce, voi
 	return 0;
 }
 
-static int cmd_prune(struct cache *c, int argc, char **argv, struct err *e)
+/* ROOT/registry/blobs/sha256 (pack/registry.c): blobs last used before
+ * cutoff go, as do leftovers of interrupted downloads; one a packer is
+ * downloading right now (its .partial is locked) stays. Returns how many. */
+static int prune_blobs(const struct cache *c, time_t cutoff)
+{
+	char *dir = path_join(c->root, "registry/blobs/sha256");
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	free(dir);
+	DIR *d = dfd < 0 ? NULL : dir_stream(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	struct dirent *de;
+	struct stat st;
+	int n = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= cutoff)
+			continue;
+		int fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dfd, de->d_name, 0) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	close(dfd);
+	return n;
+}
+
+static int cmd_prune(struct cache *c, int root, int argc, char **argv, struct err *e)
 {
 	long long age = 30LL * 86400;   /* default: unused for 30 days */
 	for (int i = 1; i < argc; i++) {
@@ -92,6 +131,11 @@ static int cmd_prune(struct cache *c, int argc, char **argv, struct err *e)
 		return -1;
 	log_info("pruned %d layer%s from %s%s", pr.removed, pr.removed == 1 ? "" : "s", c->root,
 		 pr.busy ? " (layers in use were kept)" : "");
+	if (!root)   /* (the registry's blobs live in ROOT alone) */
+		return 0;
+	int blobs = prune_blobs(c, pr.cutoff);
+	if (blobs > 0)
+		log_info("pruned %d downloaded blob%s from %s/registry", blobs, blobs == 1 ? "" : "s", c->root);
 	return 0;
 }
 
@@ -114,12 +158,13 @@ static int cmd_du(struct cache *c, int n, struct err *e)
 }
 
 /* One verb on one store. */
-static int store_command(struct cache *c, const char *verb, int argc, char **argv, struct err *e)
+static int store_command(struct cache *c, int root, const char *verb, int argc, char **argv,
+			 struct err *e)
 {
 	if (!strcmp(verb, "ls"))
 		return cache_each(c, print_entry, NULL, e);
 	if (!strcmp(verb, "prune"))
-		return cmd_prune(c, argc, argv, e);
+		return cmd_prune(c, root, argc, argv, e);
 	struct verify v = { 0, 0 };
 	if (cache_each(c, verify_entry, &v, e) < 0)
 		return -1;
@@ -166,7 +211,7 @@ int cache_command(int argc, char **argv)
 	if (rc == 0 && !strcmp(verb, "du"))
 		rc = cmd_du(c, n, &e);
 	for (int i = 0; rc == 0 && strcmp(verb, "du") && i < n; i++)
-		rc = store_command(&c[i], verb, argc, argv, &e);
+		rc = store_command(&c[i], i == 0, verb, argc, argv, &e);
 	for (int i = 0; i < n; i++)
 		cache_close(&c[i]);
 	return rc < 0 ? err_print(&e) : 0;

@@ -11,13 +11,9 @@
 
 static int dir_is_empty(int fd)
 {
-	int dup_fd = dir_dup(fd);
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	DIR *d = dir_stream(fd);
+	if (!d)
 		return 0;
-	}
 	struct dirent *de;
 	int n = 0;
 	while ((de = readdir(d)))

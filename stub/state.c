@@ -226,7 +226,7 @@ int state_find(int sfd, const char *key, struct state_rec *r, struct err *e)
 			return 0;
 	}
 	/* an id, or a unique prefix of one */
-	DIR *d = fdopendir(dir_dup(sfd));
+	DIR *d = dir_stream(sfd);
 	struct dirent *de;
 	int found = 0;
 	size_t k = strlen(key);
@@ -243,7 +243,7 @@ int state_find(int sfd, const char *key, struct state_rec *r, struct err *e)
 
 int state_each(int sfd, int (*fn)(const struct state_rec *, void *), void *arg)
 {
-	DIR *d = fdopendir(dir_dup(sfd));
+	DIR *d = dir_stream(sfd);
 	struct dirent *de;
 	struct state_rec r;
 	int rc = 0;

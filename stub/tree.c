@@ -105,13 +105,9 @@ static int hash_dir(struct walk *w, int dirfd, const char *prefix, int depth)
 	struct err *e = w->e;
 	if (depth > 512)
 		return err_set(e, EXIT_SETUP, "directories nest too deeply at %s", prefix);
-	int fd = dir_dup(dirfd);
-	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	DIR *dir = dir_stream(dirfd);
+	if (!dir)
 		return err_sys(e, EXIT_SETUP, "read directory %s", prefix);
-	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;

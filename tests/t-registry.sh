@@ -83,6 +83,17 @@ t_reg_plain() {   # plain HTTP: pull, run; the blob cache: nothing downloaded ag
     x "$BOXCAR" pack "docker://127.0.0.1:$REGPORT/layers:v1" --tls-verify=false -o again; expect_ok
     [ "$(blob_gets plain layers)" = 6 ] || fail "re-packing downloaded blobs again"
     cmp -s <("$BOXCAR" inspect layers | jq -c .layers) <("$BOXCAR" inspect again | jq -c .layers) || fail "re-pack differs"
+    # cache prune: a blob unused for 40 days goes, the others stay; --all takes the rest
+    local blobs=$BOXCAR_CACHE/registry/blobs/sha256 old
+    old=$(find "$blobs" -type f | head -1)
+    touch -d '40 days ago' "$old"
+    x "$BOXCAR" cache prune; expect_ok; expect_err_has "pruned 1 downloaded blob"
+    [ -e "$old" ] && fail "an old blob was kept"
+    [ "$(find "$blobs" -type f | wc -l)" = 5 ] || fail "prune took more than the old blob: $(ls "$blobs")"
+    x "$BOXCAR" cache prune --all; expect_ok
+    [ -z "$(ls -A "$blobs")" ] || fail "prune --all left blobs: $(ls "$blobs")"
+    x "$BOXCAR" pack "docker://127.0.0.1:$REGPORT/layers:v1" --tls-verify=false -o again; expect_ok
+    [ "$(blob_gets plain layers)" = 12 ] || fail "after prune --all, the blobs were not downloaded again"
     x "$BOXCAR" pack "docker://127.0.0.1:$REGPORT/bb:nope" --tls-verify=false -o x; expect_error 1
     expect_err_has "bb:nope: no such image or tag .*MANIFEST_UNKNOWN"; [ -e x ] && fail "a file was written"
     x "$BOXCAR" pack "docker://127.0.0.1:$REGPORT/bb:v1" -o x; expect_error 1; expect_err_has "tls-verify=false"
