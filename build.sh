@@ -63,6 +63,7 @@ MCFLAGS="-Os -fPIC -ffunction-sections -fdata-sections"
 build_dep() {      # $1 = source package
     local pkg=$1 d stamp=$DEPS/stamp.$1
     [ "$pkg" = nettle ] && stamp=$DEPS/stamp.nettle-hogweed   # (older builds lack libhogweed.a)
+    [ "$pkg" = libzstd ] && stamp=$DEPS/stamp.libzstd-mt      # (older builds lack threads)
     [ -f "$stamp" ] && return 0
     d=$(fetch_source "$pkg")
     say "building static $pkg ($(basename "$d"))"
@@ -72,7 +73,7 @@ build_dep() {      # $1 = source package
     case $pkg in
     libzstd)
         env CC=musl-gcc CFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections" \
-            make -C lib -j"$(nproc)" libzstd.a ZSTD_LEGACY_SUPPORT=0 HAVE_PTHREAD=0 >/dev/null
+            make -C lib -j"$(nproc)" libzstd.a-mt ZSTD_LEGACY_SUPPORT=0 >/dev/null
         mkdir -p "$PREFIX/lib" "$PREFIX/include"
         cp lib/libzstd.a "$PREFIX/lib/"; cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$PREFIX/include/" ;;
     zlib)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
+#include "../common/cpus.h"
 #include "../common/log.h"
 #include "../common/payload.h"
 #include "../common/version.h"
@@ -115,6 +116,9 @@ static int write_layer(int out, const struct image_layer *l, const struct writer
 		goto out_nozstd;
 	}
 	ZSTD_CCtx_setParameter(k->z, ZSTD_c_compressionLevel, wo->level);
+	/* one worker per core we may use (zstd's output does not depend on
+	 * how many: the same bytes on any machine); refused without threads */
+	ZSTD_CCtx_setParameter(k->z, ZSTD_c_nbWorkers, cpus_usable(8));
 	k->fd = out, k->usize = k->size = 0;
 	digest_init(&k->tar);
 	digest_init(&k->blob);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include "../common/cpus.h"
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/xio.h"
@@ -378,9 +378,7 @@ static int reap_extract(pid_t pid, int rd, int i, struct err *e)
 static int extract_parallel(const struct cache *c, const struct payload *p, const int *todo, int n,
 			    struct err *e)
 {
-	cpu_set_t set;   /* the cores we may use (taskset, Slurm's cpuset), not all online */
-	int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-	int max = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus, done = 0, next = 0, rc = 0;
+	int max = cpus_usable(8), done = 0, next = 0, rc = 0;
 	/* (a single layer too goes to a child: the launcher, which stays as the
 	 * container's supervisor, never holds the extraction's buffers or its
 	 * decompressing thread) */
