@@ -117,8 +117,9 @@ static int write_layer(int out, const struct image_layer *l, const struct writer
 	}
 	ZSTD_CCtx_setParameter(k->z, ZSTD_c_compressionLevel, wo->level);
 	/* one worker per core we may use (zstd's output does not depend on
-	 * how many: the same bytes on any machine); refused without threads */
-	ZSTD_CCtx_setParameter(k->z, ZSTD_c_nbWorkers, cpus_usable(8));
+	 * how many: the same bytes on any machine); but --level 19 asks for
+	 * the smallest file, and one thread packs a few KB per layer smaller */
+	ZSTD_CCtx_setParameter(k->z, ZSTD_c_nbWorkers, wo->level >= 19 ? 0 : cpus_usable(8));
 	k->fd = out, k->usize = k->size = 0;
 	digest_init(&k->tar);
 	digest_init(&k->blob);
