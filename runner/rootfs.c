@@ -259,14 +259,18 @@ static int make_target(const char *path, int dir, struct err *e)
 	return 0;
 }
 
-static int attach(int fd, const char *target, int dir, struct err *e)
+/* Mount the detached tree fd on target (which exists), and close fd. */
+static int put_tree(int fd, const char *target, struct err *e)
 {
-	if (make_target(target, dir, e) < 0)
-		return -1;
 	if (sys_move_mount(fd, "", AT_FDCWD, target, BC_MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return err_sys(e, EXIT_SETUP, "mount on %s", target);
 	close(fd);
 	return 0;
+}
+
+static int attach(int fd, const char *target, int dir, struct err *e)
+{
+	return make_target(target, dir, e) < 0 ? -1 : put_tree(fd, target, e);
 }
 
 static int setup_dev(struct host_trees *h, struct err *e)
@@ -287,9 +291,8 @@ static int setup_dev(struct host_trees *h, struct err *e)
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 || close(fd) < 0)
 			return err_sys(e, EXIT_SETUP, "create %s", path);
-		if (sys_move_mount(h->dev[i], "", AT_FDCWD, path, BC_MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return err_sys(e, EXIT_SETUP, "mount on %s", path);
-		close(h->dev[i]);
+		if (put_tree(h->dev[i], path, e) < 0)
+			return -1;
 	}
 	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
 		return err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");

@@ -4,8 +4,8 @@
  * The compressed bytes are hashed as they are read; the digest is known
  * once inflate_finish has read the blob to its end. The thread is joined
  * there; still, unshare(CLONE_NEWUSER) wants a single-threaded process and
- * a joined thread can linger in the thread group for a moment: the
- * launcher enters its namespace before it extracts (stub/main.c). */
+ * a joined thread can linger in the thread group for a moment: the cache
+ * extracts in child processes (cache.c), so a launcher never has one. */
 #ifndef BOXCAR_INFLATE_H
 #define BOXCAR_INFLATE_H
 #include <stdint.h>

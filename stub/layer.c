@@ -536,7 +536,7 @@ static int apply_entries(struct writer *w)
 			return err_set(w->e, EXIT_SETUP, "layer has an entry without a name");
 		if (clean_path(path, rel, w->e) < 0)
 			return -1;
-		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+		const char *slash = strrchr(rel, '/'), *base = slash ? slash + 1 : rel;
 		if (is_whiteout(base)) {
 			/* ".wh..wh.*" other than the opaque marker: aufs metadata, skip */
 			if (strncmp(base, WH WH, 8) == 0 && strcmp(base, WH_OPQ) != 0)
