@@ -1,10 +1,12 @@
 # boxcar: $(B)/stub (the static launcher: payload reader, cache, runtime)
 # and $(B)/boxcar (the packer CLI, which carries the stub's bytes).
-# build.sh passes PREFIX (static deps) and KINC (kernel headers for musl).
+# build.sh passes PREFIX (static deps) and KINC (kernel headers for musl), and
+# records in VERSIONS the Debian source version each library was built from.
 #   make            static musl build in build/
 #   make asan       ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/
 PREFIX ?= build/deps/prefix
 KINC ?= build/deps/kinc
+VERSIONS ?= build/deps/versions
 B ?= build
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-truncation \
        -Wno-format-nonliteral -Wno-unused-parameter -Wvla
@@ -51,6 +53,15 @@ $(B)/obj/seccomp_bpf.h: tools/bpfgen.c runner/filter.c runner/filter.h
 	$(B)/obj/bpfgen > $@.tmp && mv $@.tmp $@
 $(B)/obj/runner/security.o: $(B)/obj/seccomp_bpf.h
 
+# the libraries' versions (common/version.h): "NAME VERSION" lines -> LIB(...) lines;
+# curl and mbedtls are boxcar's alone (the stub has no registry client)
+$(B)/obj/libversions.h: $(wildcard $(VERSIONS))
+	@mkdir -p $(dir $@)
+	awk 'NF == 2 && $$2 ~ /^[A-Za-z0-9.+~:-]+$$/ { printf "LIB(\"%s\", \"%s\", %d)\n", $$1, $$2, \
+	    !($$1 == "curl" || $$1 == "mbedtls") }' $(or $(wildcard $(VERSIONS)),/dev/null) > $@.tmp
+	mv $@.tmp $@
+$(B)/obj/common/version.o: $(B)/obj/libversions.h
+
 $(B)/stub: $(call obj,$(COMMON) $(RUNNER) $(STUB))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -64,7 +75,7 @@ $(B)/boxcar: $(call obj,$(COMMON) $(PACK) $(CACHE)) $(B)/obj/stub_blob.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURL) $(LIBS)
 
 asan:
-	$(MAKE) SAN=1 B=build/asan
+	$(MAKE) SAN=1 B=build/asan VERSIONS=build/asan/versions
 
 clean:
 	rm -rf build/obj build/stub build/boxcar build/asan
@@ -77,7 +88,7 @@ FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c stub/tree.c runner/profile.c runne
 	   $(filter-out pack/main.c pack/writer.c pack/commit.c pack/signcmd.c,$(PACK))
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
 FUZZERS = payload user oci docker layer profile registry
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h build/obj/libversions.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
 

@@ -5,6 +5,7 @@
 #                       the static build and again against an ASan+UBSan build
 #   ./build.sh build    build only          ./build.sh asan   ASan/UBSan build + suite
 #   ./build.sh deps     static dependencies only
+#   ./build.sh fetch PKG...   fetch (and unpack) Debian source packages into build/deps/src
 set -euo pipefail
 cd "$(dirname "$0")"
 TOP=$PWD
@@ -48,15 +49,56 @@ kernel_headers() {
     cp -r "/usr/include/$(gcc -dumpmachine)/asm" "$inc/asm"
 }
 
+# One `apt-get source` try into a fresh scratch dir. $1 = package or package/release.
+# Its output is kept in $log.try (and appended to $log); sets TRIED (the version apt
+# picked) and WHY (apt's first reason).
+try_source() {
+    local spec=$1 scratch=$2 log=$3 rc=0
+    rm -rf "$scratch"; mkdir -p "$scratch"
+    (cd "$scratch" && apt-get source "$spec") >"$log.try" 2>&1 || rc=$?
+    { echo "\$ apt-get source $spec (exit $rc)"; cat "$log.try"; } >>"$log"
+    TRIED=$(sed -nE 's/^(Get|Err|Ign):[0-9]+ .* ([^ ]+) \(dsc\).*/\2/p' "$log.try" | head -n1)
+    WHY=$(grep -m1 -E '^ +[0-9]{3} |^E: ' "$log.try" | sed -E 's/^ +//; s/ *\[IP: [^]]*\]//' || true)
+    # apt can exit 0 having fetched nothing (some archives failed): no .dsc, no tree
+    if [ $rc = 0 ] && ! ls -d "$scratch"/*.dsc "$scratch"/*/ >/dev/null 2>&1; then rc=1; fi
+    return $rc
+}
+
+# Only a version the archive cannot serve (404, or no such source) may fall back to
+# the release's own: a full disk or a broken network must not quietly pick another.
+version_missing() { grep -qE '(^| )404( |$)|Unable to find a source package|Can not find version' "$1"; }
+
 fetch_source() {   # $1 = source package; prints its unpacked dir
-    local pkg=$1 dir
-    dir=$(ls -d "$DEPS/src/$pkg"/*/ 2>/dev/null | head -1)
-    if [ -z "$dir" ]; then
-        mkdir -p "$DEPS/src/$pkg"
-        (cd "$DEPS/src/$pkg" && apt-get source -qq "$pkg" >/dev/null 2>&1) || die "apt-get source $pkg failed"
-        dir=$(ls -d "$DEPS/src/$pkg"/*/ | head -1)
+    local pkg=$1 dir base=$DEPS/src/$1 log=$DEPS/log.fetch.$1 rel first
+    dir=$(ls -d "$base"/*/ 2>/dev/null | head -1) || true
+    [ -n "$dir" ] && { echo "${dir%/}"; return 0; }
+    rm -rf "$base" "$base.tmp"; mkdir -p "$DEPS/src"; : >"$log"
+    rel=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    if ! try_source "$pkg" "$base.tmp" "$log"; then
+        first="$pkg ${TRIED:-(newest)} (${WHY:-apt-get failed})"
+        version_missing "$log.try" && [ -n "$rel" ] ||
+            die "apt-get source failed: $first; not falling back, as that version is not missing (log: $log)"
+        say "source $pkg ${TRIED:-(newest)} cannot be had; falling back to $pkg/$rel"
+        try_source "$pkg/$rel" "$base.tmp" "$log" ||
+            die "apt-get source failed: $first, then $pkg/$rel ${TRIED:+$TRIED }(${WHY:-apt-get failed}) (log: $log)"
     fi
+    rm -f "$log.try"
+    mv "$base.tmp" "$base" || die "cannot rename $base.tmp"   # whole or absent: never half-unpacked
+    dir=$(ls -d "$base"/*/ | head -1)
     echo "${dir%/}"
+}
+
+# The Debian source version a fetched tree was built from (its changelog's top entry).
+source_version() { dpkg-parsechangelog -l "$1/debian/changelog" -S Version; }
+
+# build/deps/versions: "LIBRARY VERSION" per static dependency, compiled into boxcar
+# and the stub (boxcar version, --boxcar-version, --boxcar-inspect).
+record_versions() {
+    local p name out=$DEPS/versions
+    for p in $SRC_PKGS; do
+        case $p in libzstd) name=zstd ;; cjson) name=cJSON ;; *) name=$p ;; esac
+        echo "$name $(source_version "$(fetch_source "$p")")"
+    done >"$out.tmp" && mv "$out.tmp" "$out"
 }
 
 MCFLAGS="-Os -fPIC -ffunction-sections -fdata-sections"
@@ -129,6 +171,7 @@ deps() {
     kernel_headers
     mkdir -p "$PREFIX/lib" "$PREFIX/include"
     for p in $SRC_PKGS; do build_dep "$p"; done
+    record_versions
 }
 
 build() {
@@ -142,6 +185,10 @@ build() {
 # ASan+UBSan build (glibc, Debian's -dev libraries) in build/asan/.
 build_asan() {
     APT_PKGS="libarchive-dev libzstd-dev nettle-dev libcjson-dev libseccomp-dev libc6-dev libcurl4-openssl-dev" install_packages
+    mkdir -p build/asan
+    dpkg-query -W -f='${source:Package} ${source:Version}\n' libzstd-dev zlib1g-dev libarchive-dev \
+        libseccomp-dev nettle-dev libcjson-dev libcurl4-openssl-dev |
+        sed 's/^libzstd /zstd /; s/^cjson /cJSON /' >build/asan/versions
     make -s -j"$(nproc)" asan
 }
 
@@ -178,6 +225,7 @@ case ${1:-all} in
     all)   build; say "packing examples/hello"; examples/hello/build.sh; say "running it:"; build/hello ;;
     build) build ;;
     deps)  deps ;;
+    fetch) shift; for p in "$@"; do fetch_source "$p"; done ;;
     test)  build; shift; test_all "$@" ;;
     asan)  build; build_asan; shift
            BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 exec tests/run.sh "$@" ;;

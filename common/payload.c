@@ -186,9 +186,21 @@ void payload_close(struct payload *p)
 	p->fd = -1;
 }
 
-int payload_print_index(const struct payload *p)
+int payload_print_index(const struct payload *p, cJSON *build)
 {
-	char *s = cJSON_Print(p->index);
+	cJSON *idx = p->index;
+	if (build) {   /* a copy, so the payload's own index stays as it was read */
+		idx = cJSON_Duplicate(p->index, 1);
+		cJSON_DeleteItemFromObjectCaseSensitive(idx, "build");
+		if (!idx || !cJSON_AddItemToObject(idx, "build", build)) {
+			cJSON_Delete(build);
+			cJSON_Delete(idx);
+			return -1;
+		}
+	}
+	char *s = cJSON_Print(idx);
+	if (idx != p->index)
+		cJSON_Delete(idx);
 	if (!s)
 		return -1;
 	puts(s);

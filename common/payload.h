@@ -56,9 +56,11 @@ struct payload {
 int payload_open(const char *path, struct payload *p, struct err *e);
 void payload_close(struct payload *p);
 
-/* Print the index (config + layer table) as indented JSON on stdout.
+/* Print the index (config + layer table) as indented JSON on stdout. A
+ * non-NULL build (taken over, freed here) replaces the index's "build" member:
+ * the stub shows the libraries it really links (version_json).
  * 0, or -1 if it could not be formatted or written. */
-int payload_print_index(const struct payload *p);
+int payload_print_index(const struct payload *p, cJSON *build);
 
 /* Encode the trailer for an index at [off, off+len) with digest sha ("sha256:hex"). */
 void payload_trailer_encode(unsigned char out[PAYLOAD_TRAILER], uint64_t off,

@@ -352,7 +352,7 @@ static int cmd_inspect(int argc, char **argv)
 		return usage_error("inspect needs exactly one FILE%s", "");
 	if (payload_open(argv[2], &p, &e) < 0)
 		return err_print(&e);
-	int rc = payload_print_index(&p) == 0 ? 0 : EXIT_PACK;
+	int rc = payload_print_index(&p, NULL) == 0 ? 0 : EXIT_PACK;
 	payload_close(&p);
 	return rc;
 }
@@ -384,8 +384,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "doctor"))
 		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
-		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
-		return 0;
+		return version_print(stdout, VERSION_BOXCAR) == 0 ? 0 : EXIT_PACK;
 	}
 	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
 		fputs(usage, stdout);

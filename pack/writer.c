@@ -234,6 +234,8 @@ static cJSON *index_new(struct image *img)
 	cJSON *idx = cJSON_CreateObject();
 	cJSON_AddNumberToObject(idx, "boxcar", PAYLOAD_VERSION);
 	cJSON_AddStringToObject(idx, "packed_by", "boxcar " BOXCAR_VERSION);
+	/* what the stub inside links: `boxcar inspect FILE` shows it without running it */
+	cJSON_AddItemToObject(idx, "build", version_json(VERSION_STUB));
 	if (img->source)
 		cJSON_AddStringToObject(idx, "source", img->source);
 	if (img->trust)

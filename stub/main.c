@@ -238,8 +238,7 @@ int main(int argc, char **argv)
 		return doctor();
 	}
 	if (o.version) {
-		printf("boxcar %s (payload format %d)\n", BOXCAR_VERSION, PAYLOAD_VERSION);
-		return 0;
+		return version_print(stdout, VERSION_STUB) == 0 ? 0 : EXIT_SETUP;
 	}
 	if (payload_open("/proc/self/exe", &p, &e) < 0) {
 		opts_free(&o);
@@ -260,7 +259,7 @@ int main(int argc, char **argv)
 		return err_print(&e);
 	}
 	if (o.inspect)
-		rc = payload_print_index(&p) == 0 ? 0 : EXIT_SETUP;
+		rc = payload_print_index(&p, version_json(VERSION_STUB)) == 0 ? 0 : EXIT_SETUP;
 	else if (o.verify_cache) {
 		struct userns u;
 		rc = userns_choose(o.userns, &u, &e) < 0 ? -1 : cache_verify_file(&p, self, &u);

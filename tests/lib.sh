@@ -163,3 +163,20 @@ xor_byte() {
     # shellcheck disable=SC2059
     printf "$(printf '\\%03o' $(( (b ^ $3) & 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
+
+# versions_file: the "LIBRARY VERSION" record the binary under test was built with
+versions_file() { if [ -n "${BOXCAR_SANITIZED:-}" ]; then echo "$TOP/build/asan/versions"; else echo "$TOP/build/deps/versions"; fi; }
+# expect_libraries LINE stub|boxcar: a version line names every library the binary
+# links with the recorded source version (curl and mbedtls are boxcar's alone)
+expect_libraries() {
+    local line=$1 which=$2 lib v n=0
+    [[ $line == "boxcar "[0-9]*" (payload format "[0-9]*")"* ]] || { show "$line" >&2; fail "not a version line"; }
+    [ "$(grep -c '' <<<"$line")" = 1 ] || { show "$line" >&2; fail "the version line is not one line"; }
+    while read -r lib v; do
+        case $which:$lib in
+        stub:curl|stub:mbedtls) [[ $line != *" $lib/"* ]] || fail "the stub claims $lib, which it does not link" ;;
+        *) [[ $line == *" $lib/$v"* ]] || { show "$line" >&2; fail "the version line lacks $lib/$v"; }; n=$((n + 1)) ;;
+        esac
+    done < "$(versions_file)"
+    [ $n -ge 5 ] || fail "only $n libraries recorded in $(versions_file)"
+}

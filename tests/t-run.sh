@@ -628,7 +628,16 @@ t_inspect_noextract() {
 }
 t_version_help() {
     x "$(P bb)" --boxcar-version; expect_ok
-    [ -n "$OUT" ] || fail "--boxcar-version printed nothing"
+    expect_libraries "$OUT" stub
+    local line=$OUT
+    x "$(P bb)" --boxcar-inspect; expect_ok
+    local lib v
+    while read -r lib v; do
+        [[ $line == *" $lib/$v"* ]] || continue
+        [ "$(jq -r --arg l "$lib" '.build.libraries[$l]' <<<"$OUT")" = "$v" ] || {
+            ctx; fail "--boxcar-inspect's build.libraries.$lib is not $v"; }
+    done < "$(versions_file)"
+    [ "$(jq -r .build.boxcar <<<"$OUT")" = "$(awk '{print $2}' <<<"$line")" ] || fail "build.boxcar differs from the version line"
     x "$(P bb)" --boxcar-help; expect_ok
     printf '%s' "$OUT" | grep -q -- '--boxcar-env' || { ctx; fail "--boxcar-help does not mention --boxcar-env"; }
     printf '%s' "$OUT" | grep -q -- '--boxcar-volume' || { ctx; fail "--boxcar-help does not mention --boxcar-volume"; }
