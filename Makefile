@@ -28,16 +28,13 @@ CFLAGS += -I$(B)/obj
 # (hogweed: ed25519 for signed files; nettle's own mini-gmp in the static build)
 LIBS = -larchive -lzstd -lz -lhogweed $(GMP) -lnettle -lcjson -lseccomp
 
-COMMON = $(wildcard common/*.c)
-RUNNER = $(wildcard runner/*.c)
-STUB = $(wildcard stub/*.c)
-PACK = $(wildcard pack/*.c)
-# the cache code boxcar shares with the stub (`boxcar cache ...`)
-CACHE = stub/cache.c stub/cachecmd.c stub/tree.c stub/blob.c stub/inflate.c stub/layer.c stub/doctor.c stub/userns.c \
-	stub/state.c stub/lifecycle.c stub/enter.c stub/changes.c runner/security.c runner/filter.c runner/profile.c \
-	runner/probe.c runner/subids.c runner/idmap.c runner/init.c runner/process.c runner/rlimits.c runner/cgroup.c
-HDRS = $(wildcard common/*.h runner/*.h stub/*.h pack/*.h)
-
+# One static archive per module; a binary names its entry object and the modules
+# it may use, in the order of the arrows (docs/architecture.md), and the linker
+# takes from each only what is called.
+MODULES = cli containers pack stub runner common
+src = $(filter-out $(2),$(wildcard $(1)/*.c))
+ENTRY = cli/main.c stub/main.c
+HDRS = $(wildcard $(addsuffix /*.h,$(MODULES)))
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 all: $(B)/boxcar
@@ -62,7 +59,14 @@ $(B)/obj/libversions.h: $(wildcard $(VERSIONS))
 	mv $@.tmp $@
 $(B)/obj/common/version.o: $(B)/obj/libversions.h
 
-$(B)/stub: $(call obj,$(COMMON) $(RUNNER) $(STUB))
+.SECONDEXPANSION:
+$(B)/obj/lib%.a: $$(call obj,$$(call src,$$*,$(ENTRY)))
+	rm -f $@ && ar rcs $@ $^
+lib = $(patsubst %,$(B)/obj/lib%.a,$(1))
+# (objects are kept: they are not intermediate files to delete)
+.SECONDARY:
+
+$(B)/stub: $(call obj,stub/main.c) $(call lib,stub runner common)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # the stub's bytes, linked into boxcar
@@ -71,7 +75,7 @@ $(B)/obj/stub_blob.o: $(B)/stub
 	$(CC) -c $(B)/obj/stub_blob.S -o $@
 
 # (boxcar alone pulls from registries: curl stays out of the stub)
-$(B)/boxcar: $(call obj,$(COMMON) $(PACK) $(CACHE)) $(B)/obj/stub_blob.o
+$(B)/boxcar: $(call obj,cli/main.c) $(B)/obj/stub_blob.o $(call lib,cli containers pack stub runner common)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURL) $(LIBS)
 
 asan:
@@ -84,8 +88,8 @@ clean:
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj
-FUZZ_SRC = $(COMMON) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c runner/filter.c \
-	   $(filter-out pack/main.c pack/writer.c pack/commit.c pack/signcmd.c,$(PACK))
+FUZZ_SRC = $(wildcard common/*.c) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c \
+	   runner/filter.c $(filter-out pack/writer.c,$(wildcard pack/*.c))
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
 FUZZERS = payload user oci docker layer profile registry
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h build/obj/libversions.h

@@ -6,12 +6,24 @@
 #include <string.h>
 #include <unistd.h>
 
+static enum err_kind kind_of(int sys)
+{
+	switch (sys) {
+	case ENOSPC: case EDQUOT: return ERR_NOSPACE;
+	case ENOENT: case ENOTDIR: return ERR_NOTFOUND;
+	case EACCES: case EPERM: case EROFS: return ERR_ACCESS;
+	default: return ERR_OTHER;
+	}
+}
+
 static void vset(struct err *e, int code, int sys, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	if (e->code)
 		return (void)(errno = saved);
 	e->code = code;
+	e->sys = sys ? saved : 0;
+	e->kind = sys ? kind_of(saved) : ERR_OTHER;
 	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	if (sys && n >= 0 && (size_t)n < sizeof e->msg)
 		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
@@ -33,6 +45,19 @@ int err_sys(struct err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vset(e, code, 1, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int err_kind(struct err *e, enum err_kind kind)
+{
+	e->kind = kind;
+	return -1;
+}
+
+int err_path(struct err *e, const char *path)
+{
+	if (!e->path[0])
+		snprintf(e->path, sizeof e->path, "%s", path);
 	return -1;
 }
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "fallback.h"
+#include "xio.h"
 
 static int open_dir_at(int dirfd, const char *name)
 {
@@ -81,9 +83,7 @@ DIR *dir_stream(int dirfd)
 	int fd = dir_dup(dirfd);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d && fd >= 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 	}
 	return d;
 }
@@ -177,7 +177,8 @@ int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct bc_open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
 		.resolve = BC_RESOLVE_IN_ROOT | BC_RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	int fd = fallback_forced("no-openat2") ? (errno = ENOSYS, -1) :
+		 (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 	if (fd >= 0 || errno != ENOSYS)
 		return fd;
 	struct err e = { 0 };
@@ -186,9 +187,7 @@ int open_in_root(int rootfd, const char *path, int flags)
 	if (dfd < 0)
 		return errno = ENOENT, -1;
 	fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
-	int saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return fd;
 }
 
@@ -198,9 +197,8 @@ int cwd_enter(const char *path, int dirfd)
 	if (saved < 0)
 		return -1;
 	if ((path ? chdir(path) : fchdir(dirfd)) < 0) {
-		int err = errno;
-		close(saved);
-		return errno = err, -1;
+		close_keep_errno(saved);
+		return -1;
 	}
 	return saved;
 }
@@ -208,9 +206,7 @@ int cwd_enter(const char *path, int dirfd)
 int cwd_leave(int saved)
 {
 	int rc = fchdir(saved);
-	int err = errno;
-	close(saved);
-	errno = err;
+	close_keep_errno(saved);
 	return rc;
 }
 
@@ -222,9 +218,7 @@ int private_dir_open(int dirfd, const char *name, struct stat *st)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, st) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 		return -1;
 	}
 	if (st->st_uid != geteuid() || (st->st_mode & 022)) {

@@ -43,6 +43,17 @@ void payload_trailer_encode(unsigned char out[PAYLOAD_TRAILER], uint64_t off,
 		out[32 + i] = (unsigned char)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
 }
 
+/* The index's layer entries: one reader, one writer, the same keys. */
+int payload_layer_add(cJSON *layers, const struct payload_layer *l)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j || !cJSON_AddItemToArray(layers, j) || !cJSON_AddNumberToObject(j, "offset", (double)l->offset) ||
+	    !cJSON_AddStringToObject(j, "diff_id", l->diff_id) || !cJSON_AddStringToObject(j, "digest", l->digest) ||
+	    !cJSON_AddNumberToObject(j, "size", (double)l->size) || !cJSON_AddNumberToObject(j, "usize", (double)l->usize))
+		return -1;
+	return 0;
+}
+
 static int parse_layer(const cJSON *j, struct payload_layer *l, uint64_t limit)
 {
 	const char *diff = json_str(j, "diff_id"), *dig = json_str(j, "digest");
@@ -157,19 +168,20 @@ static int read_index(struct payload *p, const char *path, struct err *e)
 	return parse_index(p, off, path, e);
 }
 
-int payload_open(const char *path, struct payload *p, struct err *e)
+int payload_open(const char *path, const char *name, struct payload *p, struct err *e)
 {
+	struct stat st;
+	const char *shown = name ? name : path;
 	memset(p, 0, sizeof *p);
 	p->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->fd < 0)
-		return err_sys(e, EXIT_SETUP, "cannot open %s", path);
-	struct stat st;
-	if (fstat(p->fd, &st) < 0)
-		return err_sys(e, EXIT_SETUP, "stat %s", path);
-	if (!S_ISREG(st.st_mode))
-		return err_set(e, EXIT_SETUP, "%s is not a regular file", path);
-	p->file_size = (uint64_t)st.st_size;
-	if (read_index(p, path, e) < 0) {
+		return err_path(e, shown), err_sys(e, EXIT_SETUP, "cannot open %s", shown);
+	int rc = fstat(p->fd, &st) < 0 ? err_sys(e, EXIT_SETUP, "stat %s", shown) :
+		 !S_ISREG(st.st_mode) ? err_set(e, EXIT_SETUP, "%s is not a regular file", shown) : 0;
+	if (rc == 0)
+		p->file_size = (uint64_t)st.st_size;
+	if (rc < 0 || read_index(p, shown, e) < 0) {
+		err_path(e, shown);
 		payload_close(p);
 		return -1;
 	}

@@ -52,9 +52,13 @@ struct payload {
 };
 
 /* Open `path`, check the trailer and the index digest and the layer table.
- * Errors (code EXIT_SETUP) name the file and what is wrong. */
-int payload_open(const char *path, struct payload *p, struct err *e);
+ * Errors (code EXIT_SETUP) name the file, as `name` when given (the stub
+ * opens /proc/self/exe but names the file as it was run), and what is wrong. */
+int payload_open(const char *path, const char *name, struct payload *p, struct err *e);
 void payload_close(struct payload *p);
+/* Append l's entry to the index's "layers" array (the writer's side of
+ * the layer table); 0, or -1 when out of memory. */
+int payload_layer_add(cJSON *layers, const struct payload_layer *l);
 
 /* Print the index (config + layer table) as indented JSON on stdout. A
  * non-NULL build (taken over, freed here) replaces the index's "build" member:

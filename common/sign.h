@@ -8,10 +8,7 @@
  *   secret  "boxcar-ed25519-secret <base64 of the 32-byte seed>" (NAME.key, 0600)
  * A key's id is the first 8 bytes of its SHA-256, in hex.
  *
- * Policy: a file whose index lists "trust" keys (boxcar pack --trust), or
- * any file run with BOXCAR_TRUST set (a key, or a file of keys, one per
- * line), must carry a valid signature by one of them before anything is
- * extracted or run. */
+ * Which files must be signed, and by whom, is the stub's policy (stub/trust.h). */
 #ifndef BOXCAR_SIGN_H
 #define BOXCAR_SIGN_H
 #include "err.h"
@@ -37,7 +34,5 @@ int sign_make(const struct payload *p, const unsigned char seed[32], const unsig
 	      unsigned char sig[64], struct err *e);
 /* Does p carry a valid signature by pub? (e names why not; code 1.) */
 int sign_verify(const struct payload *p, const unsigned char pub[32], const char *file, struct err *e);
-/* The policy above; 0 when none applies or the signature is good. */
-int sign_policy(const struct payload *p, const char *file, struct err *e);
 
 #endif

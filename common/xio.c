@@ -97,8 +97,13 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len)
 	if (fd < 0)
 		return NULL;
 	char *buf = read_fd_all(fd, max, len);
+	close_keep_errno(fd);
+	return buf;
+}
+
+void close_keep_errno(int fd)
+{
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return buf;
 }

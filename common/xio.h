@@ -13,5 +13,7 @@ int pread_full(int fd, void *buf, size_t n, off_t off);
 /* The same for an open fd, read from its current position. */
 char *read_fd_all(int fd, size_t max, size_t *len);
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len);
+/* close(fd) on an error path, leaving errno as the first failure set it. */
+void close_keep_errno(int fd);
 
 #endif

@@ -151,6 +151,13 @@ static struct curl_slist *headers(const struct http *h, const char *accept)
 	return l;
 }
 
+static int tls_failure(CURLcode c)
+{
+	return c == CURLE_SSL_CONNECT_ERROR || c == CURLE_PEER_FAILED_VERIFICATION ||
+	       c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_CIPHER || c == CURLE_SSL_CACERT_BADFILE ||
+	       c == CURLE_SSL_ISSUER_ERROR || c == CURLE_SSL_CRL_BADFILE || c == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
 static int transient(CURLcode c)
 {
 	return c == CURLE_COULDNT_CONNECT || c == CURLE_OPERATION_TIMEDOUT || c == CURLE_RECV_ERROR ||
@@ -241,7 +248,8 @@ int http_get(struct http *h, const char *url, const char *accept, size_t max, st
 	if (m.over)
 		return err_set(e, EXIT_PACK, "%s: the response is larger than %zu bytes", url, max);
 	if (rc != CURLE_OK)
-		return err_set(e, EXIT_PACK, "%s: %s", url, curl_easy_strerror(rc));
+		return err_kind((err_set(e, EXIT_PACK, "%s: %s", url, curl_easy_strerror(rc)), e),
+				tls_failure(rc) ? ERR_TLS : ERR_NET);
 	if (!r->body && !(r->body = calloc(1, 1)))
 		return err_set(e, EXIT_PACK, "out of memory");
 	return 0;

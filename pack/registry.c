@@ -77,7 +77,7 @@ static int connect_registry(struct pull *pl, struct err *e)
 	struct err first = { 0 };
 	snprintf(pl->base, sizeof pl->base, "https://%s", pl->ref.api_host);
 	int rc = get(pl, "/v2/", "application/json", 1 << 20, &r, &first);
-	if (rc < 0 && !pl->o->tls_verify && strncmp(first.msg, pl->base, strlen(pl->base)) == 0) {
+	if (rc < 0 && !pl->o->tls_verify && (first.kind == ERR_NET || first.kind == ERR_TLS)) {
 		snprintf(pl->base, sizeof pl->base, "http://%s", pl->ref.api_host);
 		rc = get(pl, "/v2/", "application/json", 1 << 20, &r, e);
 	} else if (rc < 0)
@@ -87,8 +87,7 @@ static int connect_registry(struct pull *pl, struct err *e)
 		registry_error(&r, why, sizeof why);
 		rc = err_set(e, EXIT_PACK, "%s: the registry answered %s", pl->ref.domain, why);
 	}
-	if (rc < 0 && pl->o->tls_verify && strncmp(e->msg, pl->base, strlen(pl->base)) == 0 &&
-	    (strstr(e->msg, "SSL") || strstr(e->msg, "certificate")))
+	if (rc < 0 && pl->o->tls_verify && e->kind == ERR_TLS)
 		snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
 			 " (a private CA: --cert-dir DIR; a plain-HTTP or self-signed test registry: --tls-verify=false)");
 	http_resp_free(&r);

@@ -109,10 +109,8 @@ char *read_verified(int dirfd, const char *path, const char *digest, size_t max,
 	}
 	size_t n;
 	char *buf = read_fd_all(fd, max, &n);
-	int saved = errno;
-	close(fd);
+	close_keep_errno(fd);
 	if (!buf) {
-		errno = saved;
 		err_sys(e, EXIT_PACK, "cannot read %s", path);
 		return NULL;
 	}

@@ -103,7 +103,7 @@ static int check_layer(const struct image_layer *l, struct raw_src *src, struct 
 
 /* Stream one layer through decompression, hashing and zstd. */
 static int write_layer(int out, const struct image_layer *l, const struct writer_opts *wo,
-		       const char *what, cJSON *entry, struct err *e)
+		       const char *what, struct payload_layer *pl, struct err *e)
 {
 	struct raw_src *src = malloc(sizeof *src);
 	struct sink *k = malloc(sizeof *k);
@@ -162,10 +162,9 @@ static int write_layer(int out, const struct image_layer *l, const struct writer
 	if (check_layer(l, src, k, diff, blob, e) < 0)
 		goto out;
 	progress_end(&prog);
-	cJSON_AddStringToObject(entry, "diff_id", diff);
-	cJSON_AddStringToObject(entry, "digest", blob);
-	cJSON_AddNumberToObject(entry, "size", (double)k->size);
-	cJSON_AddNumberToObject(entry, "usize", (double)k->usize);
+	memcpy(pl->diff_id, diff, DIGEST_STR);
+	memcpy(pl->digest, blob, DIGEST_STR);
+	pl->size = k->size, pl->usize = k->usize;
 	rc = 0;
 out:
 	if (src && src->fd >= 0)
@@ -180,7 +179,7 @@ out_nozstd:
 }
 
 /* A layer of a packed file, copied as it is and checked against its digest. */
-static int copy_layer(int out, const struct image_layer *l, const char *what, cJSON *entry,
+static int copy_layer(int out, const struct image_layer *l, const char *what, struct payload_layer *pl,
 		      struct err *e)
 {
 	unsigned char *buf = malloc(1 << 17);
@@ -217,10 +216,9 @@ static int copy_layer(int out, const struct image_layer *l, const char *what, cJ
 		goto out;
 	}
 	progress_end(&prog);
-	cJSON_AddStringToObject(entry, "diff_id", l->diff_id);
-	cJSON_AddStringToObject(entry, "digest", l->digest);
-	cJSON_AddNumberToObject(entry, "size", (double)l->size);
-	cJSON_AddNumberToObject(entry, "usize", (double)l->usize);
+	memcpy(pl->diff_id, l->diff_id, DIGEST_STR);
+	memcpy(pl->digest, l->digest, DIGEST_STR);
+	pl->size = l->size, pl->usize = l->usize;
 	rc = 0;
 out:
 	if (in >= 0)
@@ -269,16 +267,15 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 	uint64_t off = wo->stub_len;
 	for (int i = 0; i < img->nlayers; i++) {
 		char what[64];
-		cJSON *ent = cJSON_CreateObject();
-		cJSON_AddItemToArray(layers, ent);
-		cJSON_AddNumberToObject(ent, "offset", (double)off);
+		struct payload_layer pl = { .offset = off };
 		snprintf(what, sizeof what, "packing layer %d/%d", i + 1, img->nlayers);
 		const struct image_layer *l = &img->layers[i];
-		if ((l->verbatim ? copy_layer(fd, l, what, ent, e) : write_layer(fd, l, wo, what, ent, e)) < 0) {
+		if ((l->verbatim ? copy_layer(fd, l, what, &pl, e) : write_layer(fd, l, wo, what, &pl, e)) < 0 ||
+		    payload_layer_add(layers, &pl) < 0) {
 			cJSON_Delete(idx);
-			return -1;
+			return err_set(e, EXIT_PACK, "out of memory");
 		}
-		off += (uint64_t)cJSON_GetObjectItemCaseSensitive(ent, "size")->valuedouble;
+		off += pl.size;
 	}
 	set_diff_ids(img->config, layers);
 	cJSON_AddItemReferenceToObject(idx, "config", img->config);

@@ -13,34 +13,6 @@
 #define CGROOT "/sys/fs/cgroup"
 #define CGROUP2_MAGIC 0x63677270
 
-int cgroup_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	int shift = !*end ? 0 : strchr("bB", *end) ? 0 : strchr("kK", *end) ? 10 : strchr("mM", *end) ? 20 :
-		    strchr("gG", *end) ? 30 : strchr("tT", *end) ? 40 : -1;
-	if (errno || shift < 0 || (*end && end[1]) || v == 0 || v > (UINT64_MAX >> 41))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
-int cgroup_parse_cpus(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	double v = strtod(s, &end);
-	if (errno || *end || v < 0.01 || v > 4096)
-		return -1;
-	*out = (uint64_t)(v * 1000 + 0.5);
-	return 0;
-}
-
 static int write_at(const char *dir, const char *file, const char *text)
 {
 	char path[4096];
@@ -49,9 +21,7 @@ static int write_at(const char *dir, const char *file, const char *text)
 	if (fd < 0)
 		return -1;
 	int rc = write_full(fd, text, strlen(text));
-	int saved = errno;
-	close(fd);
-	errno = saved;
+	close_keep_errno(fd);
 	return rc;
 }
 

@@ -21,9 +21,6 @@ static inline int cgroup_wanted(const struct cgroup_limits *l)
 	return l->memory || l->cpu_millis || l->pids;
 }
 
-/* "512m", "1g", "1048576" (bytes) -> bytes; "1.5" cpus -> millis. -1 if bad. */
-int cgroup_parse_size(const char *s, uint64_t *out);
-int cgroup_parse_cpus(const char *s, uint64_t *out);
 /* This process's cgroup directory under /sys/fs/cgroup; an error saying
  * what to do on a host without cgroup v2. */
 int cgroup_own(char *dir, size_t len, struct err *e);

@@ -20,9 +20,7 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct err 
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "open %s", path);
 	int rc = write_full(fd, text, strlen(text));
-	int saved = errno;
-	close(fd);
-	errno = saved;
+	close_keep_errno(fd);
 	if (rc < 0)
 		return err_sys(e, EXIT_SETUP, "write %s ('%s'); are unprivileged user namespaces enabled?", path, text);
 	return 0;

@@ -8,12 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int net_parse(const char *s)
-{
-	return !strcmp(s, "host") ? RUNNER_NET_HOST : !strcmp(s, "none") ? RUNNER_NET_NONE :
-	       !strcmp(s, "private") ? RUNNER_NET_PRIVATE : -1;
-}
-
 int net_loopback_up(struct err *e)
 {
 	struct ifreq ifr = { 0 };

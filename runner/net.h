@@ -6,8 +6,6 @@
 
 enum runner_net { RUNNER_NET_HOST, RUNNER_NET_NONE, RUNNER_NET_PRIVATE };
 
-/* "host", "none", "private" -> enum; -1 if unknown. */
-int net_parse(const char *s);
 /* Bring "lo" up in a fresh network namespace. */
 int net_loopback_up(struct err *e);
 /* /etc/hosts for the container: the host's (host network) or a loopback

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "../common/child.h"
 
 extern char **environ;
 
@@ -37,16 +38,16 @@ void runner_exec(const struct runner_proc *p)
 	struct err e = { 0 };
 	if (security_drop_bounding(p->sec, &e) < 0 || rlimit_apply(p->rlimits, p->nrlimits, &e) < 0 ||
 	    (p->switch_ids && switch_user(p, &e) < 0))
-		_exit(err_print(&e));
+		child_fail(p->errfd, &e);
 	if (chdir(p->cwd) < 0)
-		_exit(err_print((err_sys(&e, EXIT_SETUP, "working directory %s", p->cwd), &e)));
+		child_fail(p->errfd, (err_sys(&e, EXIT_SETUP, "working directory %s", p->cwd), &e));
 	reset_signals();
 	if (security_apply(p->sec, &e) < 0)
-		_exit(err_print(&e));
+		child_fail(p->errfd, &e);
 	environ = (char **)p->envp;  /* execvp searches the container's PATH */
 	execvp(p->argv[0], p->argv);
 	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	err_sys(&e, code, "cannot run '%s'%s", p->argv[0],
 		code == EXIT_NOTFOUND ? " (not found in the container; check the command and PATH)" : "");
-	_exit(err_print(&e));
+	child_fail(p->errfd, &e);
 }

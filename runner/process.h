@@ -1,5 +1,5 @@
 /* The last steps of starting a process in a container, shared by the
- * container's app (run.c) and `boxcar exec` (stub/enter.c): limits, ids,
+ * container's app (run.c) and `boxcar exec` (containers/exec.c): limits, ids,
  * working directory, default signals, confinement, exec. */
 #ifndef BOXCAR_PROCESS_H
 #define BOXCAR_PROCESS_H
@@ -20,10 +20,11 @@ struct runner_proc {
 	const struct security *sec;
 	const struct runner_rlimit *rlimits;
 	int nrlimits;
+	int errfd;               /* a failure is sent here (common/child.h); close-on-exec */
 };
 
-/* Does not return: exits 125 (setup), 126 or 127 (exec) with a line on
- * stderr when something fails. */
+/* Does not return: on failure sends the error to errfd and exits 125
+ * (setup), 126 or 127 (exec). */
 void runner_exec(const struct runner_proc *p) __attribute__((noreturn));
 
 #endif

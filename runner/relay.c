@@ -15,65 +15,6 @@
 #include <unistd.h>
 #include "security.h"
 
-static int parse_port(const char *s, size_t n, uint16_t *out)
-{
-	unsigned v = 0;
-	if (n == 0 || n > 5)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-int relay_parse(const char *spec, struct runner_port *p, struct err *e)
-{
-	char buf[128];
-	memset(p, 0, sizeof *p);
-	p->fd = -1;
-	if (strlen(spec) >= sizeof buf)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-publish '%.40s...': too long", spec);
-	strcpy(buf, spec);
-	char *proto = strchr(buf, '/');
-	if (proto) {
-		*proto++ = 0;
-		if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
-			return err_set(e, EXIT_SETUP, "bad --boxcar-publish '%s': the protocol is tcp or udp", spec);
-		p->udp = !strcmp(proto, "udp");
-	}
-	/* from the right: CTRPORT, then HOSTPORT, then the rest is the IP */
-	char *c = strrchr(buf, ':');
-	const char *ctr = c ? c + 1 : buf;
-	int ok = parse_port(ctr, strlen(ctr), &p->ctr_port) == 0;
-	p->host_port = p->ctr_port;
-	if (ok && c) {
-		*c = 0;
-		char *h = strrchr(buf, ']') ? NULL : strrchr(buf, ':');
-		const char *host = h ? h + 1 : buf;
-		ok = parse_port(host, strlen(host), &p->host_port) == 0;
-		if (ok && h) {
-			*h = 0;
-			const char *ip = buf;
-			size_t n = strlen(ip);
-			if (n > 1 && ip[0] == '[' && ip[n - 1] == ']')
-				ip++, n -= 2;
-			snprintf(p->host_ip, sizeof p->host_ip, "%.*s", (int)n, ip);
-			struct in6_addr a6;
-			struct in_addr a4;
-			ok = inet_pton(AF_INET, p->host_ip, &a4) == 1 || inet_pton(AF_INET6, p->host_ip, &a6) == 1;
-		}
-	}
-	if (!ok)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-publish '%s': want [IP:]HOSTPORT:CTRPORT[/tcp|/udp] "
-			       "with ports 1-65535", spec);
-	return 0;
-}
-
 static int bind_one(struct runner_port *p, struct err *e)
 {
 	struct sockaddr_storage ss = { 0 };

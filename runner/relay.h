@@ -16,8 +16,6 @@ struct runner_port {
 	int fd;                  /* bound in the host's namespace (relay_bind) */
 };
 
-/* "[IP:]HOSTPORT:CTRPORT[/tcp|/udp]" or "CTRPORT" (same port on the host). */
-int relay_parse(const char *spec, struct runner_port *p, struct err *e);
 /* Bind (and listen) every host side; a port in use is an error naming it. */
 int relay_bind(struct runner_port *p, int n, struct err *e);
 void relay_close(struct runner_port *p, int n);

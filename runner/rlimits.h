@@ -1,4 +1,4 @@
-/* Process resource limits (docker run --ulimit NAME=SOFT[:HARD]). */
+/* Process resource limits (docker run --ulimit; parsed by stub/values.h). */
 #ifndef BOXCAR_RLIMITS_H
 #define BOXCAR_RLIMITS_H
 #include <sys/resource.h>
@@ -10,8 +10,6 @@ struct runner_rlimit {
 	struct rlimit lim;
 };
 
-/* "nofile=1024:2048", "nproc=512" (hard = soft), "core=-1" (unlimited). */
-int rlimit_parse(const char *spec, struct runner_rlimit *out, struct err *e);
 /* setrlimit each; raising a hard limit needs privilege outside. */
 int rlimit_apply(const struct runner_rlimit *r, int n, struct err *e);
 

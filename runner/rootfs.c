@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../common/fallback.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
 #include "net.h"
@@ -53,6 +54,8 @@ static int clone_tree(const char *path, int recursive, int readonly, struct err 
  * kernel refuses (then the host's is used, as with host networking). */
 static int own_sysfs(void)
 {
+	if (fallback_forced("no-own-sysfs"))
+		return -1;
 	int fd = sys_fsopen("sysfs", BC_FSOPEN_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -103,14 +106,11 @@ static int mount_overlay_fsconfig(const char *const *lowers, int nlowers, const 
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
 	int mfd = ok ? sys_fsmount(fd, BC_FSMOUNT_CLOEXEC, 0) : -1;
-	int saved = errno;
-	close(fd);
+	close_keep_errno(fd);
 	if (mfd < 0)
-		return errno = saved, -1;
+		return -1;
 	int rc = sys_move_mount(mfd, "", AT_FDCWD, target, BC_MOVE_MOUNT_F_EMPTY_PATH);
-	saved = errno;
-	close(mfd);
-	errno = saved;
+	close_keep_errno(mfd);
 	return rc;
 }
 
@@ -211,7 +211,8 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 		return err_set(e, EXIT_SETUP, "out of memory");
 	lowers[0] = init;
 	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
-	int rc = mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0 &&
+	int rc = (fallback_forced("overlay-legacy") ||
+		  mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		 mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
 	free(lowers);
 	if (rc < 0)

@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../common/child.h"
+#include "../common/fallback.h"
 #include "../common/xio.h"
 #include "idmap.h"
 #include "init.h"
@@ -23,12 +25,12 @@
 
 /* The container's app. With a mirrored map it becomes the image's user
  * here; with a single-id map the map already made it that user. */
-static void exec_process(const struct runner_spec *s, int mirrored)
+static void exec_process(const struct runner_spec *s, int mirrored, int errfd)
 {
 	struct runner_proc p = {
 		.argv = s->argv, .envp = s->envp, .cwd = s->cwd, .switch_ids = mirrored, .set_groups = 1,
 		.uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups, .sec = &s->sec,
-		.rlimits = s->rlimits, .nrlimits = s->nrlimits,
+		.rlimits = s->rlimits, .nrlimits = s->nrlimits, .errfd = errfd,
 	};
 	runner_exec(&p);
 }
@@ -39,7 +41,7 @@ static void exec_process(const struct runner_spec *s, int mirrored)
  * /proc/2/fd: close all but stdio and the ports, and make PID 1 (and so the
  * relay) non-dumpable, which puts /proc/PID/fd out of reach without
  * CAP_SYS_PTRACE. */
-static int close_listed(const struct runner_spec *s, struct err *e)
+static int close_listed(const struct runner_spec *s, int errfd, struct err *e)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -47,7 +49,7 @@ static int close_listed(const struct runner_spec *s, struct err *e)
 		return err_sys(e, EXIT_SETUP, "list open files");
 	int self = dirfd(d);
 	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name), keep = fd <= 2 || fd == self || de->d_name[0] == '.';
+		int fd = atoi(de->d_name), keep = fd <= 2 || fd == self || fd == errfd || de->d_name[0] == '.';
 		for (int i = 0; !keep && i < s->nports; i++)
 			keep = fd == s->ports[i].fd;
 		if (!keep)
@@ -57,27 +59,30 @@ static int close_listed(const struct runner_spec *s, struct err *e)
 	return 0;
 }
 
-/* Close every fd above stderr but the ports': close_range over the gaps
- * (Linux 5.9+), else one by one from /proc/self/fd. */
-static int close_all_but_ports(const struct runner_spec *s, struct err *e)
+/* Close every fd above stderr but the ports' and errfd: close_range over
+ * the gaps (Linux 5.9+), else one by one from /proc/self/fd. */
+static int close_all_but_ports(const struct runner_spec *s, int errfd, struct err *e)
 {
 	unsigned lo = 3;
 	for (;;) {
-		unsigned next = ~0U;   /* the lowest port fd at or above lo */
-		for (int i = 0; i < s->nports; i++)
-			if ((unsigned)s->ports[i].fd >= lo && (unsigned)s->ports[i].fd < next)
-				next = (unsigned)s->ports[i].fd;
-		if (next > lo && syscall(SYS_close_range, lo, next == ~0U ? ~0U : next - 1, 0) < 0)
-			return close_listed(s, e);
+		unsigned next = ~0U;   /* the lowest fd to keep at or above lo */
+		for (int i = 0; i <= s->nports; i++) {
+			unsigned fd = (unsigned)(i < s->nports ? s->ports[i].fd : errfd);
+			if (fd >= lo && fd < next)
+				next = fd;
+		}
+		if (next > lo && (fallback_forced("no-close-range") ||
+				  syscall(SYS_close_range, lo, next == ~0U ? ~0U : next - 1, 0) < 0))
+			return close_listed(s, errfd, e);
 		if (next == ~0U)
 			return 0;
 		lo = next + 1;
 	}
 }
 
-static int seal(const struct runner_spec *s, struct err *e)
+static int seal(const struct runner_spec *s, int errfd, struct err *e)
 {
-	if (close_all_but_ports(s, e) < 0)
+	if (close_all_but_ports(s, errfd, e) < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "prctl(PR_SET_DUMPABLE)");
@@ -100,8 +105,9 @@ static int start_relay(const struct runner_spec *s, struct err *e)
 	return 0;
 }
 
-/* PID 1: wait for the id map, build the root, start the process, supervise. */
-static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
+/* PID 1: wait for the id map, build the root, start the process, supervise.
+ * A failure, its own or the app's before its exec, goes to errfd. */
+static int container_init(const struct runner_spec *s, int mirrored, int syncfd, int errfd)
 {
 	struct err e = { 0 };
 	char c;
@@ -112,13 +118,14 @@ static int container_init(const struct runner_spec *s, int mirrored, int syncfd)
 	if (sethostname(s->hostname, strlen(s->hostname)) < 0)
 		err_sys(&e, EXIT_SETUP, "sethostname");
 	if (e.code || rootfs_setup(s, &e) < 0 ||
-	    (s->net != RUNNER_NET_HOST && net_loopback_up(&e) < 0) || seal(s, &e) < 0 || start_relay(s, &e) < 0)
-		return err_print(&e);
+	    (s->net != RUNNER_NET_HOST && net_loopback_up(&e) < 0) || seal(s, errfd, &e) < 0 ||
+	    start_relay(s, &e) < 0)
+		child_fail(errfd, &e);
 	pid_t pid = fork();
 	if (pid < 0)
-		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
+		child_fail(errfd, (err_sys(&e, EXIT_SETUP, "fork"), &e));
 	if (pid == 0)
-		exec_process(s, mirrored);
+		exec_process(s, mirrored, errfd);
 	return init_supervise(pid, 1, s->stop_signal);
 }
 
@@ -135,7 +142,7 @@ static int start_child(const struct runner_spec *s, pid_t pid, const char *cg, i
 int runner_run(const struct runner_spec *s, struct err *e)
 {
 	sigset_t set, oldmask;
-	int sync[2], mirrored = geteuid() == 0;   /* see idmap_write */
+	int sync[2], errp[2], mirrored = geteuid() == 0;   /* see idmap_write */
 	char cg[4096] = "";
 	if (relay_bind(s->ports, s->nports, e) < 0)
 		return -1;
@@ -144,7 +151,8 @@ int runner_run(const struct runner_spec *s, struct err *e)
 		return -1;
 	}
 	init_signal_set(&set);
-	if (pipe2(sync, O_CLOEXEC) < 0) {
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) < 0) {   /* (read once the container is gone) */
 		cgroup_destroy(cg);
 		relay_close(s->ports, s->nports);
 		return err_sys(e, EXIT_SETUP, "pipe");
@@ -156,9 +164,11 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	int clone_errno = errno;
 	if (pid == 0) {
 		close(sync[1]);
-		_exit(container_init(s, mirrored, sync[0]));
+		close(errp[0]);
+		_exit(container_init(s, mirrored, sync[0], errp[1]));
 	}
 	close(sync[0]);
+	close(errp[1]);
 	relay_close(s->ports, s->nports);   /* the child holds the listening sockets now */
 	int code = -1, ok = pid > 0 && start_child(s, pid, cg, sync[1], e) == 0;
 	close(sync[1]);   /* a child not told to go sees EOF and exits */
@@ -169,6 +179,10 @@ int runner_run(const struct runner_spec *s, struct err *e)
 		waitpid(pid, NULL, 0);
 	else
 		code = init_supervise(pid, 0, 0);
+	struct err ce = { 0 };
+	if (code >= 0 && child_error(errp[0], &ce))   /* the container failed, not the app */
+		*e = ce, code = ce.code;
+	close(errp[0]);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	cgroup_destroy(cg);
 	return code;

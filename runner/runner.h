@@ -50,9 +50,10 @@ struct runner_spec {
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to
- * the caller (the process's own, or 125/126/127 for setup failures, in
- * which case a one-line reason has been printed on stderr by the child
- * that failed); -1 with `e` set if nothing could be started. */
+ * the caller: the process's own, or 125/126/127 when the container failed
+ * before the app ran, and then e holds why (its children send it back:
+ * common/child.h) for the caller to print; -1 with `e` set if nothing
+ * could be started. */
 int runner_run(const struct runner_spec *spec, struct err *e);
 
 #endif

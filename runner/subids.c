@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/xio.h"
 
 /* Lines "NAME-or-UID:START:COUNT" for this user, in file order. */
@@ -154,12 +155,9 @@ static int spawn_map(struct mapper *m, pid_t target, unsigned own, const struct 
 /* Wait for it; on failure msg gets its first line of complaint. */
 static int finish_map(struct mapper *m, char *msg, size_t len)
 {
-	int st = 0;
 	slurp(m->err, msg, len);
 	close(m->err);
-	while (waitpid(m->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (child_wait(m->pid) == 0)
 		return 0;
 	msg[strcspn(msg, "\n")] = 0;
 	if (!*msg)

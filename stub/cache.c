@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/cpus.h"
 #include "../common/fsutil.h"
 #include "../common/log.h"
@@ -273,7 +274,7 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	if (rc == 0 && renameat(c->tmp, tmpname, c->layers, hex) < 0)
 		rc = err_sys(e, EXIT_SETUP, "install layer into %s/layers", c->root);
 	if (rc < 0) {
-		if (strstr(e->msg, "No space left") || strstr(e->msg, "Disk quota"))
+		if (e->kind == ERR_NOSPACE)
 			err_ctx(e, "cache %s is full (layer %.19s needs about %llu MB)", c->root,
 				l->diff_id, (unsigned long long)(l->usize >> 20) + 1);
 		rmtree_at(c->tmp, tmpname);
@@ -322,55 +323,21 @@ static int claim_layer(const struct cache *c, int lk, const char *hex)
 	return flock(lk, LOCK_SH) == 0 ? 1 : -1;
 }
 
+struct extract_job { const struct cache *c; const struct payload *p; int i; };
+
+static int extract_in_child(void *arg, struct err *e)
+{
+	const struct extract_job *j = arg;
+	return extract_layer(j->c, j->p, j->i, e);
+}
+
 /* A child extracting layer i; *rd: the pipe its error comes back on. It
  * dies with the launcher (its temporary directory is then stale, removed
  * by the next extraction of that layer). */
 static pid_t spawn_extract(const struct cache *c, const struct payload *p, int i, int *rd, struct err *e)
 {
-	int fd[2];
-	pid_t parent = getpid();
-	if (pipe2(fd, O_CLOEXEC) < 0)
-		return err_sys(e, EXIT_SETUP, "pipe");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct err ce = { 0 };
-		close(fd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(1);
-		int r = extract_layer(c, p, i, &ce);
-		if (r < 0)
-			write_full(fd[1], &ce, sizeof ce);
-		_exit(r < 0 ? 1 : 0);
-	}
-	close(fd[1]);
-	if (pid < 0) {
-		close(fd[0]);
-		return err_sys(e, EXIT_SETUP, "fork");
-	}
-	*rd = fd[0];
-	return pid;
-}
-
-/* Wait for it; its error (if any) into e. */
-static int reap_extract(pid_t pid, int rd, int i, struct err *e)
-{
-	int status, rc = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = 1 << 8;
-			break;
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		struct err ce = { 0 };
-		if (read(rd, &ce, sizeof ce) == (ssize_t)sizeof ce && ce.msg[0])
-			*e = ce;
-		else
-			err_set(e, EXIT_SETUP, "extracting layer %d failed", i + 1);
-		rc = -1;
-	}
-	close(rd);
-	return rc;
+	struct extract_job j = { c, p, i };
+	return child_start(extract_in_child, &j, CHILD_DIES_WITH_PARENT, rd, e);
 }
 
 /* Extract layers todo[0..n) at once, one child each, as many at a time as
@@ -395,8 +362,10 @@ static int extract_parallel(const struct cache *c, const struct payload *p, cons
 			continue;
 		}
 		/* the oldest first: only our own children are waited for */
+		char what[48];
 		struct err ce = { 0 };
-		if (reap_extract(pids[done], rds[done], todo[done], &ce) < 0 && rc == 0)
+		snprintf(what, sizeof what, "extracting layer %d failed", todo[done] + 1);
+		if (child_finish(pids[done], rds[done], what, &ce) < 0 && rc == 0)
 			*e = ce, rc = -1;
 		done++;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
 #include "../runner/cgroup.h"
@@ -56,6 +57,11 @@ static void check_sysctls(void)
 	free(v);
 }
 
+static int enter_subids(void *ids, struct err *e)
+{
+	return subids_enter(ids, e);
+}
+
 /* Do /etc/sub{u,g}id give this user ranges, and does newuidmap map them?
  * Tried for real, in a child. */
 static void check_subids(void)
@@ -63,7 +69,6 @@ static void check_subids(void)
 	struct userns u;
 	struct err e = { 0 };
 	char msg[sizeof e.msg] = "";
-	int p[2];
 	if (userns_choose(USERNS_AUTO, &u, &e) < 0 || u.mode != USERNS_SUBIDS) {
 		if (u.mode == USERNS_HOST)
 			return line("OK", "subordinate ids", "not needed: running as root");
@@ -72,23 +77,8 @@ static void check_subids(void)
 			 e.code ? e.msg : u.why);
 		return line("WARN", "subordinate ids", msg);
 	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return line("FAIL", "subordinate ids", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (subids_enter(&u.ids, &e) < 0)
-			write_full(p[1], e.msg, strlen(e.msg));
-		_exit(0);
-	}
-	close(p[1]);
-	ssize_t n = pid < 0 ? -1 : read(p[0], msg, sizeof msg - 1);
-	msg[n > 0 ? n : 0] = 0;
-	close(p[0]);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	if (pid < 0 || *msg)
-		return line("FAIL", "subordinate ids", pid < 0 ? strerror(errno) : msg);
+	if (child_run(enter_subids, &u.ids, 0, "newuidmap/newgidmap", &e) < 0)
+		return line("FAIL", "subordinate ids", e.msg);
 	snprintf(msg, sizeof msg, "%u uids and %u gids mapped with newuidmap/newgidmap; image files keep their owners",
 		 (unsigned)u.ids.uids, (unsigned)u.ids.gids);
 	line("OK", "subordinate ids", msg);

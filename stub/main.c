@@ -11,7 +11,6 @@
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/payload.h"
-#include "../common/sign.h"
 #include "../common/xio.h"
 #include "../common/version.h"
 #include "cache.h"
@@ -21,43 +20,15 @@
 #include "launch.h"
 #include "options.h"
 #include "state.h"
+#include "trust.h"
 #include "userns.h"
 
-static const char usage[] =
+static const char usage_head[] =
 "usage: %s [--boxcar-OPTION...] [ARGS...]\n"
 "Runs the container image packed into this file (rootless). ARGS replace\n"
 "the image's Cmd and reach its entrypoint untouched. Leading --boxcar-*\n"
-"options (as docker run's):\n"
-"  --boxcar-env=NAME=VALUE     set an environment variable (NAME alone: host's value)\n"
-"  --boxcar-volume=HOST:CTR[:ro]  bind a host path into the container\n"
-"  --boxcar-workdir=DIR        working directory inside the container\n"
-"  --boxcar-entrypoint=PROG    replace the image's entrypoint (and its Cmd)\n"
-"  --boxcar-user=USER[:GROUP]  run as this user (name or id in the image)\n"
-"  --boxcar-userns=MODE        id map: auto (default), subids, root, keep-id\n"
-"  --boxcar-fakeroot           owner and id changes succeed without effect (seccomp)\n"
-"  --boxcar-ulimit=NAME=SOFT[:HARD]  a resource limit, as docker run --ulimit (nofile=1024)\n"
-"  --boxcar-net=host|none|private  the host's network (default), loopback only, or\n"
-"                              loopback plus published ports\n"
-"  --boxcar-publish=[IP:]HOSTPORT:CTRPORT[/udp]  relay a host port into the container\n"
-"                              (implies --boxcar-net=private)\n"
-"  --boxcar-memory=SIZE, --boxcar-cpus=N, --boxcar-pids-limit=N  cgroup v2 limits\n"
-"                              (needs a delegated cgroup v2 subtree)\n"
-"  --boxcar-cap-add=CAP, --boxcar-cap-drop=CAP   change Docker's default capabilities\n"
-"  --boxcar-read-only          read-only root file system\n"
-"  --boxcar-tmpfs=PATH         a fresh tmpfs at PATH\n"
-"  --boxcar-hostname=NAME      the container's hostname (default: the host's)\n"
-"  --boxcar-security-opt=seccomp=unconfined | no-new-privileges=false\n"
-"  --boxcar-detach             run in the background: print the container id, log\n"
-"                              its output (boxcar ps, logs, stop, rm)\n"
-"  --boxcar-name=NAME          name the container (unique; for boxcar stop NAME ...);\n"
-"                              a named one keeps its writable layer (boxcar start, diff, commit)\n"
-"  --boxcar-rm                 forget the container (and its writable layer) when it ends\n"
-"  --boxcar-inspect            print the image config and layers as JSON\n"
-"  --boxcar-extract=DIR        write the image's root file system into DIR\n"
-"  --boxcar-verify-cache       re-check this file's cached layers\n"
-"  --boxcar-cache-prune[=AGE|all]  remove cached layers unused for AGE (default 30d)\n"
-"  --boxcar-doctor             check that this host can run it (namespaces, overlayfs, cache)\n"
-"  --boxcar-quiet, --boxcar-verbose, --boxcar-version, --boxcar-help\n"
+"options (as docker run's):\n";
+static const char usage_tail[] =
 "Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
 "Signatures: with $BOXCAR_TRUST (a public key, or a file of them) or keys\n"
 "packed in (boxcar pack --trust), the file runs only when signed by one.\n"
@@ -230,7 +201,9 @@ int main(int argc, char **argv)
 		return err_print(&e);
 	}
 	if (o.help) {
-		printf(usage, self);
+		printf(usage_head, self);
+		opts_help(stdout);
+		fputs(usage_tail, stdout);
 		return 0;
 	}
 	if (o.doctor) {
@@ -240,20 +213,13 @@ int main(int argc, char **argv)
 	if (o.version) {
 		return version_print(stdout, VERSION_STUB) == 0 ? 0 : EXIT_SETUP;
 	}
-	if (payload_open("/proc/self/exe", &p, &e) < 0) {
+	if (payload_open("/proc/self/exe", self, &p, &e) < 0) {
 		opts_free(&o);
-		/* name the file as the user knows it */
-		const char *msg = strncmp(e.msg, "/proc/self/exe", 14) == 0 ? e.msg + 14 : NULL;
-		if (msg) {
-			struct err e2 = { 0 };
-			err_set(&e2, e.code, "%s%s", self, msg);
-			return err_print(&e2);
-		}
 		return err_print(&e);
 	}
 	int rc;
 	/* a file that must be signed is checked before anything is extracted */
-	if (!o.inspect && !o.cache_prune && sign_policy(&p, self, &e) < 0) {
+	if (!o.inspect && !o.cache_prune && trust_check(&p, self, &e) < 0) {
 		payload_close(&p);
 		opts_free(&o);
 		return err_print(&e);
@@ -268,8 +234,8 @@ int main(int argc, char **argv)
 		rc = prune(&o, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
-	else
-		rc = run(&p, &o, self, argc, argv, &e);
+	else if ((rc = run(&p, &o, self, argc, argv, &e)) > 0 && e.code)
+		rc = -1;   /* the container failed before its app ran: e says why (runner.h) */
 	payload_close(&p);
 	opts_free(&o);
 	return rc < 0 ? err_print(&e) : rc;

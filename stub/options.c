@@ -1,11 +1,13 @@
 #include "options.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../common/log.h"
 #include "../common/xio.h"
 #include "userns.h"
+#include "values.h"
 
 #define PFX "--boxcar-"
 
@@ -72,7 +74,7 @@ static int add_ulimit(struct run_opts *o, const char *spec, struct err *e)
 	if (!r)
 		return -1;
 	o->rlimits = r;
-	if (rlimit_parse(spec, &r[o->nrlimits], e) < 0)
+	if (value_ulimit(spec, &r[o->nrlimits], e) < 0)
 		return err_ctx(e, "--boxcar-ulimit");
 	o->nrlimits++;
 	return 0;
@@ -84,7 +86,7 @@ static int add_port(struct run_opts *o, const char *spec, struct err *e)
 	if (!p)
 		return -1;
 	o->ports = p;
-	if (relay_parse(spec, &p[o->nports], e) < 0)
+	if (value_publish(spec, &p[o->nports], e) < 0)
 		return -1;
 	o->nports++;
 	return 0;
@@ -140,84 +142,173 @@ static int security_opt(struct run_opts *o, const char *v, struct err *e)
 	return 0;
 }
 
+/* The setters of the table below (val is NULL for a flag); the simple ones
+ * are one statement each. */
+#define SETTER(fn, stmt) \
+	static int fn(struct run_opts *o, const char *val, struct err *e) { (void)val, (void)e; stmt; return 0; }
+SETTER(set_help, o->help = 1)
+SETTER(set_version, o->version = 1)
+SETTER(set_inspect, o->inspect = 1)
+SETTER(set_verify_cache, o->verify_cache = 1)
+SETTER(set_doctor, o->doctor = 1)
+SETTER(set_read_only, o->read_only = 1)
+SETTER(set_fakeroot, o->sec.fakeroot = 1)
+SETTER(set_detach, o->detach = 1)
+SETTER(set_rm, o->rm = 1)
+SETTER(set_quiet, log_level = LOG_QUIET)
+SETTER(set_verbose, log_level = LOG_VERBOSE)
+SETTER(set_entrypoint, o->entrypoint = val)
+SETTER(set_user, o->user = val)
+SETTER(set_name, o->name = val)
+SETTER(set_extract, o->extract = val)
+SETTER(set_cache_prune, o->cache_prune = val ? val : "")
+#undef SETTER
+
+static int set_workdir(struct run_opts *o, const char *val, struct err *e)
+{
+	if (val[0] != '/')
+		return err_set(e, EXIT_SETUP, "--boxcar-workdir must be an absolute path, not '%s'", val);
+	o->workdir = val;
+	return 0;
+}
+
+static int set_hostname(struct run_opts *o, const char *val, struct err *e)
+{
+	if (!*val || strlen(val) > 64 || strchr(val, '/'))
+		return err_set(e, EXIT_SETUP, "bad --boxcar-hostname '%s' (1 to 64 characters, no '/')", val);
+	o->hostname = val;
+	return 0;
+}
+
+static int set_caps(struct run_opts *o, const char *val, int add, struct err *e)
+{
+	uint64_t m = security_cap_mask(val);
+	if (!m)
+		return err_set(e, EXIT_SETUP, "unknown capability '%s' (use names like NET_ADMIN, or ALL)", val);
+	o->sec.caps = add ? o->sec.caps | m : o->sec.caps & ~m;
+	return 0;
+}
+static int set_cap_add(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 1, e); }
+static int set_cap_drop(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 0, e); }
+
+static int set_net(struct run_opts *o, const char *val, struct err *e)
+{
+	if ((o->net = value_net(val)) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-net '%s' (host, none or private)", val);
+	return 0;
+}
+
+static int set_memory(struct run_opts *o, const char *val, struct err *e)
+{
+	if (value_size(val, &o->limits.memory) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-memory '%s' (bytes, or a number with k, m or g)", val);
+	return 0;
+}
+
+static int set_cpus(struct run_opts *o, const char *val, struct err *e)
+{
+	if (value_cpus(val, &o->limits.cpu_millis) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-cpus '%s' (a number of CPUs, e.g. 1.5)", val);
+	return 0;
+}
+
+static int set_pids_limit(struct run_opts *o, const char *val, struct err *e)
+{
+	if (value_size(val, &o->limits.pids) < 0 || strspn(val, "0123456789") != strlen(val))
+		return err_set(e, EXIT_SETUP, "bad --boxcar-pids-limit '%s' (a positive number)", val);
+	return 0;
+}
+
+static int set_userns(struct run_opts *o, const char *val, struct err *e)
+{
+	if ((o->userns = userns_parse(val)) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-userns '%s' (auto, subids, root or keep-id)", val);
+	return 0;
+}
+
+/* Every --boxcar- option, once: the parser, --boxcar-help and `boxcar
+ * run`'s docker spellings all read this table (README's table lists the
+ * same names; a test checks). */
+const struct opt_def opt_table[] = {
+	{ "env", OPT_VALUE, "NAME=VALUE", "-e --env", add_env,
+	  "set an environment variable (NAME alone: the host's value)" },
+	{ "volume", OPT_VALUE, "HOST:CTR[:ro]", "-v --volume", add_volume, "bind a host path into the container" },
+	{ "workdir", OPT_VALUE, "DIR", "-w --workdir", set_workdir, "working directory inside the container" },
+	{ "entrypoint", OPT_VALUE, "PROG", "--entrypoint", set_entrypoint,
+	  "replace the image's entrypoint (and its Cmd)" },
+	{ "user", OPT_VALUE, "USER[:GROUP]", "-u --user", set_user, "run as this user (name or id in the image)" },
+	{ "userns", OPT_VALUE, "MODE", "--userns", set_userns, "id map: auto (default), subids, root, keep-id" },
+	{ "fakeroot", OPT_FLAG, NULL, NULL, set_fakeroot, "owner and id changes succeed without effect (seccomp)" },
+	{ "ulimit", OPT_VALUE, "NAME=SOFT[:HARD]", "--ulimit", add_ulimit,
+	  "a resource limit, as docker run --ulimit (nofile=1024)" },
+	{ "net", OPT_VALUE, "host|none|private", "--net --network", set_net,
+	  "the host's network (default), loopback only, or loopback plus published ports" },
+	{ "publish", OPT_VALUE, "[IP:]HOSTPORT:CTRPORT[/udp]", "-p --publish", add_port,
+	  "relay a host port into the container (implies --boxcar-net=private)" },
+	{ "memory", OPT_VALUE, "SIZE", "-m --memory", set_memory, "cgroup v2 memory limit (a delegated subtree)" },
+	{ "cpus", OPT_VALUE, "N", "--cpus", set_cpus, "cgroup v2 CPU limit, e.g. 1.5" },
+	{ "pids-limit", OPT_VALUE, "N", "--pids-limit", set_pids_limit, "cgroup v2 limit on processes" },
+	{ "cap-add", OPT_VALUE, "CAP", "--cap-add", set_cap_add, "add to Docker's default capabilities (ALL works)" },
+	{ "cap-drop", OPT_VALUE, "CAP", "--cap-drop", set_cap_drop, "drop from Docker's default capabilities" },
+	{ "read-only", OPT_FLAG, NULL, "--read-only", set_read_only, "read-only root file system" },
+	{ "tmpfs", OPT_VALUE, "PATH", "--tmpfs", add_tmpfs, "a fresh tmpfs at PATH" },
+	{ "hostname", OPT_VALUE, "NAME", "-h --hostname", set_hostname,
+	  "the container's hostname (default: the host's)" },
+	{ "security-opt", OPT_VALUE, "OPT", "--security-opt", security_opt,
+	  "seccomp=unconfined, seccomp=FILE.json, no-new-privileges[=false]" },
+	{ "detach", OPT_FLAG, NULL, "-d --detach", set_detach,
+	  "run in the background: print the container id, log its output (boxcar ps, logs, stop, rm)" },
+	{ "name", OPT_VALUE, "NAME", "--name", set_name,
+	  "name the container (unique); a named one keeps its writable layer (boxcar start, diff, commit)" },
+	{ "rm", OPT_FLAG, NULL, "--rm", set_rm, "forget the container (and its writable layer) when it ends" },
+	{ "inspect", OPT_FLAG, NULL, NULL, set_inspect, "print the image config and layers as JSON" },
+	{ "extract", OPT_VALUE, "DIR", NULL, set_extract, "write the image's root file system into DIR" },
+	{ "verify-cache", OPT_FLAG, NULL, NULL, set_verify_cache, "re-check this file's cached layers" },
+	{ "cache-prune", OPT_OPTIONAL, "AGE|all", NULL, set_cache_prune,
+	  "remove cached layers unused for AGE (default 30d)" },
+	{ "doctor", OPT_FLAG, NULL, NULL, set_doctor, "check that this host can run it (namespaces, overlayfs, cache)" },
+	{ "quiet", OPT_FLAG, NULL, "-q --quiet", set_quiet, "no progress lines" },
+	{ "verbose", OPT_FLAG, NULL, NULL, set_verbose, "more diagnostics on stderr" },
+	{ "version", OPT_FLAG, NULL, NULL, set_version, "boxcar's version and its libraries' versions" },
+	{ "help", OPT_FLAG, NULL, NULL, set_help, "this help" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+const struct opt_def *opt_find(const char *name, size_t n)
+{
+	for (const struct opt_def *d = opt_table; d->name; d++)
+		if (strlen(d->name) == n && !strncmp(d->name, name, n))
+			return d;
+	return NULL;
+}
+
 /* One --boxcar-NAME[=VALUE] option. */
 static int parse_one(struct run_opts *o, const char *arg, struct err *e)
 {
-	const char *name = arg + strlen(PFX);
-	const char *eq = strchr(name, '=');
+	const char *name = arg + strlen(PFX), *eq = strchr(name, '=');
 	size_t n = eq ? (size_t)(eq - name) : strlen(name);
 	const char *val = eq ? eq + 1 : NULL;
-#define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
-	if (IS("cache-prune")) {   /* optional value: DURATION or "all" */
-		o->cache_prune = val ? val : "";
-		return 0;
-	}
-	if (IS("help") || IS("version") || IS("inspect") || IS("quiet") || IS("verbose") ||
-	    IS("verify-cache") || IS("doctor") || IS("read-only") || IS("fakeroot") || IS("detach") ||
-	    IS("rm")) {
-		if (val)
-			return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
-		if (IS("help")) o->help = 1;
-		if (IS("version")) o->version = 1;
-		if (IS("inspect")) o->inspect = 1;
-		if (IS("verify-cache")) o->verify_cache = 1;
-		if (IS("doctor")) o->doctor = 1;
-		if (IS("read-only")) o->read_only = 1;
-		if (IS("fakeroot")) o->sec.fakeroot = 1;
-		if (IS("detach")) o->detach = 1;
-		if (IS("rm")) o->rm = 1;
-		if (IS("quiet")) log_level = LOG_QUIET;
-		if (IS("verbose")) log_level = LOG_VERBOSE;
-		return 0;
-	}
-	if (!(IS("env") || IS("volume") || IS("workdir") || IS("entrypoint") || IS("user") || IS("extract") ||
-	      IS("security-opt") || IS("cap-add") || IS("cap-drop") || IS("tmpfs") || IS("hostname") ||
-	      IS("userns") || IS("ulimit") || IS("memory") || IS("cpus") || IS("pids-limit") ||
-	      IS("net") || IS("publish") || IS("name")))
+	const struct opt_def *d = opt_find(name, n);
+	if (!d)
 		return err_set(e, EXIT_SETUP, "unknown option '%s'; see --boxcar-help", arg);
-	if (!val)
+	if (d->arg == OPT_FLAG && val)
+		return err_set(e, EXIT_SETUP, "option %.*s takes no value", (int)(n + strlen(PFX)), arg);
+	if (d->arg == OPT_VALUE && !val)
 		return err_set(e, EXIT_SETUP, "option %s needs a value (%s=VALUE)", arg, arg);
-	if (IS("env"))
-		return add_env(o, val, e);
-	if (IS("security-opt"))
-		return security_opt(o, val, e);
-	if (IS("tmpfs"))
-		return add_tmpfs(o, val, e);
-	if (IS("hostname") && (!*val || strlen(val) > 64 || strchr(val, '/')))
-		return err_set(e, EXIT_SETUP, "bad --boxcar-hostname '%s' (1 to 64 characters, no '/')", val);
-	if (IS("cap-add") || IS("cap-drop")) {
-		uint64_t m = security_cap_mask(val);
-		if (!m)
-			return err_set(e, EXIT_SETUP, "unknown capability '%s' (use names like NET_ADMIN, or ALL)", val);
-		o->sec.caps = IS("cap-add") ? o->sec.caps | m : o->sec.caps & ~m;
-		return 0;
+	return d->set(o, val, e);
+}
+
+void opts_help(FILE *f)
+{
+	for (const struct opt_def *d = opt_table; d->name; d++) {
+		char head[80];
+		snprintf(head, sizeof head, PFX "%s%s%s%s%s", d->name, d->arg == OPT_OPTIONAL ? "[" : "",
+			 d->meta ? "=" : "", d->meta ? d->meta : "", d->arg == OPT_OPTIONAL ? "]" : "");
+		if (strlen(head) < 28)
+			fprintf(f, "  %-28s%s\n", head, d->help);
+		else
+			fprintf(f, "  %s\n%30s%s\n", head, "", d->help);
 	}
-	if (IS("volume"))
-		return add_volume(o, val, e);
-	if (IS("ulimit"))
-		return add_ulimit(o, val, e);
-	if (IS("publish"))
-		return add_port(o, val, e);
-	if (IS("net") && (o->net = net_parse(val)) < 0)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-net '%s' (host, none or private)", val);
-	if (IS("memory") && cgroup_parse_size(val, &o->limits.memory) < 0)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-memory '%s' (bytes, or a number with k, m or g)", val);
-	if (IS("cpus") && cgroup_parse_cpus(val, &o->limits.cpu_millis) < 0)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-cpus '%s' (a number of CPUs, e.g. 1.5)", val);
-	if (IS("pids-limit") && (cgroup_parse_size(val, &o->limits.pids) < 0 || strspn(val, "0123456789") != strlen(val)))
-		return err_set(e, EXIT_SETUP, "bad --boxcar-pids-limit '%s' (a positive number)", val);
-	if (IS("userns") && (o->userns = userns_parse(val)) < 0)
-		return err_set(e, EXIT_SETUP, "bad --boxcar-userns '%s' (auto, subids, root or keep-id)", val);
-	if (IS("workdir") && val[0] != '/')
-		return err_set(e, EXIT_SETUP, "--boxcar-workdir must be an absolute path, not '%s'", val);
-	if (IS("workdir")) o->workdir = val;
-	if (IS("entrypoint")) o->entrypoint = val;
-	if (IS("user")) o->user = val;
-	if (IS("hostname")) o->hostname = val;
-	if (IS("name")) o->name = val;
-	if (IS("extract")) o->extract = val;
-#undef IS
-	return 0;
 }
 
 int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)

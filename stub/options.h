@@ -2,6 +2,7 @@
  * arguments for the entrypoint, untouched. */
 #ifndef BOXCAR_OPTIONS_H
 #define BOXCAR_OPTIONS_H
+#include <stdio.h>
 #include "../common/err.h"
 #include "../runner/runner.h"
 
@@ -30,6 +31,22 @@ struct run_opts {
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;
 };
+
+/* The table of --boxcar- options (options.c), ended by a NULL name. */
+enum opt_arg { OPT_FLAG, OPT_VALUE, OPT_OPTIONAL };
+struct opt_def {
+	const char *name;        /* after "--boxcar-" */
+	enum opt_arg arg;
+	const char *meta;        /* the value's form in the help ("DIR"); NULL for a flag */
+	const char *docker;      /* docker run's spellings, space-separated ("-e --env"); NULL: none */
+	int (*set)(struct run_opts *o, const char *val, struct err *e);
+	const char *help;
+};
+extern const struct opt_def opt_table[];
+/* The option named by name[0..n), or NULL. */
+const struct opt_def *opt_find(const char *name, size_t n);
+/* One help line per option. */
+void opts_help(FILE *f);
 
 /* Parse argv (argv[0] is the program). Errors name the bad option. */
 int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e);

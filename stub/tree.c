@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "../common/xio.h"
 #include "../common/fsutil.h"
 
 /* v1 feeds a file's bytes into the tree digest; v2 its own sha256, which
@@ -26,9 +27,7 @@ static int hash_file(struct digest *d, int dirfd, const char *name, int v2)
 	while ((r = read(fd, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
 		if (r > 0)
 			digest_update(v2 ? &own : d, buf, (size_t)r);
-	int saved = errno;
-	close(fd);
-	errno = saved;
+	close_keep_errno(fd);
 	if (r == 0 && v2) {
 		char sum[DIGEST_STR];
 		digest_final(&own, sum);

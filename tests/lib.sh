@@ -180,3 +180,9 @@ expect_libraries() {
     done < "$(versions_file)"
     [ $n -ge 5 ] || fail "only $n libraries recorded in $(versions_file)"
 }
+
+# fallback_forced NAME: is that fallback forced in this pass (common/fallback.h)?
+fallback_forced() { [[ ,${BOXCAR_TEST_FALLBACKS:-}, == *,all,* || ,${BOXCAR_TEST_FALLBACKS:-}, == *,$1,* ]]; }
+# own_sys_net: what a container with its own network lists in /sys/class/net: its
+# own interfaces (lo), or the host's where it gets the host's /sys (the fallback)
+own_sys_net() { if fallback_forced no-own-sysfs; then ls /sys/class/net | tr '\n' ' ' | sed 's/ $//'; else echo lo; fi; }

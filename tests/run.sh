@@ -26,10 +26,24 @@ if [ "${1:-}" = --inner ]; then
     . "$TOP/tests/lib.sh"
     for f in "$TOP"/tests/t-*.sh; do . "$f"; done
     mkdir -p "$TMPDIR"
+    # Whatever a test started and left running, passed or failed (a background
+    # container, a detached one, a server), is killed before the next test: every
+    # process it started carries T=its scratch dir in its environment.
+    stop_leftovers() {
+        local f left=()
+        for f in $(grep -lzxF "T=$1" /proc/[0-9]*/environ 2>/dev/null); do
+            f=${f#/proc/}; left+=("${f%/environ}")
+        done
+        [ ${#left[@]} = 0 ] && return 0
+        echo "@info stopped what the test left running: $(for pid in "${left[@]}"; do
+            tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60; echo -n '; '; done)"
+        kill -KILL "${left[@]}" 2>/dev/null
+        return 0
+    }
     for i in "${!T_NAME[@]}"; do
         ph=${T_PHASE[$i]}
         case $PHASE:$ph in pack:pack|pack:artifact|run:run) ;; *) continue ;; esac
-        if [ "$ph" = run ]; then name="[$CONFIG] ${T_NAME[$i]}"; else name="pack: ${T_NAME[$i]}"; fi
+        if [ "$ph" = run ]; then name="[${LABEL:-$CONFIG}] ${T_NAME[$i]}"; else name="pack: ${T_NAME[$i]}"; fi
         selected=1
         [ -n "${FILTER:-}" ] && ! printf '%s\n' "$name" | grep -qE -- "$FILTER" && selected=0
         # artifacts are packed even when not selected: runtime tests need them
@@ -38,6 +52,7 @@ if [ "${1:-}" = --inner ]; then
         rm -rf "$T"; mkdir -p "$T"
         ( cd "$T" && export T && "${T_FN[$i]}" ) > "$T/.log" 2>&1 </dev/null
         rc=$?
+        stop_leftovers "$T" >> "$T/.log" 2>&1
         [ $selected = 0 ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; continue; }
         if [ $rc = 0 ]; then
             printf '@ok\t%s\n' "$name"
@@ -102,10 +117,11 @@ mkdir -p "$PACKED"
 chmod 0755 "$TOP/build" "$TW" "$PACKED"
 
 ENVV=()
-common_env() {   # CONFIG: sets ENVV, the environment of the inner runs
+common_env() {   # CONFIG [DIR]: sets ENVV, the environment of the inner runs
+    local d=${2:-$1}
     ENVV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
         TOP="$TOP" BOXCAR="$BOXCAR" BOXCAR_SANITIZED="${BOXCAR_SANITIZED:-}" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
-        CONFIG="$1" HOME="$TW/$1/home" BOXCAR_CACHE="$TW/$1/cache" TMPDIR="$TW/$1/tmp")
+        CONFIG="$1" HOME="$TW/$d/home" BOXCAR_CACHE="$TW/$d/cache" TMPDIR="$TW/$d/tmp")
 }
 prepare_config_dir() {   # CONFIG [OWNER]
     mkdir -p "$TW/$1/home" "$TW/$1/cache" "$TW/$1/tmp"
@@ -147,6 +163,15 @@ if [ "$(id -u)" = 0 ]; then
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
     echo "# runtime tests as root"
     common_env root; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner run 2>&1 | report
+    # Once more as the user with every fallback an older kernel takes forced
+    # (common/fallback.h): the legacy overlay mount, no openat2, no close_range,
+    # the host's /sys. $BOXCAR_TEST_FALLBACK_FILTER narrows it (a regexp, like PATTERN).
+    prepare_config_dir fallback "$TUID:$TGID"
+    echo "# runtime tests as $TEST_USER, fallbacks forced (BOXCAR_TEST_FALLBACKS=all)"
+    common_env user fallback
+    env -i "${ENVV[@]}" LABEL=user+fallbacks BOXCAR_TEST_FALLBACKS=all \
+        FILTER="${BOXCAR_TEST_FALLBACK_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
+        bash "$TOP/tests/run.sh" --inner run 2>&1 | report
 else
     prepare_config_dir self
     echo "# pack phase (as $(id -un))"

@@ -101,7 +101,7 @@ t_lc_exec() {   # boxcar exec: the container's namespaces, root, env, cwd and us
     local i; for ((i = 0; i < 50; i++)); do "$BOXCAR" logs box 2>/dev/null | grep -q started && break; sleep 0.1; done
     x "$BOXCAR" exec box sh -c 'echo "$FOO|$(pwd)|$(id -u)|$(cat /etc/fixture-release)|$(ls /sys/class/net)"
         ps -o pid,args | awk "\$1 == 1 {print \"init\"}"; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "'
-    expect_ok; expect_out $'bar|/srv|0|busybox fixture|lo\ninit\nNoNewPrivs: 1\nSeccomp: 2'
+    expect_ok; expect_out "bar|/srv|0|busybox fixture|$(own_sys_net | tr ' ' '\n')"$'\ninit\nNoNewPrivs: 1\nSeccomp: 2'
     x "$BOXCAR" exec -e FOO=over -u 1000:1000 -w / box sh -c 'echo "$FOO $(id -u):$(id -g) $(pwd)"; exit 5'
     expect_rc 5; expect_out "over 1000:1000 /"
     x "$BOXCAR" exec box no-such-command; expect_rc 127; expect_err_has "no-such-command"

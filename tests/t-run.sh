@@ -642,6 +642,14 @@ t_version_help() {
     printf '%s' "$OUT" | grep -q -- '--boxcar-env' || { ctx; fail "--boxcar-help does not mention --boxcar-env"; }
     printf '%s' "$OUT" | grep -q -- '--boxcar-volume' || { ctx; fail "--boxcar-help does not mention --boxcar-volume"; }
 }
+t_readme_options() {   # both come from one table (stub/options.c); README is kept by hand
+    x "$(P bb)" --boxcar-help; expect_ok
+    sed -n 's/^  --boxcar-\([a-z-]*\).*/\1/p' <<<"$OUT" | sort -u > "$T/help"
+    sed -n '/^| option | docker run/,/^$/p' "$TOP/README.md" | cut -d'|' -f2 | grep -o -- '--boxcar-[a-z-]*' |
+        sed 's/^--boxcar-//' | sort -u > "$T/readme"
+    [ "$(grep -c '' "$T/help")" -ge 25 ] || { cat "$T/help" >&2; fail "too few options in --boxcar-help"; }
+    diff "$T/help" "$T/readme" >&2 || fail "README's option table and --boxcar-help differ (< help, > README)"
+}
 t_invocation() {   # /proc/self/exe resolution: symlink, PATH lookup, renamed copy
     ln -s "$(P bb)" "$T/link"
     x "$T/link"; expect_ok; expect_out "hello from busybox"
@@ -656,5 +664,6 @@ t_pack_unpriv() {   # packing needs no privileges
 test_case run "info: --boxcar-inspect / boxcar inspect" t_inspect
 test_case run "info: inspect and version extract nothing" t_inspect_noextract
 test_case run "info: --boxcar-version, --boxcar-help"   t_version_help
+test_case run "info: README's option table lists exactly the options --boxcar-help does" t_readme_options
 test_case run "invocation: via symlink, PATH, renamed copy" t_invocation
 test_case run "pack works as this user and the result runs" t_pack_unpriv

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct payload p;
 	struct err e = { 0 };
-	if (payload_open(path, &p, &e) == 0)
+	if (payload_open(path, NULL, &p, &e) == 0)
 		payload_close(&p);
 	close(fd);
 	return 0;

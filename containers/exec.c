@@ -1,4 +1,4 @@
-#include "enter.h"
+#include "exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,12 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/xio.h"
 #include "../runner/init.h"
 #include "../runner/process.h"
 #include "../runner/security.h"
-#include "state.h"
+#include "../stub/state.h"
 
 
 /* The first child of pid whose command line differs from pid's: under the
@@ -210,13 +211,14 @@ static void set_env(struct target *t, const struct exec_opts *o)
 	t->env = env;
 }
 
-static void run_child(const struct target *t, const struct exec_opts *o, const struct security *sec)
+static void run_child(const struct target *t, const struct exec_opts *o, const struct security *sec, int errfd)
 {
 	char *sg = read_file_at(AT_FDCWD, "/proc/self/setgroups", 64, NULL);
 	struct runner_proc p = {
 		.argv = o->argv, .envp = t->env, .cwd = o->cwd ? o->cwd : *t->cwd ? t->cwd : "/",
 		.switch_ids = 1, .set_groups = !sg || strncmp(sg, "deny", 4) != 0,   /* one-id maps deny it */
 		.uid = t->uid, .gid = t->gid, .groups = t->groups, .ngroups = t->ngroups, .sec = sec,
+		.errfd = errfd,
 	};
 	free(sg);
 	runner_exec(&p);
@@ -224,31 +226,32 @@ static void run_child(const struct target *t, const struct exec_opts *o, const s
 
 /* In a child of ours: join the app's namespaces, take its view of the
  * process, and run the command in a grandchild (the first process the
- * container's pid namespace takes from us). Returns its exit status. */
-static int enter_child(pid_t app, int *fds, const struct exec_opts *o)
+ * container's pid namespace takes from us). Returns its exit status; a
+ * failure of its own or the grandchild's goes to errfd. */
+static int enter_child(pid_t app, int *fds, const struct exec_opts *o, int errfd)
 {
 	struct err e = { 0 };
 	struct target t = { 0 };
 	/* ids and the environment read as the container sees them */
 	if (join(fds, 0, 1, &e) < 0 || read_target(app, &t, &e) < 0 || join(fds, 1, NNS, &e) < 0)
-		return err_print(&e);
+		child_fail(errfd, &e);
 	if (o->user) {
 		char *end, *gend = NULL;
 		unsigned long u = strtoul(o->user, &end, 10), g = *end == ':' ? strtoul(end + 1, &gend, 10) : t.gid;
 		if (end == o->user || (*end && (*end != ':' || gend == end + 1 || *gend)) || u > 0x7fffffff || g > 0x7fffffff)
-			return err_print((err_set(&e, EXIT_SETUP, "bad exec user '%s': give UID or UID:GID (numbers)",
-					      o->user), &e));
+			child_fail(errfd, (err_set(&e, EXIT_SETUP, "bad exec user '%s': give UID or UID:GID (numbers)",
+						   o->user), &e));
 		t.uid = (uid_t)u, t.gid = (gid_t)g, t.ngroups = 0;
 	}
 	set_env(&t, o);
 	struct security sec = { .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
 	if (security_prepare(&sec, &e) < 0)
-		return err_print(&e);
+		child_fail(errfd, &e);
 	pid_t pid = fork();
 	if (pid == 0)
-		run_child(&t, o, &sec);
+		run_child(&t, o, &sec, errfd);
 	if (pid < 0)
-		return err_print((err_sys(&e, EXIT_SETUP, "fork"), &e));
+		child_fail(errfd, (err_sys(&e, EXIT_SETUP, "fork"), &e));
 	return init_supervise(pid, 0, 0);
 }
 
@@ -270,21 +273,29 @@ static int enter(const struct exec_opts *o, struct err *e)
 	if (open_ns(app, fds, e) < 0)
 		return -1;
 	sigset_t set;
+	int errp[2];
 	init_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (pipe2(errp, O_CLOEXEC) < 0 || fcntl(errp[0], F_SETFL, O_NONBLOCK) < 0)
+		return err_sys(e, EXIT_SETUP, "pipe");
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid == 0)
-		_exit(enter_child(app, fds, o));
+	if (pid == 0) {
+		close(errp[0]);
+		_exit(enter_child(app, fds, o, errp[1]));
+	}
+	close(errp[1]);
 	for (int i = 0; i < NNS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (pid < 0)
-		return err_sys(e, EXIT_SETUP, "fork");
-	return init_supervise(pid, 0, 0);
+	int rc = pid < 0 ? err_sys(e, EXIT_SETUP, "fork") : init_supervise(pid, 0, 0);
+	if (rc >= 0 && child_error(errp[0], e))   /* exec itself failed, not the command */
+		rc = -1;
+	close(errp[0]);
+	return rc;
 }
 
-int enter_command(int argc, char **argv)
+int exec_command(int argc, char **argv)
 {
 	struct err e = { 0 };
 	struct exec_opts o;

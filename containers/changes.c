@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/fsutil.h"
 
 /* The id map the container ran under: its store, and whose files these are. */
@@ -46,7 +47,7 @@ int kept_open(const struct state_rec *r, struct kept *k, struct err *e)
 	if (!r->keep[0])
 		return err_set(e, EXIT_SETUP, "container %s keeps no changes: only named containers "
 			       "(--boxcar-name) keep their writable layer", rec_name(r));
-	if (kept_userns(r, &u, e) < 0 || payload_open(r->file, &k->p, e) < 0)
+	if (kept_userns(r, &u, e) < 0 || payload_open(r->file, NULL, &k->p, e) < 0)
 		return -1;
 	if (userns_cache_open(&u, &k->c, e) < 0) {
 		memset(&k->c, 0, sizeof k->c);
@@ -79,29 +80,26 @@ void kept_close(struct kept *k)
 	payload_close(&k->p);
 }
 
-int kept_remove(const struct state_rec *r, struct err *e)
+/* (in a child: entering the container's id map is for good) */
+static int remove_in_userns(void *arg, struct err *e)
 {
-	int status;
-	if (!r->keep[0])
-		return 0;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return err_sys(e, EXIT_SETUP, "fork");
-	if (pid == 0) {
-		struct userns u;
-		struct err ce = { 0 };
-		if (kept_userns(r, &u, &ce) < 0 || userns_enter_files(&u, &ce) < 0)
-			_exit(err_print(&ce));
-		_exit(rmtree_at(AT_FDCWD, r->keep) < 0 ? 1 : 0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return err_sys(e, EXIT_SETUP, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return err_set(e, EXIT_SETUP, "could not remove the changes of container %s in %s",
+	const struct state_rec *r = arg;
+	struct userns u;
+	if (kept_userns(r, &u, e) < 0 || userns_enter_files(&u, e) < 0)
+		return -1;
+	if (rmtree_at(AT_FDCWD, r->keep) < 0)
+		return err_sys(e, EXIT_SETUP, "could not remove the changes of container %s in %s",
 			       rec_name(r), r->keep);
 	return 0;
+}
+
+int kept_remove(const struct state_rec *r, struct err *e)
+{
+	char what[320];
+	if (!r->keep[0])
+		return 0;
+	snprintf(what, sizeof what, "removing the changes of container %s failed", rec_name(r));
+	return child_run(remove_in_userns, (void *)r, 0, what, e);
 }
 
 static int is_opaque(int fd)

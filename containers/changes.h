@@ -9,9 +9,9 @@
 #define BOXCAR_CHANGES_H
 #include <sys/stat.h>
 #include "../common/payload.h"
-#include "cache.h"
-#include "state.h"
-#include "userns.h"
+#include "../stub/cache.h"
+#include "../stub/state.h"
+#include "../stub/userns.h"
 
 struct kept {
 	struct payload p;      /* the container's file */

@@ -12,14 +12,15 @@
 #include "../common/sign.h"
 #include "../common/version.h"
 #include "../stub/cachecmd.h"
-#include "../stub/changes.h"
+#include "../containers/changes.h"
 #include "../stub/doctor.h"
-#include "../stub/enter.h"
-#include "../stub/lifecycle.h"
-#include "commit.h"
-#include "image.h"
-#include "signcmd.h"
-#include "writer.h"
+#include "../stub/options.h"
+#include "../containers/exec.h"
+#include "../containers/lifecycle.h"
+#include "../containers/commit.h"
+#include "../pack/image.h"
+#include "sign.h"
+#include "../pack/writer.h"
 
 /* The stub, linked in as bytes (build/obj/stub_blob.S). */
 extern const unsigned char boxcar_stub_start[], boxcar_stub_end[];
@@ -232,59 +233,59 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 	return 0;
 }
 
-/* docker run flags and the --boxcar-* option each becomes; those whose
- * option has no '=' take no value */
-static const struct { const char *sh, *lg, *opt; } run_map[] = {
-	{ "-e", "--env", "--boxcar-env=" }, { "-v", "--volume", "--boxcar-volume=" },
-	{ "-w", "--workdir", "--boxcar-workdir=" }, { "-u", "--user", "--boxcar-user=" },
-	{ NULL, "--entrypoint", "--boxcar-entrypoint=" }, { NULL, "--security-opt", "--boxcar-security-opt=" },
-	{ NULL, "--cap-add", "--boxcar-cap-add=" }, { NULL, "--cap-drop", "--boxcar-cap-drop=" },
-	{ NULL, "--tmpfs", "--boxcar-tmpfs=" }, { "-h", "--hostname", "--boxcar-hostname=" },
-	{ "-q", "--quiet", "--boxcar-quiet" }, { NULL, "--read-only", "--boxcar-read-only" },
-	{ NULL, "--ulimit", "--boxcar-ulimit=" }, { NULL, "--userns", "--boxcar-userns=" },
-	{ "-m", "--memory", "--boxcar-memory=" }, { NULL, "--cpus", "--boxcar-cpus=" },
-	{ NULL, "--pids-limit", "--boxcar-pids-limit=" },
-	{ "-p", "--publish", "--boxcar-publish=" }, { NULL, "--net", "--boxcar-net=" },
-	{ NULL, "--network", "--boxcar-net=" },
-	{ "-d", "--detach", "--boxcar-detach" }, { NULL, "--name", "--boxcar-name=" },
-	{ NULL, "--rm", "--boxcar-rm" },
-};
+/* `boxcar run`'s flags are docker's spellings of the file's --boxcar-
+ * options (stub/options.c's table). "-i", "-t" are accepted for habit's
+ * sake: boxcar always runs that way. */
 static const char *const run_ignored[] = { "-i", "-t", "-it", "-ti", "--interactive", "--tty" };
-#define N_RUN_MAP (sizeof run_map / sizeof run_map[0])
 #define N_RUN_IGNORED (sizeof run_ignored / sizeof run_ignored[0])
+
+/* The option whose docker spelling a is ("-e", "--env", "--env=X"); the
+ * spelling matched goes to *sh or *lg (in buf). */
+static const struct opt_def *docker_opt(const char *a, const char **sh, const char **lg, char buf[32])
+{
+	for (const struct opt_def *d = opt_table; d->name; d++) {
+		for (const char *p = d->docker; p && *p; p += strspn(p, " ")) {
+			size_t n = strcspn(p, " ");
+			snprintf(buf, 32, "%.*s", (int)n, p);
+			p += n;
+			*sh = n == 2 ? buf : NULL;
+			*lg = n == 2 ? NULL : buf;
+			if (is_opt(a, *sh, *lg))
+				return d;
+		}
+	}
+	return NULL;
+}
 
 static int known_run_flag(const char *a)
 {
+	const char *sh, *lg;
+	char buf[32];
 	for (size_t k = 0; k < N_RUN_IGNORED; k++)
 		if (!strcmp(a, run_ignored[k]))
 			return 1;
-	for (size_t k = 0; k < N_RUN_MAP; k++)
-		if (is_opt(a, run_map[k].sh, run_map[k].lg))
-			return 1;
-	return 0;
+	return docker_opt(a, &sh, &lg, buf) != NULL;
 }
 
 /* One docker-run flag at argv[*i] as a --boxcar-* option in *out
  * (malloc'd; NULL for flags that change nothing). -1 after printing a
- * usage error. "-i", "-t" are accepted for habit's sake: boxcar always
- * runs that way. */
+ * usage error. */
 static int run_flag(int argc, char **argv, int *i, char **out)
 {
-	const char *a = argv[*i], *v;
+	const char *a = argv[*i], *v, *sh, *lg;
+	char buf[32];
 	*out = NULL;
 	for (size_t k = 0; k < N_RUN_IGNORED; k++)
 		if (!strcmp(a, run_ignored[k]))
 			return 0;
-	for (size_t k = 0; k < N_RUN_MAP; k++) {
-		if (!is_opt(a, run_map[k].sh, run_map[k].lg))
-			continue;
-		if (!strchr(run_map[k].opt, '='))
-			return (*out = strdup(run_map[k].opt)) ? 0 : -1;
-		if (!(v = opt_value(argc, argv, i, run_map[k].sh, run_map[k].lg)))
-			return usage_error("%s needs a value", a), -1;
-		return asprintf(out, "%s%s", run_map[k].opt, v) < 0 ? -1 : 0;
-	}
-	return usage_error("unknown run option '%s'", a), -1;
+	const struct opt_def *d = docker_opt(a, &sh, &lg, buf);
+	if (!d)
+		return usage_error("unknown run option '%s'", a), -1;
+	if (d->arg == OPT_FLAG)
+		return asprintf(out, "--boxcar-%s", d->name) < 0 ? -1 : 0;
+	if (!(v = opt_value(argc, argv, i, sh, lg)))
+		return usage_error("%s needs a value", a), -1;
+	return asprintf(out, "--boxcar-%s=%s", d->name, v) < 0 ? -1 : 0;
 }
 
 /* nargv[1..n) are the options run_flag made */
@@ -331,7 +332,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	struct err e = { 0 };
 	struct payload p;
-	if (payload_open(file, &p, &e) < 0)
+	if (payload_open(file, NULL, &p, &e) < 0)
 		return free_argv(nargv, n), err_print(&e);
 	payload_close(&p);
 	if (!strchr(file, '/') && asprintf(&file, "./%s", file) < 0)
@@ -350,7 +351,7 @@ static int cmd_inspect(int argc, char **argv)
 	struct payload p;
 	if (argc != 3)
 		return usage_error("inspect needs exactly one FILE%s", "");
-	if (payload_open(argv[2], &p, &e) < 0)
+	if (payload_open(argv[2], NULL, &p, &e) < 0)
 		return err_print(&e);
 	int rc = payload_print_index(&p, NULL) == 0 ? 0 : EXIT_PACK;
 	payload_close(&p);
@@ -380,7 +381,7 @@ int main(int argc, char **argv)
 	    !strcmp(verb, "rm") || !strcmp(verb, "start"))
 		return lifecycle_command(verb, argc - 1, argv + 1);
 	if (!strcmp(verb, "exec"))
-		return enter_command(argc - 1, argv + 1);
+		return exec_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
 		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {

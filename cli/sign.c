@@ -1,5 +1,5 @@
 /* boxcar keygen | sign | verify (common/sign.h has the format). */
-#include "signcmd.h"
+#include "sign.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include "../common/log.h"
 #include "../common/sign.h"
 #include "../common/xio.h"
-#include "writer.h"
+#include "../pack/writer.h"
 
 static int usage(const char *msg)
 {
@@ -110,7 +110,7 @@ static int cmd_sign(int argc, char **argv)
 		return usage("sign needs FILE and --key NAME.key");
 	if (sign_load_secret(vals[0], seed, pub, &e) < 0)
 		return err_print(&e);
-	if (payload_open(file, &p, &e) < 0)
+	if (payload_open(file, NULL, &p, &e) < 0)
 		return memset(seed, 0, sizeof seed), err_print(&e);
 	int rc = sign_make(&p, seed, pub, sig, &e);
 	memset(seed, 0, sizeof seed);
@@ -150,7 +150,7 @@ static int cmd_verify(int argc, char **argv)
 		return usage("verify needs FILE and --pubkey NAME.pub");
 	if (sign_load_pub(vals[0], pub, &e) < 0)
 		return err_print(&e);
-	if (payload_open(file, &p, &e) < 0) {
+	if (payload_open(file, NULL, &p, &e) < 0) {
 		e.code = EXIT_PACK;
 		return err_print(&e);
 	}

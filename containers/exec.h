@@ -2,10 +2,10 @@
  * started with --boxcar-detach or --boxcar-name): its namespaces, root,
  * environment, working directory and user, under Docker's default
  * confinement. */
-#ifndef BOXCAR_ENTER_H
-#define BOXCAR_ENTER_H
+#ifndef BOXCAR_EXEC_H
+#define BOXCAR_EXEC_H
 
 /* argv[0] is "exec". Returns the command's exit status, or 125/126/127. */
-int enter_command(int argc, char **argv);
+int exec_command(int argc, char **argv);
 
 #endif

@@ -18,7 +18,7 @@
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/xio.h"
-#include "../stub/changes.h"
+#include "changes.h"
 #include "../stub/state.h"
 
 struct inode {

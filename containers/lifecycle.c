@@ -9,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/xio.h"
 #include "../runner/init.h"
 #include "changes.h"
-#include "state.h"
+#include "../stub/state.h"
 
 static const char usage[] =
 "usage: boxcar ps [-a] | start NAME... | stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME... |\n"
@@ -84,12 +85,28 @@ static int stop_one(int sfd, const struct state_rec *r, long secs)
 	return 0;
 }
 
+struct restart { const struct state_rec *r; char **argv; };
+
+/* (in a child) the file again, its stdout (its id line) to /dev/null: we
+ * print the name asked for */
+static int exec_again(void *arg, struct err *e)
+{
+	const struct restart *s = arg;
+	const struct state_rec *r = s->r;
+	if (setenv("BOXCAR_RESTART", r->id, 1) < 0 || chdir(r->cwd[0] ? r->cwd : "/") < 0)
+		return err_sys(e, EXIT_SETUP, "cannot start %s: %s", r->id, r->cwd);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0)
+		dup2(null, 1);
+	execv(r->file, s->argv);
+	return err_sys(e, EXIT_SETUP, "cannot run %s", r->file);
+}
+
 /* docker start: run the file again, detached, with the arguments it was
  * first given, in the same record (and on the same kept writable layer). */
 static int start_one(int sfd, const struct state_rec *r, struct err *e)
 {
 	char *buf = NULL, **args;
-	int status;
 	if (state_running(r))
 		return err_set(e, EXIT_SETUP, "container %s is already running", r->name[0] ? r->name : r->id);
 	if (!(args = state_read_argv(sfd, r->id, &buf, e)))
@@ -105,30 +122,13 @@ static int start_one(int sfd, const struct state_rec *r, struct err *e)
 	v[0] = (char *)r->file;
 	v[1] = "--boxcar-detach";
 	memcpy(v + 2, args, (size_t)n * sizeof *v);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (setenv("BOXCAR_RESTART", r->id, 1) < 0 || chdir(r->cwd[0] ? r->cwd : "/") < 0) {
-			fprintf(stderr, "boxcar: cannot start %s: %s: %s\n", r->id, r->cwd, strerror(errno));
-			_exit(EXIT_SETUP);
-		}
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);   /* (its id line: we print the name asked for) */
-		if (null >= 0)
-			dup2(null, 1);
-		execv(r->file, v);
-		fprintf(stderr, "boxcar: cannot run %s: %s\n", r->file, strerror(errno));
-		_exit(EXIT_SETUP);
-	}
+	struct restart s = { r, v };
+	char what[300];
+	snprintf(what, sizeof what, "container %s did not start; see `boxcar logs %s`",
+		 r->name[0] ? r->name : r->id, r->name[0] ? r->name : r->id);
+	int rc = child_run(exec_again, &s, 0, what, e);
 	free(v), free(args), free(buf);
-	if (pid < 0)
-		return err_sys(e, EXIT_SETUP, "fork");
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return err_sys(e, EXIT_SETUP, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return err_set(e, EXIT_SETUP, "container %s did not start (see `boxcar logs %s`)",
-			       r->name[0] ? r->name : r->id, r->name[0] ? r->name : r->id);
-	return 0;
+	return rc;
 }
 
 /* start, stop, kill, rm: options, then one or more names */

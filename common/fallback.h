@@ -1,0 +1,15 @@
+/* Forcing the fallback paths, for tests only: what an older kernel takes
+ * anyway, taken here on a new one so that the suite runs it (as crun's CI
+ * does). BOXCAR_TEST_FALLBACKS is "all" or a comma list of:
+ *   overlay-legacy   mount overlayfs with mount(2)'s one option string (< 6.8)
+ *   no-openat2       resolve paths beneath a root component by component (< 5.6)
+ *   no-close-range   close fds one by one from /proc/self/fd (< 5.9)
+ *   no-own-sysfs     bind the host's /sys where a private one would be made
+ * Not for use outside tests: it only ever picks a slower, older path. */
+#ifndef BOXCAR_FALLBACK_H
+#define BOXCAR_FALLBACK_H
+
+/* 1 when the fallback `name` is forced. */
+int fallback_forced(const char *name);
+
+#endif
