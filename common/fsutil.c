@@ -10,68 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "fallback.h"
+#include "beneath.h"
 #include "xio.h"
-
-static int open_dir_at(int dirfd, const char *name)
-{
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-int path_parent_beneath(int rootfd, const char *rel, int mkdirs,
-			char *leafbuf, struct err *e)
-{
-	char comp[NAME_MAX + 1];
-	const char *p = rel;
-	int fd = dup(rootfd);
-	if (fd < 0)
-		return err_sys(e, EXIT_SETUP, "dup");
-	leafbuf[0] = 0;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *end = strchrnul(p, '/');
-		size_t len = (size_t)(end - p);
-		const char *rest = end;
-		while (*rest == '/')
-			rest++;
-		if (len == 0)
-			break;
-		if (len > NAME_MAX) {
-			close(fd);
-			return err_set(e, EXIT_SETUP, "path component too long in '%s'", rel);
-		}
-		memcpy(comp, p, len);
-		comp[len] = 0;
-		p = end;
-		if (strcmp(comp, "..") == 0) {
-			close(fd);
-			return err_set(e, EXIT_SETUP, "path '%s' leaves the root ('..')", rel);
-		}
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (*rest == 0) {           /* last component: the leaf */
-			memcpy(leafbuf, comp, len + 1);
-			return fd;
-		}
-		int next = open_dir_at(fd, comp);
-		if (next < 0 && errno == ENOENT && mkdirs) {
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-				close(fd);
-				return err_sys(e, EXIT_SETUP, "mkdir '%s' (in '%s')", comp, rel);
-			}
-			next = open_dir_at(fd, comp);
-		}
-		if (next < 0) {
-			close(fd);
-			return err_sys(e, EXIT_SETUP, "open directory '%s' (in '%s')", comp, rel);
-		}
-		close(fd);
-		fd = next;
-	}
-	close(fd);
-	return err_set(e, EXIT_SETUP, "empty path '%s'", rel);
-}
 
 int dir_dup(int dirfd)
 {
@@ -119,7 +59,7 @@ int rmtree_at(int dirfd, const char *name)
 		return -1;
 	if ((st.st_mode & 0700) != 0700)
 		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
-	int fd = open_dir_at(dirfd, name);
+	int fd = beneath_step(dirfd, name, 0);
 	if (fd < 0)
 		return -1;
 	int rc = empty_dir(fd);
@@ -167,28 +107,6 @@ char *path_join(const char *a, const char *b)
 	s[la] = '/';
 	memcpy(s + la + 1, b, lb + 1);
 	return s;
-}
-
-struct bc_open_how { uint64_t flags, mode, resolve; };
-#define BC_RESOLVE_NO_MAGICLINKS 0x02
-#define BC_RESOLVE_IN_ROOT 0x10
-
-int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct bc_open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = BC_RESOLVE_IN_ROOT | BC_RESOLVE_NO_MAGICLINKS };
-	int fd = fallback_forced("no-openat2") ? (errno = ENOSYS, -1) :
-		 (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-	if (fd >= 0 || errno != ENOSYS)
-		return fd;
-	struct err e = { 0 };
-	char leaf[NAME_MAX + 1];
-	int dfd = path_parent_beneath(rootfd, path, 0, leaf, &e);
-	if (dfd < 0)
-		return errno = ENOENT, -1;
-	fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
-	close_keep_errno(dfd);
-	return fd;
 }
 
 int cwd_enter(const char *path, int dirfd)

@@ -1,24 +1,12 @@
-/* File-system helpers. The one path-safety helper lives here: every write
- * that follows a name taken from an image (whiteouts, opaque markers,
- * flattening) goes through path_parent_beneath, which never leaves the
- * given root: no "..", no absolute names, no symlink followed. */
+/* File-system helpers. Paths beneath a root (names from an image, mount
+ * targets) are walked by beneath.h, included here. */
 #ifndef BOXCAR_FSUTIL_H
 #define BOXCAR_FSUTIL_H
 #include <dirent.h>
 #include <sys/types.h>
+#include "beneath.h"
 #include "err.h"
 
-/* Open the directory holding `rel` (a relative path from an image) beneath
- * rootfd, walking one component at a time with O_NOFOLLOW. With `mkdirs`,
- * missing directories are created (mode 0755). On success returns a
- * directory fd (caller closes) and copies the last component into
- * leafbuf (NAME_MAX+1 bytes). */
-int path_parent_beneath(int rootfd, const char *rel, int mkdirs,
-			char *leafbuf, struct err *e);
-/* Open `path` as if rootfd were "/": symlinks and ".." cannot leave it
- * (openat2 RESOLVE_IN_ROOT; without openat2, no symlink is followed).
- * Returns an fd or -1 with errno set. */
-int open_in_root(int rootfd, const char *path, int flags);
 /* Remove `name` under dirfd and everything below it (making directories
  * writable as needed). Missing is not an error. 0 or -1 with errno. */
 int rmtree_at(int dirfd, const char *name);

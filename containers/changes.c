@@ -212,17 +212,11 @@ enum { LOWER_NEXT, LOWER_PRESENT, LOWER_ABSENT };
 static int lookup_lower(const char *lower, const char *path)
 {
 	char comp[NAME_MAX + 1];
+	struct err e = { 0 };   /* (a path the walker refuses is in no lower) */
+	const char *p = path;
 	int dfd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC), opaque = 0, rc = LOWER_NEXT;
-	while (dfd >= 0) {
-		while (*path == '/')
-			path++;
-		size_t n = strcspn(path, "/");
-		if (n == 0 || n > NAME_MAX)
-			break;
-		memcpy(comp, path, n);
-		comp[n] = 0;
-		path += n;
-		int last = path[strspn(path, "/")] == 0;
+	while (dfd >= 0 && beneath_next(&p, path, comp, &e) > 0) {
+		int last = p[strspn(p, "/")] == 0;
 		struct stat st;
 		if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = opaque ? LOWER_ABSENT : LOWER_NEXT;   /* an opaque dir hides what is below */
@@ -236,7 +230,7 @@ static int lookup_lower(const char *lower, const char *path)
 			rc = LOWER_PRESENT;
 			break;
 		}
-		int sub = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub = beneath_step(dfd, comp, 0);
 		close(dfd);
 		dfd = sub;
 		opaque = sub >= 0 && is_opaque(sub);

@@ -234,44 +234,66 @@ static int pivot_into(const char *root, struct err *e)
 	return 0;
 }
 
-/* Make `path` a mount point of the right kind inside the new root. A
- * symlink there (the image's own) is replaced, so nothing follows it. */
-static int make_target(const char *path, int dir, struct err *e)
+/* A mount target in the new root ("/" once pivoted into it): made if
+ * missing, never reached through a symlink out of it (common/beneath.h);
+ * a symlink there (the image's own) is replaced. An O_PATH fd, or -1. */
+static int target(const char *path, int dir, struct err *e)
 {
-	struct stat st;
-	char parent[PATH_MAX];
-	if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) == !dir)
-		return 0;   /* (touching it would copy it up into the writable layer) */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) < 0)
-		return err_sys(e, EXIT_SETUP, "replace symlink %s", path);
-	snprintf(parent, sizeof parent, "%s", path);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir_p(parent, 0755) < 0)
-			return err_sys(e, EXIT_SETUP, "create directory %s", parent);
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, EXIT_SETUP, "open /");
+	int fd = target_in_root(root, path, dir, e);
+	close(root);
+	return fd;
+}
+
+/* A directory in the new root, symlinks followed inside it, made if
+ * missing (a WorkingDir, a Volume's content). An O_PATH fd, or -1. */
+static int root_dir(const char *path, struct err *e)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(e, EXIT_SETUP, "open /");
+	int fd = dir_in_root(root, path, e);
+	close(root);
+	return fd;
+}
+
+/* Mount the detached tree fd on the target tfd, and close both. */
+static int put_tree(int fd, int tfd, const char *what, struct err *e)
+{
+	int rc = sys_move_mount(fd, "", tfd, "", BC_MOVE_MOUNT_F_EMPTY_PATH | BC_MOVE_MOUNT_T_EMPTY_PATH);
+	if (rc < 0)
+		err_sys(e, EXIT_SETUP, "mount on %s", what);
+	close_keep_errno(fd);
+	close_keep_errno(tfd);
+	return rc;
+}
+
+static int attach(int fd, const char *path, int dir, struct err *e)
+{
+	int tfd = target(path, dir, e);
+	if (tfd < 0) {
+		close(fd);
+		return -1;
 	}
-	if (dir)
-		return mkdir(path, 0755) < 0 && errno != EEXIST ? err_sys(e, EXIT_SETUP, "mkdir %s", path) : 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_sys(e, EXIT_SETUP, "create %s", path);
-	close(fd);
-	return 0;
+	return put_tree(fd, tfd, path, e);
 }
 
-/* Mount the detached tree fd on target (which exists), and close fd. */
-static int put_tree(int fd, const char *target, struct err *e)
+/* mount(2) of a new file system on the target path names (through its fd) */
+static int mount_on(const char *src, const char *path, const char *type, unsigned long flags,
+		    const char *data, struct err *e)
 {
-	if (sys_move_mount(fd, "", AT_FDCWD, target, BC_MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return err_sys(e, EXIT_SETUP, "mount on %s", target);
-	close(fd);
-	return 0;
-}
-
-static int attach(int fd, const char *target, int dir, struct err *e)
-{
-	return make_target(target, dir, e) < 0 ? -1 : put_tree(fd, target, e);
+	char at[32];
+	int tfd = target(path, 1, e);
+	if (tfd < 0)
+		return -1;
+	snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
+	int rc = mount(src, at, type, flags, data);
+	if (rc < 0)
+		err_sys(e, EXIT_SETUP, "mount %s on %s", type, path);
+	close_keep_errno(tfd);
+	return rc;
 }
 
 static int setup_dev(struct host_trees *h, struct err *e)
@@ -282,17 +304,15 @@ static int setup_dev(struct host_trees *h, struct err *e)
 		{ "pts/ptmx", "/dev/ptmx" }
 	};
 	char path[64];
-	if (make_target("/dev", 1, e) < 0)
+	if (mount_on("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k", e) < 0)
 		return -1;
-	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k") < 0)
-		return err_sys(e, EXIT_SETUP, "mount tmpfs on /dev");
 	for (size_t i = 0; i < NDEV; i++) {
 		/* (a fresh tmpfs: the target needs no checks, just creating) */
 		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 || close(fd) < 0)
 			return err_sys(e, EXIT_SETUP, "create %s", path);
-		if (put_tree(h->dev[i], path, e) < 0)
+		if (attach(h->dev[i], path, 0, e) < 0)
 			return -1;
 	}
 	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
@@ -392,22 +412,43 @@ static int mask_paths(struct err *e)
 static int extra_mounts(const struct runner_spec *s, struct err *e)
 {
 	for (int i = 0; i < s->nmkdirs; i++) {
-		if (mkdir_p(s->mkdirs[i], 0755) < 0)
-			return err_sys(e, EXIT_SETUP, "create volume directory %s", s->mkdirs[i]);
-		int fd = clone_tree(s->mkdirs[i], 1, 0, e);
+		int src = root_dir(s->mkdirs[i], e);
+		int fd = src < 0 ? -1 : sys_open_tree(src, "", BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC |
+						      BC_AT_RECURSIVE | BC_AT_EMPTY_PATH);
+		if (src >= 0 && fd < 0)
+			err_sys(e, EXIT_SETUP, "cannot bind it");
+		if (src >= 0)
+			close(src);
 		if (fd < 0 || attach(fd, s->mkdirs[i], 1, e) < 0)
 			return err_ctx(e, "image volume %s", s->mkdirs[i]);
 	}
-	for (int i = 0; i < s->ntmpfs; i++) {
-		if (make_target(s->tmpfs[i], 1, e) < 0)
+	for (int i = 0; i < s->ntmpfs; i++)
+		if (mount_on("tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) < 0)
 			return -1;
-		if (mount("tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-			return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->tmpfs[i]);
-	}
 	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
 	if (s->read_only && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
 		return err_sys(e, EXIT_SETUP, "make the root file system read-only");
 	return 0;
+}
+
+/* /proc in the new root, before pivot_root: the kernel refuses a new proc
+ * mount in a namespace that shows none. Its target is found beneath root
+ * (an fd, as every target), the proc mount made through that fd. */
+static int mount_proc(const char *root, struct err *e)
+{
+	char at[32];
+	int r = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int tfd = r < 0 ? err_sys(e, EXIT_SETUP, "open %s", root) : target_in_root(r, "proc", 1, e);
+	if (r >= 0)
+		close(r);
+	if (tfd < 0)
+		return -1;
+	snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
+	int rc = mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (rc < 0)
+		err_sys(e, EXIT_SETUP, "mount /proc");
+	close_keep_errno(tfd);
+	return rc;
 }
 
 int rootfs_setup(const struct runner_spec *s, struct err *e)
@@ -419,10 +460,8 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 		return -1;
 	/* proc first, while the host's /proc is still visible: the kernel
 	 * refuses a new proc mount in a namespace that shows none */
-	if (chdir(root) < 0 || make_target("proc", 1, e) < 0)
-		return err_sys(e, EXIT_SETUP, "prepare %s/proc", root);
-	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return err_sys(e, EXIT_SETUP, "mount /proc");
+	if (mount_proc(root, e) < 0)
+		return -1;
 	if (pivot_into(root, e) < 0)
 		return -1;
 	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
@@ -436,7 +475,9 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 			return err_ctx(e, "volume %s", s->volumes[i].host);
 	}
 	free(h.vol);
-	if (mkdir_p(s->cwd, 0755) < 0)
-		return err_sys(e, EXIT_SETUP, "create working directory %s", s->cwd);
+	int cwd = root_dir(s->cwd, e);
+	if (cwd < 0)
+		return err_ctx(e, "working directory");
+	close(cwd);
 	return extra_mounts(s, e);
 }

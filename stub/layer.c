@@ -131,13 +131,7 @@ static int dirs_enter(struct dirs *s, const char *dir, size_t n, int mkdirs, str
 			return err_set(e, EXIT_SETUP, "path '%.*s' is too long or too deep", (int)n, dir);
 		memcpy(comp, dir + pos, end - pos);
 		comp[end - pos] = 0;
-		int up = s->fd[s->depth];
-		int fd = openat(up, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT && mkdirs) {
-			if (mkdirat(up, comp, 0755) < 0 && errno != EEXIST)
-				return err_sys(e, EXIT_SETUP, "create directory '%.*s'", (int)end, dir);
-			fd = openat(up, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
+		int fd = beneath_step(s->fd[s->depth], comp, mkdirs);
 		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
 			return err_set(e, EXIT_SETUP, "'%.*s' is not a directory (a symlink or a file); "
 				       "the layer writes through it", (int)end, dir);

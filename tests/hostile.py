@@ -141,6 +141,17 @@ def cases(token, sentinel):
     L.hardlink("hl-through", "ls/victim", b"PWNED\n")
     c["hardlink-via-symlink"] = [L.bytes()]
 
+    L = Layer()  # mount targets, WorkingDir and Volumes through symlinks that point out
+    out = "tmp/%s-dir" % token
+    L.symlink("proc", "/" + out)                              # made before pivot_root
+    L.symlink("w", up16 + out + "/w")                         # WorkingDir /w/sub: '..' chain
+    L.symlink("v", "/proc/self/root/" + out + "/v")           # Volume /v/data: a magic link
+    L.symlink("mnt", "/" + out)                               # --boxcar-volume target /mnt/data
+    L.symlink("etc/hosts", "/proc/self/root/" + out + "/hosts")
+    L.symlink("etc/resolv.conf", up16 + out + "/resolv.conf")
+    L.symlink("etc/hostname", "/" + out + "/hostname")
+    c["mount-targets"] = [L.bytes()]
+
     L = Layer()  # hard link to a path that only comes later
     L.hardlink("early-link", "later-file")
     L.file("later-file", b"later\n")

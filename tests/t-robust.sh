@@ -468,6 +468,24 @@ t_rh_hl_passwd()   { rb_hostile hardlink-passwd any; }
 t_rh_hl_dotdot()   { rb_hostile hardlink-dotdot any; }
 t_rh_hl_abswrite() { rb_hostile hardlink-abs-write any; }
 t_rh_hl_viasym()   { rb_hostile hardlink-via-symlink any; }
+# The container's own paths through the image's symlinks: /proc (mounted before
+# pivot_root), WorkingDir, a Volume, a --boxcar-volume target and the /etc files
+# boxcar binds, each pointing out with an absolute path, a '..' chain or
+# /proc/self/root (common/beneath.h): all resolve inside the container's root.
+t_rh_mount_targets() {
+    rb_hostile_setup mount-targets   # (packs it as it is; repacked below with the config)
+    umoci config --image "$T/oci:mount-targets" --config.workingdir /w/sub --config.volume /v/data \
+        > "$T/umoci.log" 2>&1 || { cat "$T/umoci.log" >&2; fail "umoci config failed"; }
+    x "$BOXCAR" pack "oci:$T/oci:mount-targets" -o "$F" --quiet; expect_ok
+    mkdir "$T/hv"
+    x "$F" --boxcar-volume="$T/hv:/mnt/data" --boxcar-hostname=bxhost sh -c 'pwd; cat /etc/hostname
+        grep -c bxhost /etc/hosts; [ -f /etc/resolv.conf ] && echo resolv; echo x > /v/data/f && echo vol
+        echo y > /mnt/data/g; ls /tmp/'"$TOK"'-dir | tr "\n" " "; grep -c " /proc proc" /proc/mounts'
+    expect_ok
+    expect_out "$(printf '%s\n' "/tmp/$TOK-dir/w/sub" bxhost 1 resolv vol "data v w 1")"
+    [ "$(cat "$T/hv/g" 2>/dev/null)" = y ] || fail "the --boxcar-volume did not land on /mnt/data"
+    rb_hostile_outside_ok "run"
+}
 t_rh_hl_forward()  {
     rb_hostile hardlink-forward any
     [ "$PACK_REFUSED" = 1 ] && return 0
@@ -548,6 +566,7 @@ test_case run "robust: hostile layer: hard link to /etc/passwd"           t_rh_h
 test_case run "robust: hostile layer: hard links to ../outside with data"  t_rh_hl_dotdot
 test_case run "robust: hostile layer: hard link to an absolute path, then written" t_rh_hl_abswrite
 test_case run "robust: hostile layer: hard link through an outward symlink" t_rh_hl_viasym
+test_case run "robust: hostile image: mount targets, WorkingDir, Volumes through outward symlinks" t_rh_mount_targets
 test_case run "robust: hostile layer: hard link to a later entry"         t_rh_hl_forward
 test_case run "robust: hostile layer: char/block device nodes"            t_rh_devices
 test_case run "robust: hostile layer: setuid/setgid/world-writable, '.' 0777" t_rh_setuid
