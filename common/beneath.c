@@ -217,7 +217,14 @@ static int target_leaf(int dirfd, const char *leaf, int dir, const char *path, s
 int target_in_root(int rootfd, const char *path, int dir, struct err *e)
 {
 	struct rwalk w;
+	struct stat st;
 	char leaf[NAME_MAX + 1], parent[PATH_MAX];
+	/* the common case in one call: it is there, of the right kind */
+	int fd = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) == !dir)
+		return fd;
+	if (fd >= 0)
+		close(fd);
 	const char *slash = strrchr(path, '/');
 	snprintf(leaf, sizeof leaf, "%s", slash ? slash + 1 : path);
 	snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - path) : 0, path);
@@ -231,7 +238,7 @@ int target_in_root(int rootfd, const char *path, int dir, struct err *e)
 		w.depth--;
 		rwalk_close(&w, 0);
 	}
-	int fd = !strcmp(leaf, ".") ? openat(pfd, ".", O_PATH | O_CLOEXEC) : target_leaf(pfd, leaf, dir, path, e);
+	fd = !strcmp(leaf, ".") ? openat(pfd, ".", O_PATH | O_CLOEXEC) : target_leaf(pfd, leaf, dir, path, e);
 	if (fd < 0 && !e->code)
 		err_sys(e, EXIT_SETUP, "open %s", path);
 	close(pfd);

@@ -234,58 +234,39 @@ static int pivot_into(const char *root, struct err *e)
 	return 0;
 }
 
-/* A mount target in the new root ("/" once pivoted into it): made if
- * missing, never reached through a symlink out of it (common/beneath.h);
- * a symlink there (the image's own) is replaced. An O_PATH fd, or -1. */
-static int target(const char *path, int dir, struct err *e)
+/* Mount the detached tree fd on tpath in tdir (on tdir itself when tpath
+ * is "", closing it), and close fd. `what` names the target in errors. */
+static int put_tree(int fd, int tdir, const char *tpath, const char *what, struct err *e)
 {
-	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return err_sys(e, EXIT_SETUP, "open /");
-	int fd = target_in_root(root, path, dir, e);
-	close(root);
-	return fd;
-}
-
-/* A directory in the new root, symlinks followed inside it, made if
- * missing (a WorkingDir, a Volume's content). An O_PATH fd, or -1. */
-static int root_dir(const char *path, struct err *e)
-{
-	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return err_sys(e, EXIT_SETUP, "open /");
-	int fd = dir_in_root(root, path, e);
-	close(root);
-	return fd;
-}
-
-/* Mount the detached tree fd on the target tfd, and close both. */
-static int put_tree(int fd, int tfd, const char *what, struct err *e)
-{
-	int rc = sys_move_mount(fd, "", tfd, "", BC_MOVE_MOUNT_F_EMPTY_PATH | BC_MOVE_MOUNT_T_EMPTY_PATH);
+	int rc = sys_move_mount(fd, "", tdir, tpath, BC_MOVE_MOUNT_F_EMPTY_PATH |
+				(*tpath ? 0 : BC_MOVE_MOUNT_T_EMPTY_PATH));
 	if (rc < 0)
 		err_sys(e, EXIT_SETUP, "mount on %s", what);
 	close_keep_errno(fd);
-	close_keep_errno(tfd);
+	if (!*tpath)
+		close_keep_errno(tdir);
 	return rc;
 }
 
-static int attach(int fd, const char *path, int dir, struct err *e)
+/* Mount the detached tree fd on path in the new root: a target opened
+ * beneath it (common/beneath.h), made if missing, never reached through a
+ * symlink out of it; a symlink there (the image's own) is replaced. */
+static int attach(int root, int fd, const char *path, int dir, struct err *e)
 {
-	int tfd = target(path, dir, e);
+	int tfd = target_in_root(root, path, dir, e);
 	if (tfd < 0) {
 		close(fd);
 		return -1;
 	}
-	return put_tree(fd, tfd, path, e);
+	return put_tree(fd, tfd, "", path, e);
 }
 
 /* mount(2) of a new file system on the target path names (through its fd) */
-static int mount_on(const char *src, const char *path, const char *type, unsigned long flags,
+static int mount_on(int root, const char *src, const char *path, const char *type, unsigned long flags,
 		    const char *data, struct err *e)
 {
 	char at[32];
-	int tfd = target(path, 1, e);
+	int tfd = target_in_root(root, path, 1, e);
 	if (tfd < 0)
 		return -1;
 	snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
@@ -296,7 +277,7 @@ static int mount_on(const char *src, const char *path, const char *type, unsigne
 	return rc;
 }
 
-static int setup_dev(struct host_trees *h, struct err *e)
+static int setup_dev(int root, struct host_trees *h, struct err *e)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
@@ -304,7 +285,7 @@ static int setup_dev(struct host_trees *h, struct err *e)
 		{ "pts/ptmx", "/dev/ptmx" }
 	};
 	char path[64];
-	if (mount_on("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k", e) < 0)
+	if (mount_on(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k", e) < 0)
 		return -1;
 	for (size_t i = 0; i < NDEV; i++) {
 		/* (a fresh tmpfs: the target needs no checks, just creating) */
@@ -312,7 +293,7 @@ static int setup_dev(struct host_trees *h, struct err *e)
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 || close(fd) < 0)
 			return err_sys(e, EXIT_SETUP, "create %s", path);
-		if (attach(h->dev[i], path, 0, e) < 0)
+		if (put_tree(h->dev[i], AT_FDCWD, path, path, e) < 0)
 			return -1;
 	}
 	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
@@ -353,10 +334,10 @@ static int etc_trees(const struct runner_spec *s, struct host_trees *h, struct e
 	return rc;
 }
 
-static int setup_etc(struct host_trees *h, struct err *e)
+static int setup_etc(int root, struct host_trees *h, struct err *e)
 {
 	for (int i = 0; i < NETC_ALL; i++)
-		if (attach(h->etcfd[i], etc_files[i], 0, e) < 0)
+		if (attach(root, h->etcfd[i], etc_files[i], 0, e) < 0)
 			return -1;
 	return 0;
 }
@@ -409,26 +390,48 @@ static int mask_paths(struct err *e)
  * its directory bound onto itself: the image's content stays, writes go
  * to the throw-away upper layer like an anonymous volume's, and it stays
  * writable when the root is made read-only. */
-static int extra_mounts(const struct runner_spec *s, struct err *e)
+static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 {
 	for (int i = 0; i < s->nmkdirs; i++) {
-		int src = root_dir(s->mkdirs[i], e);
+		int src = dir_in_root(root, s->mkdirs[i], e);
 		int fd = src < 0 ? -1 : sys_open_tree(src, "", BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC |
 						      BC_AT_RECURSIVE | BC_AT_EMPTY_PATH);
 		if (src >= 0 && fd < 0)
 			err_sys(e, EXIT_SETUP, "cannot bind it");
 		if (src >= 0)
 			close(src);
-		if (fd < 0 || attach(fd, s->mkdirs[i], 1, e) < 0)
+		if (fd < 0 || attach(root, fd, s->mkdirs[i], 1, e) < 0)
 			return err_ctx(e, "image volume %s", s->mkdirs[i]);
 	}
 	for (int i = 0; i < s->ntmpfs; i++)
-		if (mount_on("tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) < 0)
+		if (mount_on(root, "tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) < 0)
 			return -1;
 	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
 	if (s->read_only && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
 		return err_sys(e, EXIT_SETUP, "make the root file system read-only");
 	return 0;
+}
+
+/* After pivot_root: /dev, /sys, the masks, the /etc files, volumes, the
+ * working directory, the image's Volumes and --tmpfs, --read-only. */
+static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	if (setup_dev(root, h, e) < 0 || attach(root, h->sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
+	    setup_etc(root, h, e) < 0)
+		return -1;
+	for (int i = 0; i < s->nvolumes; i++) {
+		struct stat st;
+		if (fstat(h->vol[i], &st) < 0)
+			return err_sys(e, EXIT_SETUP, "volume %s", s->volumes[i].host);
+		if (attach(root, h->vol[i], s->volumes[i].target, S_ISDIR(st.st_mode), e) < 0)
+			return err_ctx(e, "volume %s", s->volumes[i].host);
+	}
+	free(h->vol);
+	int cwd = dir_in_root(root, s->cwd, e);
+	if (cwd < 0)
+		return err_ctx(e, "working directory");
+	close(cwd);
+	return extra_mounts(root, s, e);
 }
 
 /* /proc in the new root, before pivot_root: the kernel refuses a new proc
@@ -437,7 +440,7 @@ static int extra_mounts(const struct runner_spec *s, struct err *e)
 static int mount_proc(const char *root, struct err *e)
 {
 	char at[32];
-	int r = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int tfd = r < 0 ? err_sys(e, EXIT_SETUP, "open %s", root) : target_in_root(r, "proc", 1, e);
 	if (r >= 0)
 		close(r);
@@ -464,20 +467,12 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 		return -1;
 	if (pivot_into(root, e) < 0)
 		return -1;
-	if (setup_dev(&h, e) < 0 || attach(h.sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
-	    setup_etc(&h, e) < 0)
-		return -1;
-	for (int i = 0; i < s->nvolumes; i++) {
-		struct stat st;
-		if (fstat(h.vol[i], &st) < 0)
-			return err_sys(e, EXIT_SETUP, "volume %s", s->volumes[i].host);
-		if (attach(h.vol[i], s->volumes[i].target, S_ISDIR(st.st_mode), e) < 0)
-			return err_ctx(e, "volume %s", s->volumes[i].host);
-	}
-	free(h.vol);
-	int cwd = root_dir(s->cwd, e);
-	if (cwd < 0)
-		return err_ctx(e, "working directory");
-	close(cwd);
-	return extra_mounts(s, e);
+	/* the new root, once: every mount target is opened beneath it */
+	int nr = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nr < 0)
+		return err_sys(e, EXIT_SETUP, "open the new root");
+	int rc = mounts_inside(nr, s, &h, e);
+	close(nr);
+	return rc;
 }
+
