@@ -109,7 +109,9 @@ static int rwalk_link(struct rwalk *w, const char *comp, const char *p)
 	if (++w->links > MAX_LINKS)
 		return errno = ELOOP, -1;
 	target[n] = 0;
-	snprintf(tail, sizeof tail, "%s", p);
+	if (strlen(p) >= sizeof tail)
+		return errno = ENAMETOOLONG, -1;
+	memcpy(tail, p, strlen(p) + 1);
 	if (snprintf(w->rest, sizeof w->rest, "%s/%s", target, tail) >= (int)sizeof w->rest)
 		return errno = ENAMETOOLONG, -1;
 	if (target[0] == '/')

@@ -11,14 +11,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../common/child.h"
 #include "../common/xio.h"
 #include "idmap.h"
 
 /* Run fn in a child in new user (+mount) namespaces with our ids mapped
- * to root; the child's errno comes back over a pipe. */
+ * to root; its error comes back over a pipe (common/child.h). */
 static int in_userns(int (*fn)(const char *), const char *arg, const char *what, struct err *e)
 {
-	int p[2], code = 0;
+	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys(e, EXIT_SETUP, "pipe");
 	uid_t uid = geteuid();
@@ -26,10 +27,9 @@ static int in_userns(int (*fn)(const char *), const char *arg, const char *what,
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
 		struct err ce = { 0 };
-		int rc = idmap_single(0, 0, 0, uid, gid, &ce) < 0 ? errno : 0;
-		if (!rc && fn && fn(arg) < 0)
-			rc = errno ? errno : EIO;
-		write_full(p[1], &rc, sizeof rc);
+		close(p[0]);
+		if (idmap_single(0, 0, 0, uid, gid, &ce) < 0 || (fn && fn(arg) < 0))
+			child_fail(p[1], (ce = (struct err){ 0 }, err_sys(&ce, EXIT_SETUP, "%s", what), &ce));
 		_exit(0);
 	}
 	close(p[1]);
@@ -37,15 +37,12 @@ static int in_userns(int (*fn)(const char *), const char *arg, const char *what,
 		close(p[0]);
 		return err_sys(e, EXIT_SETUP, "%s: cannot create a user namespace", what);
 	}
-	if (read_full(p[0], &code, sizeof code) < 0)
-		code = EIO;
+	int status = child_wait(pid);
+	int sent = child_error(p[0], e);
 	close(p[0]);
-	waitpid(pid, NULL, 0);
-	if (code) {
-		errno = code;
-		return err_sys(e, EXIT_SETUP, "%s", what);
-	}
-	return 0;
+	if (sent)
+		return -1;
+	return status == 0 ? 0 : err_set(e, EXIT_SETUP, "%s: the probe failed (exit status %d)", what, status);
 }
 
 int probe_userns(struct err *e)
