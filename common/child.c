@@ -51,6 +51,7 @@ int child_error(int rd, struct err *e)
 	if (read(rd, &ce, sizeof ce) != (ssize_t)sizeof ce || !ce.code)
 		return 0;
 	ce.msg[sizeof ce.msg - 1] = 0;   /* (it came from outside this process) */
+	ce.path[sizeof ce.path - 1] = 0;
 	if (!e->code)
 		*e = ce;
 	return 1;
@@ -68,14 +69,16 @@ int child_wait(pid_t pid)
 int child_finish(pid_t pid, int rd, const char *what, struct err *e)
 {
 	int status = child_wait(pid);
+	if (status < 0) {
+		close_keep_errno(rd);
+		return err_sys(e, EXIT_SETUP, "%s: wait", what);
+	}
 	int sent = status != 0 && child_error(rd, e);
 	close(rd);
 	if (status == 0)
 		return 0;
 	if (sent)
 		return -1;
-	if (status < 0)
-		return err_sys(e, EXIT_SETUP, "%s: wait", what);
 	if (status > 128)
 		return err_set(e, EXIT_SETUP, "%s (killed by signal %d)", what, status - 128);
 	return err_set(e, EXIT_SETUP, "%s (exit status %d)", what, status);
