@@ -26,10 +26,12 @@ static int in_userns(int (*fn)(const char *), const char *arg, const char *what,
 	gid_t gid = getegid();
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
-		struct err ce = { 0 };
+		struct err ce = { 0 }, mapped = { 0 };
 		close(p[0]);
-		if (idmap_single(0, 0, 0, uid, gid, &ce) < 0 || (fn && fn(arg) < 0))
-			child_fail(p[1], (ce = (struct err){ 0 }, err_sys(&ce, EXIT_SETUP, "%s", what), &ce));
+		if (idmap_single(0, 0, 0, uid, gid, &mapped) < 0 || (fn && fn(arg) < 0)) {
+			err_sys(&ce, EXIT_SETUP, "%s", what);   /* (what failed, and its errno) */
+			child_fail(p[1], &ce);
+		}
 		_exit(0);
 	}
 	close(p[1]);

@@ -33,12 +33,15 @@ struct host_trees {
 	int etcfd[NETC_ALL];
 };
 
-static int clone_tree(const char *path, int recursive, int readonly, struct err *e)
+/* A detached copy of the mount tree at path in dfd (dfd itself when path
+ * is ""), to attach elsewhere. */
+static int clone_tree_at(int dfd, const char *path, int recursive, int readonly, struct err *e)
 {
-	unsigned flags = BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC | (recursive ? BC_AT_RECURSIVE : 0);
-	int fd = sys_open_tree(AT_FDCWD, path, flags);
+	unsigned flags = BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC | (recursive ? BC_AT_RECURSIVE : 0) |
+			 (*path ? 0 : BC_AT_EMPTY_PATH);
+	int fd = sys_open_tree(dfd, path, flags);
 	if (fd < 0)
-		return err_sys(e, EXIT_SETUP, "cannot bind '%s'", path);
+		return *path ? err_sys(e, EXIT_SETUP, "cannot bind '%s'", path) : err_sys(e, EXIT_SETUP, "cannot bind it");
 	if (readonly) {
 		struct bc_mount_attr a = { .attr_set = BC_MOUNT_ATTR_RDONLY };
 		if (sys_mount_setattr(fd, "", BC_AT_EMPTY_PATH | BC_AT_RECURSIVE, &a) < 0) {
@@ -47,6 +50,11 @@ static int clone_tree(const char *path, int recursive, int readonly, struct err 
 		}
 	}
 	return fd;
+}
+
+static int clone_tree(const char *path, int recursive, int readonly, struct err *e)
+{
+	return clone_tree_at(AT_FDCWD, path, recursive, readonly, e);
 }
 
 /* With its own network namespace the container gets a sysfs of its own
@@ -235,7 +243,7 @@ static int pivot_into(const char *root, struct err *e)
 }
 
 /* Mount the detached tree fd on tpath in tdir (on tdir itself when tpath
- * is "", closing it), and close fd. `what` names the target in errors. */
+ * is ""), and close fd. `what` names the target in errors. */
 static int put_tree(int fd, int tdir, const char *tpath, const char *what, struct err *e)
 {
 	int rc = sys_move_mount(fd, "", tdir, tpath, BC_MOVE_MOUNT_F_EMPTY_PATH |
@@ -243,8 +251,6 @@ static int put_tree(int fd, int tdir, const char *tpath, const char *what, struc
 	if (rc < 0)
 		err_sys(e, EXIT_SETUP, "mount on %s", what);
 	close_keep_errno(fd);
-	if (!*tpath)
-		close_keep_errno(tdir);
 	return rc;
 }
 
@@ -258,7 +264,9 @@ static int attach(int root, int fd, const char *path, int dir, struct err *e)
 		close(fd);
 		return -1;
 	}
-	return put_tree(fd, tfd, "", path, e);
+	int rc = put_tree(fd, tfd, "", path, e);
+	close_keep_errno(tfd);
+	return rc;
 }
 
 /* mount(2) of a new file system on the target path names (through its fd) */
@@ -394,10 +402,7 @@ static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 {
 	for (int i = 0; i < s->nmkdirs; i++) {
 		int src = dir_in_root(root, s->mkdirs[i], e);
-		int fd = src < 0 ? -1 : sys_open_tree(src, "", BC_OPEN_TREE_CLONE | BC_OPEN_TREE_CLOEXEC |
-						      BC_AT_RECURSIVE | BC_AT_EMPTY_PATH);
-		if (src >= 0 && fd < 0)
-			err_sys(e, EXIT_SETUP, "cannot bind it");
+		int fd = src < 0 ? -1 : clone_tree_at(src, "", 1, 0, e);
 		if (src >= 0)
 			close(src);
 		if (fd < 0 || attach(root, fd, s->mkdirs[i], 1, e) < 0)
@@ -439,18 +444,11 @@ static int mounts_inside(int root, const struct runner_spec *s, struct host_tree
  * (an fd, as every target), the proc mount made through that fd. */
 static int mount_proc(const char *root, struct err *e)
 {
-	char at[32];
 	int r = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int tfd = r < 0 ? err_sys(e, EXIT_SETUP, "open %s", root) : target_in_root(r, "proc", 1, e);
-	if (r >= 0)
-		close(r);
-	if (tfd < 0)
-		return -1;
-	snprintf(at, sizeof at, "/proc/self/fd/%d", tfd);
-	int rc = mount("proc", at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	if (rc < 0)
-		err_sys(e, EXIT_SETUP, "mount /proc");
-	close_keep_errno(tfd);
+	if (r < 0)
+		return err_sys(e, EXIT_SETUP, "open %s", root);
+	int rc = mount_on(r, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e);
+	close(r);
 	return rc;
 }
 
