@@ -384,9 +384,9 @@ int main(int argc, char **argv)
 		return exec_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
 		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
-	if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
-		return version_print(stdout, VERSION_BOXCAR) == 0 ? 0 : EXIT_PACK;
-	}
+	if (!strcmp(verb, "version") || !strcmp(verb, "--version"))
+		return argc != 2 ? usage_error("version takes no arguments%s", "") :
+		       version_print(stdout, VERSION_BOXCAR) == 0 ? 0 : EXIT_PACK;
 	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
 		fputs(usage, stdout);
 		return argc > 1 ? 0 : EXIT_USAGE;

@@ -59,6 +59,7 @@ t_fetch_both_fail() {   # one line: the package, both versions, apt's reason, th
 t_boxcar_version() {   # boxcar links every recorded library, at the recorded version
     x "$BOXCAR" version; expect_ok
     expect_libraries "$OUT" boxcar
+    x "$BOXCAR" version extra; expect_error 2; expect_err_has "version takes no arguments"
 }
 test_case pack "build.sh: a missing source version falls back to the release's" t_fetch_fallback
 test_case pack "build.sh: other fetch failures do not fall back"               t_fetch_no_fallback
