@@ -31,7 +31,7 @@ LIBS = -larchive -lzstd -lz -lhogweed $(GMP) -lnettle -lcjson -lseccomp
 # One static archive per module; a binary names its entry object and the modules
 # it may use, in the order of the arrows (docs/architecture.md), and the linker
 # takes from each only what is called.
-MODULES = cli containers pack stub runner common
+MODULES = cli builder containers pack stub runner common
 src = $(filter-out $(2),$(wildcard $(1)/*.c))
 ENTRY = cli/main.c stub/main.c
 HDRS = $(wildcard $(addsuffix /*.h,$(MODULES)))
@@ -75,7 +75,7 @@ $(B)/obj/stub_blob.o: $(B)/stub
 	$(CC) -c $(B)/obj/stub_blob.S -o $@
 
 # (boxcar alone pulls from registries: curl stays out of the stub)
-$(B)/boxcar: $(call obj,cli/main.c) $(B)/obj/stub_blob.o $(call lib,cli containers pack stub runner common)
+$(B)/boxcar: $(call obj,cli/main.c) $(B)/obj/stub_blob.o $(call lib,cli builder containers pack stub runner common)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURL) $(LIBS)
 
 asan:
@@ -89,9 +89,9 @@ clean:
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj
 FUZZ_SRC = $(wildcard common/*.c) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c \
-	   runner/filter.c $(filter-out pack/writer.c,$(wildcard pack/*.c))
+	   runner/filter.c $(filter-out pack/writer.c,$(wildcard pack/*.c)) builder/ignore.c builder/dockerfile.c builder/expand.c
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
-FUZZERS = payload user oci docker layer profile registry
+FUZZERS = payload user oci docker layer profile registry ignore dockerfile
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h build/obj/libversions.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)

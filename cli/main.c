@@ -19,6 +19,8 @@
 #include "../containers/lifecycle.h"
 #include "../containers/commit.h"
 #include "../pack/image.h"
+#include "args.h"
+#include "buildcmd.h"
 #include "sign.h"
 #include "../pack/writer.h"
 
@@ -27,6 +29,9 @@ extern const unsigned char boxcar_stub_start[], boxcar_stub_end[];
 
 static const char usage[] =
 "usage: boxcar pack SOURCE -o FILE [options]   pack an image into one executable\n"
+"       boxcar build [-f Dockerfile] [-o FILE] [--target STAGE] [--build-arg K=V]... [--label K=V]...\n"
+"              [--from-map NAME=SOURCE|FILE] [--no-cache] [--network host|none] [--quiet] CONTEXT\n"
+"                                               build a Dockerfile into one executable (rootless)\n"
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"
 "       boxcar inspect FILE                     image config and layers as JSON\n"
@@ -50,32 +55,6 @@ static const char usage[] =
 "  --trust NAME.pub (the file then runs only when signed by that key; repeatable),\n"
 "  --entrypoint/--cmd (JSON array or words), --env K=V, --workdir DIR, --user U\n"
 "Exit status: 0 ok, 1 packing failed, 2 usage error; `run` exits as the container.\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "boxcar: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see `boxcar help`\n");
-	return EXIT_USAGE;
-}
-
-/* "-x VALUE", "--long VALUE" or "--long=VALUE"; advances *i. */
-static const char *opt_value(int argc, char **argv, int *i, const char *sh, const char *lg)
-{
-	const char *a = argv[*i];
-	size_t n = lg ? strlen(lg) : 0;
-	if (lg && strncmp(a, lg, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	if ((sh && strcmp(a, sh) == 0) || (lg && strcmp(a, lg) == 0))
-		return *i + 1 < argc ? argv[++*i] : NULL;
-	return NULL;
-}
-
-static int is_opt(const char *a, const char *sh, const char *lg)
-{
-	size_t n = lg ? strlen(lg) : 0;
-	return (sh && strcmp(a, sh) == 0) || (lg && (strcmp(a, lg) == 0 || (strncmp(a, lg, n) == 0 && a[n] == '=')));
-}
 
 static void remove_tmp(int sig)
 {
@@ -367,6 +346,11 @@ int main(int argc, char **argv)
 		return cmd_pack(argc, argv, verb);
 	if (!strcmp(verb, "run"))
 		return cmd_run(argc, argv);
+	if (!strcmp(verb, "build")) {
+		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 6 };
+		remove_tmp_on_signals();
+		return build_command(argc - 1, argv + 1, &wo);
+	}
 	if (!strcmp(verb, "inspect"))
 		return cmd_inspect(argc, argv);
 	if (!strcmp(verb, "diff"))

@@ -45,6 +45,9 @@ struct payload {
 	const cJSON *config;        /* the OCI image config */
 	struct payload_layer *layers;
 	int nlayers;
+	const int *fds;             /* NULL: every layer is in fd; else layer i's
+				     * blob is in fds[i] (a build's layers, each a
+				     * file of its own) */
 	uint64_t index_off, index_len;
 	char index_sha[DIGEST_STR];  /* checked against the trailer */
 	int is_signed;

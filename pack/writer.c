@@ -227,6 +227,12 @@ out:
 	return rc;
 }
 
+int writer_layer(int out, const struct image_layer *l, const struct writer_opts *wo, const char *what,
+		 struct payload_layer *pl, struct err *e)
+{
+	return l->verbatim ? copy_layer(out, l, what, pl, e) : write_layer(out, l, wo, what, pl, e);
+}
+
 static cJSON *index_new(struct image *img)
 {
 	cJSON *idx = cJSON_CreateObject();
@@ -270,7 +276,7 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 		struct payload_layer pl = { .offset = off };
 		snprintf(what, sizeof what, "packing layer %d/%d", i + 1, img->nlayers);
 		const struct image_layer *l = &img->layers[i];
-		if ((l->verbatim ? copy_layer(fd, l, what, &pl, e) : write_layer(fd, l, wo, what, &pl, e)) < 0 ||
+		if (writer_layer(fd, l, wo, what, &pl, e) < 0 ||
 		    payload_layer_add(layers, &pl) < 0) {
 			cJSON_Delete(idx);
 			return err_set(e, EXIT_PACK, "out of memory");

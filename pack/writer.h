@@ -4,6 +4,7 @@
 #ifndef BOXCAR_WRITER_H
 #define BOXCAR_WRITER_H
 #include <stddef.h>
+#include "../common/payload.h"
 #include "image.h"
 
 struct writer_opts {
@@ -14,6 +15,11 @@ struct writer_opts {
 
 int payload_write(struct image *img, const char *out, const struct writer_opts *wo,
 		  struct err *e);
+/* One layer as the zstd blob a packed file holds, written at out's
+ * position: recompressed, or copied (and checked) when verbatim. pl gets
+ * its digest, diff_id and sizes; `what` names it in the progress line. */
+int writer_layer(int out, const struct image_layer *l, const struct writer_opts *wo, const char *what,
+		 struct payload_layer *pl, struct err *e);
 /* Write out atomically: body(fd) fills a temporary file beside out, which
  * is made executable, synced and renamed over out; removed on failure. */
 int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,

@@ -109,8 +109,8 @@ static int mount_overlay_fsconfig(const char *const *lowers, int nlowers, const 
 	int ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "source", "boxcar", 0) == 0;
 	for (int i = 0; ok && i < nlowers; i++)
 		ok = sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) == 0;
-	ok = ok && sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
-	     sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
+	ok = ok && (!upper || (sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
+			       sys_fsconfig(fd, BC_FSCONFIG_SET_STRING, "workdir", work, 0) == 0)) &&
 	     sys_fsconfig(fd, BC_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == 0 &&
 	     sys_fsconfig(fd, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
 	int mfd = ok ? sys_fsmount(fd, BC_FSMOUNT_CLOEXEC, 0) : -1;
@@ -149,11 +149,22 @@ static int mount_overlay_legacy(const char *const *lowers, int nlowers, const ch
 		n = opt_path(opts, n, cap, lowers[i]);
 	}
 	const char *keys[] = { ",upperdir=", upper, ",workdir=", work, ",userxattr" };
-	for (size_t k = 0; k < 5 && n < cap; k++)
+	for (size_t k = upper ? 0 : 4; k < 5 && n < cap; k++)
 		n = k % 2 ? opt_path(opts, n, cap, keys[k]) : n + (size_t)snprintf(opts + n, cap - n, "%s", keys[k]);
 	if (n >= cap)
 		return errno = E2BIG, -1;
 	return mount("overlay", target, "overlay", 0, opts);
+}
+
+int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target, struct err *e)
+{
+	if (nlowers == 0)
+		return 0;
+	/* (overlay wants two lowers without an upper; one layer is itself) */
+	int rc = nlowers == 1 ? mount(lowers[0], target, NULL, MS_BIND, NULL)
+		: (fallback_forced("overlay-legacy") || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
+		  mount_overlay_legacy(lowers, nlowers, NULL, NULL, target) < 0 ? -1 : 0;
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
 
 /* The init layer, topmost of the lowers (Docker's "-init" layer): the

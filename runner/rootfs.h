@@ -8,4 +8,8 @@
 
 int rootfs_setup(const struct runner_spec *s, struct err *e);
 
+/* A read-only view of lowers (topmost first) on target, merged as the
+ * container sees them (the builder's COPY reads images through it). */
+int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target, struct err *e);
+
 #endif

@@ -261,7 +261,7 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 		struct layer_how how = c->how;
 		how.memo = tree_memo_new();
 		progress_start(&prog, what, l->size);
-		rc = blob_apply(p->fd, l, dfd, &how, &prog, e);
+		rc = blob_apply(p->fds ? p->fds[i] : p->fd, l, dfd, &how, &prog, e);
 		progress_end(&prog);
 		if (rc == 0)
 			rc = record_tree(c, hex, dfd, how.memo, e);

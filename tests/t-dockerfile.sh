@@ -1,0 +1,140 @@
+# boxcar build: Dockerfiles built rootless, on the fixtures' busybox image
+# (made by umoci, not by boxcar); the result runs like any packed file.
+
+# A context: files, a directory, an ignored file, a Dockerfile (stdin).
+bld_context() {
+    mkdir -p "$T/ctx/sub"
+    echo hello > "$T/ctx/a.txt"; echo nested > "$T/ctx/sub/n.txt"; echo secret > "$T/ctx/skip.log"
+    printf '*.log\n' > "$T/ctx/.dockerignore"
+    cat > "$T/ctx/Dockerfile"
+}
+
+bld_multistage_file() {
+    bld_context <<EOF
+# syntax=docker/dockerfile:1
+FROM oci:$FIX/oci-busybox:latest AS base
+ARG GREETING=hi
+ENV APP=/app
+WORKDIR \$APP
+COPY a.txt sub ./
+RUN echo "\$GREETING from run" > run.txt && echo MARK""ER-RAN
+COPY --chown=1000:1000 --chmod=0600 a.txt /owned/
+LABEL org.example.k="v 1"
+EXPOSE 8080 53/udp
+CMD ["cat", "/app/run.txt"]
+
+FROM scratch
+COPY --from=base /bin/busybox /bin/busybox
+COPY --from=base /app/run.txt /
+ENTRYPOINT ["/bin/busybox", "cat", "/run.txt"]
+EOF
+}
+
+t_bld_multistage() {
+    bld_multistage_file
+    x "$BOXCAR" build -o "$T/app" --build-arg GREETING=hello "$T/ctx"; expect_ok
+    expect_err_has '^\[1/14\] FROM oci:'
+    x "$T/app"; expect_ok; expect_out "hello from run"
+    x "$BOXCAR" inspect "$T/app"; expect_ok
+    [ "$(jq -c .config.config.Entrypoint <<<"$OUT")" = '["/bin/busybox","cat","/run.txt"]' ] || { ctx; fail "Entrypoint"; }
+    [ "$(jq '.layers | length' <<<"$OUT")" = 2 ] || { ctx; fail "two layers expected"; }
+    x "$BOXCAR" build -q --target base -o "$T/base" --build-arg GREETING=hello "$T/ctx"; expect_ok
+    [ -z "$ERR" ] || { ctx; fail "--quiet printed progress"; }
+    x "$T/base"; expect_ok; expect_out "hello from run"
+    x "$T/base" ls /app; expect_ok; expect_out "$(printf 'a.txt\nn.txt\nrun.txt')"
+    x "$T/base" stat -c '%u:%g %a' /owned/a.txt; expect_ok; expect_out "1000:1000 600"
+    x "$BOXCAR" inspect "$T/base"; expect_ok
+    local c; c=$(jq -c '.config.config | [.WorkingDir, .Labels["org.example.k"], (.ExposedPorts|keys), .Cmd, (.Env|map(select(startswith("APP="))))]' <<<"$OUT")
+    [ "$c" = '["/app","v 1",["53/udp","8080/tcp"],["cat","/app/run.txt"],["APP=/app"]]' ] || { ctx; fail "config: $c"; }
+}
+
+t_bld_cache() {
+    local g="hi $T"   # (a RUN of its own: no other test shares its cache key)
+    bld_multistage_file
+    x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app" "$T/ctx"; expect_ok; expect_err_has 'MARKER-RAN'
+    x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app2" "$T/ctx"; expect_ok
+    grep -q MARKER-RAN "$T/.err" && { ctx; fail "an unchanged rebuild ran the RUN step"; }
+    expect_err_has 'cached'
+    echo changed > "$T/ctx/sub/n.txt"
+    x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app3" "$T/ctx"; expect_ok; expect_err_has 'MARKER-RAN'
+    echo more > "$T/ctx/skip.log"   # ignored: no rebuild
+    x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app4" "$T/ctx"; expect_ok
+    grep -q MARKER-RAN "$T/.err" && { ctx; fail "a change to an ignored file ran the RUN step"; }
+    x "$BOXCAR" build --build-arg GREETING="$g" --no-cache -o "$T/app5" "$T/ctx"; expect_ok; expect_err_has 'MARKER-RAN'
+    x "$T/app5"; expect_ok; expect_out "$g from run"
+}
+
+t_bld_reproducible() {
+    bld_multistage_file
+    touch -d @1600000000 "$T/ctx/a.txt"
+    SOURCE_DATE_EPOCH=1700000000 x "$BOXCAR" build -o "$T/one" "$T/ctx"; expect_ok
+    SOURCE_DATE_EPOCH=1700000000 x "$BOXCAR" build --no-cache -o "$T/two" "$T/ctx"; expect_ok
+    cmp "$T/one" "$T/two" || fail "two builds with SOURCE_DATE_EPOCH differ"
+    x "$BOXCAR" pack "oci:$FIX/oci-busybox:latest" -o "$T/p1"; expect_ok
+    x "$BOXCAR" pack "oci:$FIX/oci-busybox:latest" -o "$T/p2"; expect_ok
+    cmp "$T/p1" "$T/p2" || fail "two packs of one image differ"
+}
+
+t_bld_run_fails() {
+    bld_context <<EOF
+FROM oci:$FIX/oci-busybox:latest
+RUN true
+RUN echo about to fail; exit 3
+EOF
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_rc 1
+    expect_err_has 'Dockerfile:3: RUN failed: exit status 3'
+    [ "$(grep -c '^boxcar: ' "$T/.err")" = 1 ] || { ctx; fail "want one boxcar: line"; }
+    [ ! -e "$T/app" ] || fail "a failed build left $T/app"
+    ls "$T" | grep -q '\.tmp-' && fail "a failed build left a temporary file"
+    return 0
+}
+
+bld_bad() {   # EXPECTED-EXIT REGEXP DOCKERFILE-TEXT [BUILD ARGS...]
+    local want=$1 re=$2 text=$3; shift 3
+    rm -rf "$T/ctx"; printf '%s\n' "$text" | bld_context
+    x "$BOXCAR" build -o "$T/app" "$@" "$T/ctx"; expect_rc "$want"; expect_err_has "^boxcar: .*$re"
+    # (progress lines come first; the error is one line)
+    [ "$(grep -c '^boxcar: ' "$T/.err")" = 1 ] || { ctx; fail "want one boxcar: line"; }
+    [ ! -e "$T/app" ] || fail "a failed build left $T/app"
+}
+
+t_bld_bad_input() {
+    local from="FROM oci:$FIX/oci-busybox:latest"
+    bld_bad 1 'Dockerfile:2: unknown instruction' "$from"$'\nFROB x'
+    bld_bad 1 'Dockerfile:2: .*nothere.*not found' "$from"$'\nCOPY nothere /x'
+    bld_bad 1 'Dockerfile:2: .*outside the build context' "$from"$'\nCOPY ../x /x'
+    bld_bad 1 'Dockerfile:2: .*skip.log.*not found' "$from"$'\nCOPY skip.log /x'
+    bld_bad 1 'Dockerfile:2: .*heredoc' "$from"$'\nRUN <<EOF\necho never ends'
+    bld_bad 1 'Dockerfile:1: .*first instruction' 'RUN true'
+    bld_bad 1 'no stage of that name' "$from" --target nosuch
+    bld_bad 2 'build-arg' "$from" --build-arg '=x'
+    bld_bad 2 'bogus' "$from" --bogus-flag
+    bld_bad 1 'Dockerfile:2: .*more than one source' "$from"$'\nCOPY a.txt sub /dest'
+}
+
+t_bld_args_onbuild() {
+    bld_context <<EOF
+ARG BASE=oci:$FIX/oci-busybox:latest
+FROM \$BASE AS base
+ONBUILD RUN echo triggered > /trig
+ARG V
+ENV FROMARG=\${V:-unset} ALT=\${V:+set}
+RUN echo "\$V" > /v
+SHELL ["/bin/sh", "-ec"]
+RUN test "\$V" = given
+EOF
+    x "$BOXCAR" build -o "$T/base" --build-arg V=given --build-arg UNUSED=1 "$T/ctx"; expect_ok
+    expect_err_has 'UNUSED.*not used'
+    x "$T/base" sh -c 'cat /v; echo $FROMARG $ALT; test -e /trig || echo no-trigger-here'; expect_ok
+    expect_out "$(printf 'given\ngiven set\nno-trigger-here')"
+    mkdir -p "$T/ctx2"; printf 'FROM %s\nRUN cat /trig\n' "$T/base" > "$T/ctx2/Dockerfile"
+    x "$BOXCAR" build -o "$T/child" "$T/ctx2"; expect_ok; expect_err_has '^triggered'
+    x "$T/child" cat /trig; expect_ok; expect_out triggered
+}
+
+test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
+test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
+test_case run "build: SOURCE_DATE_EPOCH builds and packs are byte-identical" t_bld_reproducible
+test_case run "build: a failing RUN names its line and status, leaves nothing" t_bld_run_fails
+test_case run "build: bad Dockerfiles and options: one line, 1 or 2" t_bld_bad_input
+test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
