@@ -287,18 +287,25 @@ static int pairs(struct builder *b, int legacy_ok, int (*put)(struct builder *, 
 		free(k), free(v);
 		return rc;
 	}
-	for (int i = 0; i < in->nargs; i++) {
-		char *kv = b_expand(b, in->args[i], e), *eq = kv ? strchr(kv, '=') : NULL;
-		if (kv && !eq) {
-			free(kv);
-			return b_fail(b, e, "%s needs KEY=VALUE, not '%s'", df_kind_name(in->kind), in->args[i]);
-		}
-		int rc = kv ? (*eq = 0, put(b, kv, eq + 1, e)) : -1;
-		free(kv);
-		if (rc < 0)
-			return -1;
+	/* every word is expanded before any is set: within one instruction a
+	 * variable has the value it had before it (Docker's rule) */
+	char **kv = calloc((size_t)in->nargs + 1, sizeof *kv);
+	int rc = kv ? 0 : err_set(e, EXIT_PACK, "out of memory");
+	for (int i = 0; rc == 0 && i < in->nargs; i++) {
+		if (!(kv[i] = b_expand(b, in->args[i], e)))
+			rc = -1;
+		else if (!strchr(kv[i], '='))
+			rc = b_fail(b, e, "%s needs KEY=VALUE, not '%s'", df_kind_name(in->kind), in->args[i]);
 	}
-	return 0;
+	for (int i = 0; rc == 0 && i < in->nargs; i++) {
+		char *eq = strchr(kv[i], '=');
+		*eq = 0;
+		rc = put(b, kv[i], eq + 1, e);
+	}
+	for (int i = 0; kv && i < in->nargs; i++)
+		free(kv[i]);
+	free(kv);
+	return rc;
 }
 
 static int put_env(struct builder *b, const char *k, const char *v, struct err *e)
@@ -671,8 +678,7 @@ static char *run_text(struct builder *b, struct err *e)
 	if (!in->nheredocs)
 		return strdup(in->rest);
 	if (in->nheredocs == 1 && !strncmp(in->rest, "<<", 2) && !strpbrk(in->rest, " \t")) {
-		const struct df_heredoc *h = &in->heredocs[0];
-		return h->expand ? b_expand_text(b, h->body, e) : strdup(h->body);
+		return strdup(in->heredocs[0].body);   /* (the shell expands it, as it runs it) */
 	}
 	size_t n = strlen(in->rest) + 2;
 	for (int i = 0; i < in->nheredocs; i++)

@@ -315,7 +315,9 @@ static int copy_source(struct copy *c, const char *srel, struct err *e)
 	int dfd = *dir ? open_in_root(c->srcfd, dir, O_RDONLY | O_DIRECTORY) : dup(c->srcfd);
 	if (dfd < 0)
 		return err_sys(e, EXIT_PACK, "open %s", dir);
-	int rc = target(c, S_ISDIR(st.st_mode) ? "" : name, S_ISDIR(st.st_mode), dst, sizeof dst);
+	/* (named as the source was named: a symlink's content under its own name) */
+	const char *as = strrchr(srel, '/') ? strrchr(srel, '/') + 1 : srel;
+	int rc = target(c, S_ISDIR(st.st_mode) ? "" : as, S_ISDIR(st.st_mode), dst, sizeof dst);
 	if (rc < 0)
 		rc = err_sys(e, EXIT_PACK, "destination %s", c->dest);
 	else if (S_ISDIR(st.st_mode)) {

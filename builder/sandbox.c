@@ -1,12 +1,14 @@
 #include "sandbox.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "../common/child.h"
 #include "../common/fsutil.h"
+#include "../common/xio.h"
 #include "../containers/changes.h"
 #include "../containers/layertar.h"
 #include "../runner/net.h"
@@ -144,18 +146,42 @@ static cJSON *run_config(const cJSON *config, const struct run_req *r)
 	return cfg;
 }
 
+/* One id mapped: owner changes are faked (--boxcar-fakeroot), but apt's
+ * switch to its _apt user would fail its own check; this config keeps apt
+ * as root. It is bound into the step's /dev (a tmpfs, so not in the
+ * layer) and named by APT_CONFIG, for this step only. */
+static const char apt_conf[] = "APT::Sandbox::User \"root\";\n";
+
+static int fakeroot_apt(const char *scratch, char *vol, size_t cap, struct err *e)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s.apt.conf", scratch);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write_full(fd, apt_conf, sizeof apt_conf - 1) < 0 || close(fd) < 0)
+		return err_sys(e, EXIT_PACK, "write %s", path);
+	snprintf(vol, cap, "--boxcar-volume=%s:/dev/.boxcar-apt.conf:ro", path);
+	return 0;
+}
+
 static int run_in_child(void *arg, struct err *e)
 {
 	struct call *c = arg;
 	struct sandbox sb;
 	struct run_opts o;
-	char *opts[3] = { "boxcar", c->r->net == RUNNER_NET_NONE ? "--boxcar-net=none" : "--boxcar-net=host", NULL };
+	char vol[PATH_MAX + 64];
+	char *opts[5] = { "boxcar", c->r->net == RUNNER_NET_NONE ? "--boxcar-net=none" : "--boxcar-net=host", NULL };
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* the step's output is the build's progress: stderr, as docker build's */
 	if (in < 0 || dup2(in, 0) < 0 || dup2(2, 1) < 0)
 		return err_sys(e, EXIT_PACK, "redirect the step's output");
 	close(in);
-	if (sandbox_enter(&sb, c->s, c->img, 0, e) < 0 || opts_parse(2, opts, &o, e) < 0)
+	if (sandbox_enter(&sb, c->s, c->img, 0, e) < 0)
+		return -1;
+	if (!sb.owners && fakeroot_apt(c->scratch, vol, sizeof vol, e) < 0)
+		return -1;
+	if (!sb.owners)
+		opts[2] = vol, opts[3] = "--boxcar-env=APT_CONFIG=/dev/.boxcar-apt.conf";
+	if (opts_parse(sb.owners ? 2 : 4, opts, &o, e) < 0)
 		return -1;
 	o.sec.fakeroot = !sb.owners;   /* one id mapped: chown & co. succeed without effect */
 	cJSON *cfg = run_config(c->img->config, c->r);
@@ -176,6 +202,12 @@ static int run_in_child(void *arg, struct err *e)
 		close(ufd);
 	/* the layer's files are ours to remove only in here (their owners) */
 	rmtree_at(AT_FDCWD, c->scratch);
+	if (!sb.owners) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s.apt.conf", c->scratch);
+		unlink(path);
+	}
+	opts_free(&o);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -118,6 +118,8 @@ int store_has_blob(const struct store *s, const char *diff_id, struct payload_la
 		 fstatat(s->blobs, digest_hex(diff_id), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		 S_ISREG(st.st_mode) && (uint64_t)st.st_size == pl->size;
 	cJSON_Delete(j);
+	if (ok)   /* last use, for `boxcar cache prune` */
+		utimensat(s->blobs, digest_hex(diff_id), NULL, AT_SYMLINK_NOFOLLOW);
 	return ok;
 }
 
@@ -189,6 +191,8 @@ int store_get_step(const struct store *s, const char *key, struct bimage *out)
 	}
 	if (ok)
 		ok = (out->config = cJSON_Duplicate(cfg, 1)) != NULL;
+	if (ok)
+		utimensat(s->steps, digest_hex(key), NULL, AT_SYMLINK_NOFOLLOW);
 	cJSON_Delete(j);
 	if (!ok)
 		bimage_free(out);

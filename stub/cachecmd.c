@@ -114,6 +114,59 @@ static int prune_blobs(const struct cache *c, time_t cutoff)
 	return n;
 }
 
+/* ROOT/build (builder/store.h): `boxcar build`'s layer blobs and step
+ * records, each file's mtime its last use. fn is called for each; sums
+ * what it was given. */
+struct build_files {
+	time_t cutoff;               /* prune: what was last used before it goes */
+	int list;                    /* ls: print each blob */
+	unsigned long long bytes, blobs, steps, removed;
+};
+
+static void build_dir(const struct cache *c, const char *sub, struct build_files *bf)
+{
+	char *dir = path_join(c->root, sub);
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	free(dir);
+	DIR *d = dfd < 0 ? NULL : dir_stream(dfd);
+	struct dirent *de;
+	struct stat st;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		int blob = !strcmp(sub, "build/blobs") && !strchr(de->d_name, '.');
+		if (st.st_mtime < bf->cutoff) {
+			int gone = S_ISDIR(st.st_mode) ? rmtree_at(dfd, de->d_name) == 0 : unlinkat(dfd, de->d_name, 0) == 0;
+			bf->removed += gone && (blob || !strcmp(sub, "build/steps"));
+			continue;
+		}
+		bf->bytes += (unsigned long long)st.st_size;
+		bf->blobs += blob;
+		bf->steps += !strcmp(sub, "build/steps");
+		if (bf->list && blob) {
+			char when[32];
+			struct tm tm;
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&st.st_mtime, &tm));
+			printf("build/%s  %llu  %s\n", de->d_name, (unsigned long long)st.st_size, when);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+static void build_files(const struct cache *c, struct build_files *bf)
+{
+	build_dir(c, "build/blobs", bf);
+	build_dir(c, "build/steps", bf);
+	time_t cutoff = bf->cutoff;
+	if (cutoff > time(NULL) - 3600)   /* (a build running now keeps its scratch) */
+		bf->cutoff = time(NULL) - 3600;
+	build_dir(c, "build/tmp", bf);
+	bf->cutoff = cutoff;
+}
+
 static int cmd_prune(struct cache *c, int root, int argc, char **argv, struct err *e)
 {
 	long long age = 30LL * 86400;   /* default: unused for 30 days */
@@ -136,6 +189,10 @@ static int cmd_prune(struct cache *c, int root, int argc, char **argv, struct er
 	int blobs = prune_blobs(c, pr.cutoff);
 	if (blobs > 0)
 		log_info("pruned %d downloaded blob%s from %s/registry", blobs, blobs == 1 ? "" : "s", c->root);
+	struct build_files bf = { .cutoff = pr.cutoff };
+	build_files(c, &bf);
+	if (bf.removed)
+		log_info("pruned %llu build cache entr%s from %s/build", bf.removed, bf.removed == 1 ? "y" : "ies", c->root);
 	return 0;
 }
 
@@ -150,10 +207,16 @@ static int cmd_du(struct cache *c, int n, struct err *e)
 			return -1;
 		total[0] += sum[i][0], total[1] += sum[i][1];
 	}
-	printf("%llu\t%s (%llu layers, %.1f MB)\n", total[0], c[0].root, total[1], (double)total[0] / 1e6);
+	struct build_files bf = { .cutoff = 0 };
+	build_files(&c[0], &bf);
+	printf("%llu\t%s (%llu layers, %.1f MB)\n", total[0] + bf.bytes, c[0].root, total[1],
+	       (double)(total[0] + bf.bytes) / 1e6);
 	for (int i = 0; n > 1 && i < n; i++)
 		if (sum[i][1])
 			printf("%llu\t%s (%llu layers)\n", sum[i][0], c[i].root, sum[i][1]);
+	if (bf.blobs || bf.steps)
+		printf("%llu\t%s/build (%llu layer blobs, %llu steps: boxcar build's cache)\n", bf.bytes, c[0].root,
+		       bf.blobs, bf.steps);
 	return 0;
 }
 
@@ -161,8 +224,12 @@ static int cmd_du(struct cache *c, int n, struct err *e)
 static int store_command(struct cache *c, int root, const char *verb, int argc, char **argv,
 			 struct err *e)
 {
-	if (!strcmp(verb, "ls"))
+	if (!strcmp(verb, "ls")) {
+		struct build_files bf = { .list = 1 };
+		if (root)
+			build_files(c, &bf);
 		return cache_each(c, print_entry, NULL, e);
+	}
 	if (!strcmp(verb, "prune"))
 		return cmd_prune(c, root, argc, argv, e);
 	struct verify v = { 0, 0 };

@@ -53,7 +53,8 @@ BUSYBOX=$(command -v busybox || true)
 
 PGEX=$(cd "$(dirname "$0")/../examples/postgres" && pwd)
 FLEX=$(cd "$(dirname "$0")/../examples/flask" && pwd)
-stamp_want=$( (cat "$0" "$LISTER" "$PGEX"/* "$FLEX"/*; echo "$BUSYBOX") | sha256sum | cut -c1-16)
+DFS=$(cd "$(dirname "$0")/dockerfiles" && pwd)
+stamp_want=$( (cat "$0" "$LISTER" "$PGEX"/* "$FLEX"/* "$DFS"/*; echo "$BUSYBOX") | sha256sum | cut -c1-16)
 mkdir -p "$FIX"; chmod 0755 "$FIX"
 if [ $FORCE = 0 ] && [ "$(cat "$FIX/.stamp" 2>/dev/null)" = "$stamp_want" ]; then
     say "up to date ($FIX)"; exit 0
@@ -168,6 +169,31 @@ ref_listing() {   # $1 = layout:tag, $2 = name
     python3 "$LISTER" tree "$b/rootfs" > "$FIX/ref/$2.list"
     python3 "$LISTER" tree --mtime "$b/rootfs" > "$FIX/ref/$2.mtime.list"
     chmod -R u+rwX "$b"; rm -rf "$b"
+}
+
+# buildah's image of tests/dockerfiles/NAME.Dockerfile on the busybox fixture:
+# its tree listed with owners (umoci unpack as root keeps them) and its config,
+# for t-dockerfile.sh to hold boxcar build's image against.
+bud_reference() {   # $1 = name
+    local S=(--storage-driver vfs --root "$WORK/bud/storage" --runroot "$WORK/bud/run")
+    local ctx=$WORK/bud/ctx-$1 b=$WORK/bud/unpack-$1
+    . "$DFS/context.sh"; rm -rf "$ctx"; faithful_context "$ctx"
+    buildah "${S[@]}" bud -q --isolation chroot --build-arg "BASE=oci:$FIX/oci-busybox:latest" \
+        -f "$DFS/$1.Dockerfile" -t "localhost/bud-$1" "$ctx" >/dev/null || die "buildah bud $1 failed"
+    rm -rf "$FIX/bud-$1"
+    buildah "${S[@]}" push -q "localhost/bud-$1" "oci:$FIX/bud-$1:latest" || die "buildah push $1"
+    umoci unpack --image "$FIX/bud-$1:latest" "$b" >/dev/null || die "umoci unpack bud-$1"
+    python3 "$LISTER" tree --owner "$b/rootfs" > "$FIX/ref/bud-$1.list"
+    jq -S '.config | {Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts, Volumes, Labels, StopSignal}' \
+        "$(oci_config_of "$FIX/bud-$1" latest)" > "$FIX/ref/bud-$1.config"
+    buildah "${S[@]}" rmi -a -f >/dev/null 2>&1 || true
+    rm -rf "$WORK/bud"
+}
+
+oci_config_of() {   # LAYOUT TAG -> its config blob
+    local m
+    m=$(jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$1/index.json")
+    echo "$1/blobs/sha256/$(jq -r .config.digest "$1/blobs/sha256/${m#sha256:}" | cut -d: -f2)"
 }
 
 build_busybox() {
@@ -363,6 +389,8 @@ ref_listing "$FIX/oci-busybox:layers" layers
 ref_listing "$FIX/oci-busybox:unicode" unicode
 ref_listing "$FIX/oci-busybox:quirk" quirk
 ref_listing "$FIX/oci-debian:latest" debian
+say "buildah's images of tests/dockerfiles (buildah bud, umoci unpack)"
+bud_reference faithful
 # a+rX for the test user, but keep rootfs-busybox/ exact (it is a pack source)
 find "$FIX" -path "$FIX/rootfs-busybox" -prune -o -exec chmod a+rX {} +
 echo "$stamp_want" > "$FIX/.stamp"

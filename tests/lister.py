@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Canonical listing of a file tree, for comparing flattened image root filesystems.
 
-  lister.py tree [--mtime] ROOT [SUBDIR...]   walk ROOT (or ROOT/SUBDIR...) without
-                                              following symlinks
+  lister.py tree [--mtime] [--owner] ROOT [SUBDIR...]   walk ROOT (or ROOT/SUBDIR...)
+                                              without following symlinks
   lister.py raw [--mtime]                     read records made inside a container by
                                               tests/lib.sh's in-container lister (stdin)
 
@@ -11,7 +11,8 @@ One line per path, sorted by path bytes, tab separated:
 type: f d l p c b s; mode: octal permission bits incl. setuid/setgid/sticky (none for
 symlinks); size and sha256 for regular files only; hardlink-group: the smallest path
 of the listed paths sharing the file's (device, inode), '-' when alone. Ownership is
-ignored (rootless extraction maps every owner to the caller).
+ignored (rootless extraction maps every owner to the caller) unless --owner (tree only)
+adds a last field uid:gid.
 """
 import hashlib
 import os
@@ -30,8 +31,9 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def emit(records, with_mtime):
-    """records: list of (path_bytes, st_mode, size, target_bytes, sha, inode_key, mtime)."""
+def emit(records, with_mtime, owners=None):
+    """records: list of (path_bytes, st_mode, size, target_bytes, sha, inode_key, mtime);
+    owners: {path_bytes: "uid:gid"} to list them, or None."""
     groups = {}
     for r in records:
         if r[1] is not None and stat.S_ISREG(r[1]):
@@ -51,6 +53,8 @@ def emit(records, with_mtime):
                   sha if t == "f" else "-", hl]
         if with_mtime:
             fields.append(str(mtime) if t in ("f", "l") else "-")
+        if owners is not None:
+            fields.append(owners[path])
         out.append((path, "\t".join(fields)))
     out.sort()
     w = sys.stdout.buffer
@@ -58,9 +62,10 @@ def emit(records, with_mtime):
         w.write(line.encode("utf-8", "surrogateescape") + b"\n")
 
 
-def tree(root, subdirs, with_mtime):
+def tree(root, subdirs, with_mtime, with_owner=False):
     root = os.fsencode(root.rstrip("/") or "/")
     records = []
+    owners = {} if with_owner else None
 
     def visit(rel):
         full = root + rel if rel else root
@@ -69,6 +74,8 @@ def tree(root, subdirs, with_mtime):
         sha = sha256_file(full) if stat.S_ISREG(st.st_mode) else ""
         records.append((rel or b"/", st.st_mode, st.st_size, target, sha,
                         (st.st_dev, st.st_ino), int(st.st_mtime)))
+        if owners is not None:
+            owners[rel or b"/"] = "%d:%d" % (st.st_uid, st.st_gid)
         if stat.S_ISDIR(st.st_mode):
             for name in sorted(os.listdir(full)):
                 visit(rel + b"/" + name)
@@ -80,7 +87,7 @@ def tree(root, subdirs, with_mtime):
         st = os.lstat(root)
         for name in sorted(os.listdir(root)):
             visit(b"/" + name)
-    emit(records, with_mtime)
+    emit(records, with_mtime, owners)
 
 
 def raw(with_mtime):
@@ -101,9 +108,10 @@ def raw(with_mtime):
 
 def main(argv):
     with_mtime = "--mtime" in argv
-    argv = [a for a in argv if a != "--mtime"]
+    with_owner = "--owner" in argv
+    argv = [a for a in argv if a not in ("--mtime", "--owner")]
     if len(argv) >= 2 and argv[0] == "tree":
-        tree(argv[1], argv[2:], with_mtime)
+        tree(argv[1], argv[2:], with_mtime, with_owner)
     elif argv[:1] == ["raw"]:
         raw(with_mtime)
     else:

@@ -64,6 +64,24 @@ t_bld_cache() {
     x "$T/app5"; expect_ok; expect_out "$g from run"
 }
 
+t_bld_cache_cmds() {   # boxcar cache du/ls/prune cover the build cache
+    fresh_cache "$T/cache"
+    bld_multistage_file
+    x "$BOXCAR" build -q -o "$T/app" "$T/ctx"; expect_ok
+    x "$BOXCAR" cache du; expect_ok
+    grep -Eq "^[0-9]+	$BOXCAR_CACHE/build \([1-9][0-9]* layer blobs, [1-9][0-9]* steps" "$T/.out" || { ctx; fail "du shows no build cache"; }
+    x "$BOXCAR" cache ls; expect_ok
+    grep -Eq '^build/[0-9a-f]{64}  [0-9]+  [0-9T:-]+Z$' "$T/.out" || { ctx; fail "ls lists no build blob"; }
+    x "$BOXCAR" cache prune --older-than 1d; expect_ok
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_ok
+    grep -q MARKER-RAN "$T/.err" && { ctx; fail "prune --older-than 1d dropped a fresh step"; }
+    x "$BOXCAR" cache prune --all; expect_ok; expect_err_has 'pruned [0-9]+ build cache entries'
+    [ -z "$(find "$BOXCAR_CACHE/build/blobs" "$BOXCAR_CACHE/build/steps" -type f)" ] || fail "prune --all left build cache files"
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_ok; expect_err_has 'MARKER-RAN'
+    x "$T/app"; expect_ok; expect_out "hi from run"
+    x "$BOXCAR" cache prune --all; expect_ok
+}
+
 t_bld_reproducible() {
     bld_multistage_file
     touch -d @1600000000 "$T/ctx/a.txt"
@@ -132,9 +150,74 @@ EOF
     x "$T/child" cat /trig; expect_ok; expect_out triggered
 }
 
+# What buildah leaves that docker build does not: its RUN mount stubs.
+bld_buildah_only=$'^/(etc/hostname|etc/hosts|etc/resolv\\.conf|run)\t'
+
+# tests/dockerfiles/faithful.Dockerfile (every instruction, COPY/ADD's forms) built
+# by boxcar and by buildah (fixtures.sh): the same tree (path, type, mode, size,
+# link target, content; owners where this identity sees them) and config.
+t_bld_faithful() {
+    . "$TOP/tests/dockerfiles/context.sh"; faithful_context "$T/ctx"
+    x "$BOXCAR" build -q --build-arg "BASE=oci:$FIX/oci-busybox:latest" \
+        -f "$TOP/tests/dockerfiles/faithful.Dockerfile" -o "$T/app" "$T/ctx"; expect_ok
+    x "$T/app" --boxcar-extract="$T/rootfs"; expect_ok
+    grep -Ev "$bld_buildah_only" "$FIX/ref/bud-faithful.list" > "$T/want.list"
+    if [ "$(id -u)" = 0 ]; then   # (extracted as root: the owners are the tar's)
+        python3 "$TOP/tests/lister.py" tree --owner "$T/rootfs" > "$T/got.list"
+    else
+        sed -i 's/\t[^\t]*$//' "$T/want.list"
+        python3 "$TOP/tests/lister.py" tree "$T/rootfs" > "$T/got.list"
+    fi
+    compare_listing "$T/want.list" "$T/got.list"
+    x "$BOXCAR" inspect "$T/app"; expect_ok
+    jq -S '.config.config | {Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts, Volumes, Labels, StopSignal}' <<<"$OUT" > "$T/got.config"
+    jq -S 'del(.Labels["io.buildah.version"])' "$FIX/ref/bud-faithful.config" > "$T/want.config"
+    diff -u "$T/want.config" "$T/got.config" >&2 || fail "the config differs from buildah's"
+}
+
+# The seed tutorial: Flask (COPY, RUN, EXPOSE, ENTRYPOINT/CMD), served.
+t_bld_flask() {
+    x "$BOXCAR" build -q --build-arg "BASE=oci:$FIX/oci-flask:latest" \
+        -f "$TOP/tests/dockerfiles/flask.Dockerfile" -o "$T/flask" "$TOP/examples/flask"; expect_ok
+    local hp; hp=$(free_port)
+    set -m
+    env --default-signal=INT,QUIT "$T/flask" --boxcar-net=private --boxcar-publish="$hp:5000" > "$T/bg.out" 2>&1 < /dev/null &
+    local pid=$!
+    set +m
+    local i ok=0
+    for ((i = 0; i < 600; i++)); do
+        python3 "$TOP/tests/netclient.py" get "$hp" > "$T/got" 2>/dev/null && { ok=1; break; }
+        sleep 0.1
+    done
+    kill -TERM "$pid"; wait "$pid"
+    [ $ok = 1 ] || { cat "$T/bg.out" >&2; fail "the built Flask app did not answer on $hp"; }
+    [ "$(cat "$T/got")" = "Hello World!" ] || fail "got '$(cat "$T/got")'"
+}
+
+# The seed tutorial's multi-stage C program: apt-get install gcc in one stage
+# (subordinate ids, or with one id --boxcar-fakeroot's mode), FROM scratch after.
+t_bld_c_multistage() {
+    local as=() c=$T
+    if [ "$CONFIG" = root ]; then   # (root's own run is the other tests'; here: one id)
+        c=$T/nosub; mkdir -p "$c/cache"; chmod 0700 "$c/cache"
+        as=(runuser -u boxcarnosub -- env HOME="$c" BOXCAR_CACHE="$c/cache" PATH="$PATH" USER=boxcarnosub)
+    fi
+    mkdir -p "$c/ctx"; printf '#include <stdio.h>\nint main(void) { puts("hello from C"); return 0; }\n' > "$c/ctx/hello.c"
+    [ "$CONFIG" = root ] && chown -R boxcarnosub: "$c"
+    TMO=600 x "${as[@]}" "$BOXCAR" build --build-arg "BASE=oci:$FIX/oci-debian:latest" \
+        -f "$TOP/tests/dockerfiles/c-multistage.Dockerfile" -o "$c/hello" "$c/ctx"; expect_ok
+    x "${as[@]}" "$c/hello"; expect_ok; expect_out "hello from C"
+    x "$BOXCAR" inspect "$c/hello"; expect_ok
+    [ "$(jq '.layers | length' <<<"$OUT")" = 1 ] || { ctx; fail "FROM scratch + one COPY: one layer"; }
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
+test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
 test_case run "build: SOURCE_DATE_EPOCH builds and packs are byte-identical" t_bld_reproducible
 test_case run "build: a failing RUN names its line and status, leaves nothing" t_bld_run_fails
 test_case run "build: bad Dockerfiles and options: one line, 1 or 2" t_bld_bad_input
+test_case run "build: the same tree and config as buildah bud (every instruction)" t_bld_faithful
+test_case run "build: the Flask tutorial's Dockerfile, served (Hello World!)" t_bld_flask
+test_case run "build: a C program: apt-get install gcc, then FROM scratch" t_bld_c_multistage
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
