@@ -170,10 +170,23 @@ static void now_string(const struct builder *b, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The time of the last history entry, or "" */
+static const char *last_created(const cJSON *config)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(config, "history");
+	const char *t = json_str(cJSON_GetArrayItem(h, cJSON_GetArraySize(h) - 1), "created");
+	return t ? t : "";
+}
+
+/* A step that adds a layer is stamped now; one that only changes the
+ * config takes its parent's time, so that a rebuild where every layer
+ * comes from the cache gives the very same config (and file). */
 int b_history(struct builder *b, cJSON *config, int empty)
 {
 	char when[32], *by = NULL;
 	now_string(b, when);
+	if (empty && *last_created(config) && b->epoch < 0)
+		snprintf(when, sizeof when, "%s", last_created(config));
 	cJSON *h = cJSON_GetObjectItemCaseSensitive(config, "history");
 	if (!cJSON_IsArray(h)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(config, "history");
@@ -1040,6 +1053,25 @@ static char *default_out(const char *context)
 	return out;
 }
 
+/* Is out already this image (its config, its layers, this stub)? Then a
+ * rebuild that changed nothing need not write it again. */
+static int same_output(const char *out, const struct bimage *img, const struct writer_opts *wo)
+{
+	struct payload p;
+	struct err ignored = { 0 };
+	if (payload_open(out, NULL, &p, &ignored) < 0)
+		return 0;
+	int same = p.nlayers == img->nlayers && cJSON_Compare(p.config, img->config, 1) && !p.is_signed &&
+	       !cJSON_GetObjectItemCaseSensitive(p.index, "trust") && payload_stub_end(&p) == wo->stub_len;
+	for (int i = 0; same && i < p.nlayers; i++)
+		same = !strcmp(p.layers[i].digest, img->layers[i].digest);
+	unsigned char *buf = same ? malloc(wo->stub_len) : NULL;
+	same = buf && pread_full(p.fd, buf, wo->stub_len, 0) == 0 && !memcmp(buf, wo->stub, wo->stub_len);
+	free(buf);
+	payload_close(&p);
+	return same;
+}
+
 static int write_output(struct builder *b, struct stage *st, struct err *e)
 {
 	struct image img = { 0 };
@@ -1053,6 +1085,8 @@ static int write_output(struct builder *b, struct stage *st, struct err *e)
 		free(k);
 	}
 	now_string(b, when);
+	if (*last_created(st->img.config) && b->epoch < 0)
+		snprintf(when, sizeof when, "%s", last_created(st->img.config));
 	cJSON_DeleteItemFromObjectCaseSensitive(st->img.config, "created");
 	cJSON_AddStringToObject(st->img.config, "created", when);
 	img.config = st->img.config;
@@ -1070,9 +1104,9 @@ static int write_output(struct builder *b, struct stage *st, struct err *e)
 		memcpy(l->digest, pl->digest, sizeof l->digest);
 		memcpy(l->diff_id, pl->diff_id, sizeof l->diff_id);
 	}
-	if (rc == 0)
-		rc = payload_write(&img, out, &b->o->wo, e);
-	if (rc == 0)
+	if (rc == 0 && same_output(out, &st->img, &b->o->wo))
+		log_info("%s is up to date (%d layer%s)", out, img.nlayers, img.nlayers == 1 ? "" : "s");
+	else if (rc == 0 && (rc = payload_write(&img, out, &b->o->wo, e)) == 0)
 		log_info("wrote %s (%d layer%s)", out, img.nlayers, img.nlayers == 1 ? "" : "s");
 	img.config = NULL, img.source = NULL;
 	image_free(&img);

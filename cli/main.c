@@ -347,7 +347,8 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "build")) {
-		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 6 };
+		/* (zstd 3: a build recompresses every base layer it imports; --level N to trade) */
+		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 3 };
 		remove_tmp_on_signals();
 		return build_command(argc - 1, argv + 1, &wo);
 	}

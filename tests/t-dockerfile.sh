@@ -55,6 +55,10 @@ t_bld_cache() {
     x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app2" "$T/ctx"; expect_ok
     grep -q MARKER-RAN "$T/.err" && { ctx; fail "an unchanged rebuild ran the RUN step"; }
     expect_err_has 'cached'
+    cmp "$T/app" "$T/app2" || fail "a rebuild from the cache is not byte-identical"
+    local before; before=$(stat -c %Y.%i "$T/app")
+    x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app" "$T/ctx"; expect_ok; expect_err_has 'up to date'
+    [ "$(stat -c %Y.%i "$T/app")" = "$before" ] || fail "an unchanged rebuild wrote its file again"
     echo changed > "$T/ctx/sub/n.txt"
     x "$BOXCAR" build --build-arg GREETING="$g" -o "$T/app3" "$T/ctx"; expect_ok; expect_err_has 'MARKER-RAN'
     echo more > "$T/ctx/skip.log"   # ignored: no rebuild
