@@ -781,7 +781,6 @@ static int meta_step(struct builder *b, struct err *e)
 	case DF_ENV: rc = pairs(b, 1, put_env, e); break;
 	case DF_LABEL: rc = pairs(b, 0, put_label, e); break;
 	case DF_ARG: rc = arg_step(b, &b->cur->args, e); break;
-	case DF_WORKDIR: rc = workdir_step(b, e); break;
 	case DF_USER: rc = word_step(b, "User", e); break;
 	case DF_STOPSIGNAL: rc = word_step(b, "StopSignal", e); break;
 	case DF_EXPOSE: rc = expose_step(b, e); break;
@@ -829,9 +828,11 @@ static int step(struct builder *b, struct err *e)
 	switch (b->in->kind) {
 	case DF_RUN: rc = run_step(b, e); break;
 	case DF_COPY: case DF_ADD: rc = copy_step(b, e); break;
+	case DF_WORKDIR: rc = workdir_step(b, e) < 0 ? -1 : workdir_layer(b, e); break;
 	default: rc = meta_step(b, e); break;
 	}
-	if (rc < 0 || log_level <= LOG_QUIET || (rc == 0 && b->in->kind != DF_RUN && b->in->kind != DF_COPY && b->in->kind != DF_ADD))
+	if (rc < 0 || log_level <= LOG_QUIET || (rc == 0 && b->in->kind != DF_RUN && b->in->kind != DF_COPY &&
+						b->in->kind != DF_ADD && b->in->kind != DF_WORKDIR))
 		return rc < 0 ? -1 : 0;
 	if (rc > 0)
 		fprintf(stderr, "  -> cached\n");

@@ -68,6 +68,9 @@ int from_source(struct builder *b, const char *ref, struct bimage *out, char key
 
 /* copy.c: COPY or ADD (b->in) on b->cur. */
 int copy_step(struct builder *b, struct err *e);
+/* copy.c: the WorkingDir made where the image lacks it (owned by its
+ * USER, as buildah does), as a layer; 1 when the cache had it. */
+int workdir_layer(struct builder *b, struct err *e);
 
 /* build.c: finish a step that made the layer `tar` (removed after), keyed by key. */
 int b_add_layer(struct builder *b, const char *tar, const char *key, struct err *e);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../common/fsutil.h"
+#include "../common/json.h"
 #include "../containers/layertar.h"
 #include "../runner/rootfs.h"
 #include "../stub/user.h"
@@ -694,5 +695,58 @@ int copy_step(struct builder *b, struct err *e)
 	free(c.dest);
 	free((char *)c.chown);
 	bimage_free(&c.from_img);
+	return rc;
+}
+
+/* ---------------------------------------------------------- WORKDIR */
+
+static int workdir_in_child(struct sandbox *sb, void *arg, struct err *e)
+{
+	struct copy *c = arg;
+	char rel[PATH_MAX];
+	c->now.tv_sec = c->b->epoch >= 0 ? c->b->epoch : time(NULL);
+	if (mount_views(c, sb, e) < 0 || owner(c, sb, e) < 0 || !(c->t = layertar_open(c->tar, 1, c->b->epoch, e)))
+		return -1;
+	/* (parents() makes what is missing above a name: the "." below the dir) */
+	snprintf(rel, sizeof rel, "%s/.", c->dest + 1);
+	if (!is_dir_dst(c, c->dest + 1) && parents(c, rel, e) < 0) {
+		layertar_abort(c->t);
+		return -1;
+	}
+	return layertar_close(c->t, NULL, e);
+}
+
+int workdir_layer(struct builder *b, struct err *e)
+{
+	const char *dir = b_workdir(b->cur->img.config);
+	const char *user = json_str(cJSON_GetObjectItemCaseSensitive(b->cur->img.config, "config"), "User");
+	struct copy c = { .b = b, .chmod = -1, .srcfd = b->ctx, .dstfd = -1, .dest = (char *)dir,
+			  .chown = user && *user ? user : NULL };
+	char *text = NULL, *scratch = NULL, *tar = NULL;
+	if (asprintf(&text, "WORKDIR\n%s\n%s", dir, c.chown ? c.chown : "") < 0)
+		return err_set(e, EXIT_PACK, "out of memory");
+	b_key(b->cur->key, text, strlen(text), c.key);
+	free(text);
+	int rc = 0;
+	if (!b->o->no_cache && store_get_step(&b->s, c.key, &c.from_img)) {
+		bimage_free(&b->cur->img);
+		b->cur->img = c.from_img;
+		rc = 1;
+	} else {
+		scratch = store_scratch(&b->s, e);
+		rc = scratch && asprintf(&tar, "%s.tar", scratch) >= 0 ? 0 : -1;
+		c.scratch = scratch, c.tar = tar;
+		if (rc == 0 && sandbox_call(&b->s, &b->cur->img, NULL, workdir_in_child, &c, e) < 0)
+			rc = b_wrap(b, e, "WORKDIR");
+		if (rc == 0)
+			rc = b_add_layer(b, tar, c.key, e);
+		if (scratch)
+			rmtree_at(AT_FDCWD, scratch);
+		if (tar)
+			unlink(tar);
+		free(scratch), free(tar);
+	}
+	if (rc >= 0)
+		memcpy(b->cur->key, c.key, sizeof c.key);
 	return rc;
 }

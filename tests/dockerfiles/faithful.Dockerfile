@@ -30,5 +30,6 @@ VOLUME /data
 VOLUME ["/data2"]
 STOPSIGNAL SIGQUIT
 USER app
+WORKDIR /app-home/sub
 ENTRYPOINT ["/bin/sh", "-c"]
 CMD ["echo hi"]
