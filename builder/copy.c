@@ -550,10 +550,24 @@ static int hash_tree(struct copy *c, int dirfd, const char *name, const char *re
 	return 0;
 }
 
+/* A source whose symlinks lead out of the context is refused (reading it
+ * stays confined anyway: open_in_root). */
+static int inside_context(const struct copy *c, const char *srel, struct err *e)
+{
+	char *top = realpath(c->b->o->context, NULL), *p = path_join(c->b->o->context, srel);
+	char *real = p ? realpath(p, NULL) : NULL;
+	size_t n = top ? strlen(top) : 0;
+	int ok = !real || (top && !strncmp(real, top, n) && (real[n] == '/' || !real[n] || n == 1));
+	free(top), free(p), free(real);
+	return ok ? 0 : err_set(e, EXIT_PACK, "%s: a symlink leads out of the build context", srel);
+}
+
 static int context_key(struct copy *c, struct digest *d, struct err *e)
 {
 	struct found f = { 0 };
 	int rc = sources(c, &f, e);
+	for (int i = 0; rc == 0 && i < f.n; i++)
+		rc = inside_context(c, f.v[i], e);
 	for (int i = 0; rc == 0 && i < f.n; i++) {
 		char real[PATH_MAX];
 		int fd = *f.v[i] ? open_in_root(c->srcfd, f.v[i], O_PATH) : dup(c->srcfd);

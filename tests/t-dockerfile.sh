@@ -126,6 +126,11 @@ t_bld_bad_input() {
     bld_bad 1 'Dockerfile:2: .*nothere.*not found' "$from"$'\nCOPY nothere /x'
     bld_bad 1 'Dockerfile:2: .*outside the build context' "$from"$'\nCOPY ../x /x'
     bld_bad 1 'Dockerfile:2: .*skip.log.*not found' "$from"$'\nCOPY skip.log /x'
+    ln -s /etc "$T/ctx/evil"; ln -s ../.. "$T/ctx/up"
+    printf '%s\nCOPY evil/passwd /x\n' "$from" > "$T/ctx/Dockerfile"
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_rc 1; expect_err_has '^boxcar: .*Dockerfile:2: .*evil/passwd: a symlink leads out of the build context'
+    printf '%s\nCOPY up /x\n' "$from" > "$T/ctx/Dockerfile"
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_rc 1; expect_err_has 'up: a symlink leads out of the build context'
     bld_bad 1 'Dockerfile:2: .*heredoc' "$from"$'\nRUN <<EOF\necho never ends'
     bld_bad 1 'Dockerfile:1: .*first instruction' 'RUN true'
     bld_bad 1 'no stage of that name' "$from" --target nosuch
@@ -215,6 +220,37 @@ t_bld_c_multistage() {
     [ "$(jq '.layers | length' <<<"$OUT")" = 1 ] || { ctx; fail "FROM scratch + one COPY: one layer"; }
 }
 
+# Heredocs (expanded or not, RUN's left to the shell), a destination through
+# the image's symlink, a Dockerfile's own NAME.dockerignore.
+t_bld_forms() {
+    printf 'FROM scratch\n' | bld_context
+    cat > "$T/ctx/app.Dockerfile" <<EOF
+FROM oci:$FIX/oci-busybox:latest
+ARG NAME=world
+RUN mkdir -p /opt/real && ln -s /opt/real /linkdir
+COPY a.txt /linkdir/
+COPY <<EOT /etc/greeting
+hello \$NAME
+EOT
+COPY <<'EOT' /etc/raw
+\$NOT_EXPANDED
+EOT
+RUN <<EOS
+x=42
+echo "x is \$x" > /x.txt
+EOS
+EOF
+    echo 'sub' > "$T/ctx/app.Dockerfile.dockerignore"
+    x "$BOXCAR" build -f "$T/ctx/app.Dockerfile" -o "$T/app" "$T/ctx"; expect_ok
+    x "$T/app" sh -c 'cat /opt/real/a.txt /etc/greeting /etc/raw /x.txt; test -L /linkdir && echo link'; expect_ok
+    expect_out "$(printf 'hello\nhello world\n$NOT_EXPANDED\nx is 42\nlink')"
+    printf 'FROM oci:%s/oci-busybox:latest\nCOPY sub /sub\n' "$FIX" > "$T/ctx/app.Dockerfile"
+    x "$BOXCAR" build -f "$T/ctx/app.Dockerfile" -o "$T/app2" "$T/ctx"; expect_rc 1
+    expect_err_has 'sub: not found in the build context'
+    rm "$T/ctx/app.Dockerfile.dockerignore"   # (the context's .dockerignore does not exclude sub)
+    x "$BOXCAR" build -f "$T/ctx/app.Dockerfile" -o "$T/app2" "$T/ctx"; expect_ok
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -224,4 +260,5 @@ test_case run "build: bad Dockerfiles and options: one line, 1 or 2" t_bld_bad_i
 test_case run "build: the same tree and config as buildah bud (every instruction)" t_bld_faithful
 test_case run "build: the Flask tutorial's Dockerfile, served (Hello World!)" t_bld_flask
 test_case run "build: a C program: apt-get install gcc, then FROM scratch" t_bld_c_multistage
+test_case run "build: heredocs, a destination through a symlink, NAME.dockerignore" t_bld_forms
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
