@@ -684,10 +684,10 @@ int copy_step(struct builder *b, struct err *e)
 	int rc = prepare(&c, fromkey, e) < 0 ? -1 : 0;
 	if (rc == 0 && step_key(&c, fromkey, e) < 0)
 		rc = b_wrap(b, e, df_kind_name(b->in->kind));
-	if (rc == 0 && !b->o->no_cache && store_get_step(&b->s, c.key, &c.from_img)) {
+	struct bimage hit;
+	if (rc == 0 && !b->o->no_cache && store_get_step(&b->s, c.key, &hit)) {
 		bimage_free(&b->cur->img);
-		b->cur->img = c.from_img;   /* (a hit: the image after this step) */
-		memset(&c.from_img, 0, sizeof c.from_img);
+		b->cur->img = hit;   /* (a hit: the image after this step) */
 		rc = 1;
 	} else if (rc == 0) {
 		scratch = store_scratch(&b->s, e);
@@ -742,9 +742,10 @@ int workdir_layer(struct builder *b, struct err *e)
 	b_key(b->cur->key, text, strlen(text), c.key);
 	free(text);
 	int rc = 0;
-	if (!b->o->no_cache && store_get_step(&b->s, c.key, &c.from_img)) {
+	struct bimage hit;
+	if (!b->o->no_cache && store_get_step(&b->s, c.key, &hit)) {
 		bimage_free(&b->cur->img);
-		b->cur->img = c.from_img;
+		b->cur->img = hit;
 		rc = 1;
 	} else {
 		scratch = store_scratch(&b->s, e);

@@ -251,6 +251,34 @@ EOF
     x "$BOXCAR" build -f "$T/ctx/app.Dockerfile" -o "$T/app2" "$T/ctx"; expect_ok
 }
 
+# Stages the target does not need are not built; COPY --from an image;
+# --from-map under Docker's name normalisation; --label; --network none.
+t_bld_stages_map() {
+    printf 'FROM scratch\n' | bld_context
+    cat > "$T/ctx/Dockerfile" <<'EOF'
+FROM alpine AS unused
+RUN echo this stage must not run; exit 7
+
+FROM docker.io/library/alpine:latest AS main
+COPY --from=oci:FIXDIR/oci-busybox:latest /bin/busybox /bb
+RUN ls /sys/class/net > /nets
+CMD ["cat", "/nets"]
+EOF
+    sed -i "s|FIXDIR|$FIX|" "$T/ctx/Dockerfile"
+    x "$BOXCAR" build --from-map "alpine=oci:$FIX/oci-busybox:latest" --network none --label a.b=c \
+        --target main -o "$T/app" "$T/ctx"; expect_ok
+    grep -q 'must not run' "$T/.err" && { ctx; fail "an unneeded stage ran"; }
+    x "$T/app"; expect_ok; expect_out "$(own_sys_net | tr ' ' '\n')"
+    x "$T/app" cmp /bb /bin/busybox; expect_ok
+    x "$BOXCAR" inspect "$T/app"; expect_ok
+    [ "$(jq -r '.config.config.Labels["a.b"]' <<<"$OUT")" = c ] || { ctx; fail "--label"; }
+    printf 'alpine:latest=oci:%s/oci-busybox:latest\n# a comment\n' "$FIX" > "$T/map"
+    x "$BOXCAR" build --from-map "$T/map" --target main -o "$T/app2" "$T/ctx"; expect_ok
+    x "$BOXCAR" build --target main -o "$T/app3" "$T/ctx" --from-map alpine=oci:/nowhere; expect_rc 1
+    expect_err_has '^boxcar: .*Dockerfile:4: FROM: .*nowhere'
+    [ "$(grep -c '^boxcar: ' "$T/.err")" = 1 ] || { ctx; fail "want one boxcar: line"; }
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -261,4 +289,5 @@ test_case run "build: the same tree and config as buildah bud (every instruction
 test_case run "build: the Flask tutorial's Dockerfile, served (Hello World!)" t_bld_flask
 test_case run "build: a C program: apt-get install gcc, then FROM scratch" t_bld_c_multistage
 test_case run "build: heredocs, a destination through a symlink, NAME.dockerignore" t_bld_forms
+test_case run "build: unneeded stages skipped, COPY --from an image, --from-map, --label, --network none" t_bld_stages_map
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
