@@ -19,6 +19,7 @@ struct build_opts {
 	const char **from_map;        /* --from-map NAME=SOURCE */
 	int nfrom_map;
 	int no_cache;
+	int pull_always;              /* --pull: ask the registry again for FROM's images */
 	int net;                      /* enum runner_net: host (default) or none */
 	struct pull_opts pull;        /* FROM docker://: --creds, --tls-verify, --platform */
 	struct writer_opts wo;

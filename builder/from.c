@@ -113,12 +113,42 @@ static void known_diff_ids(struct image *img)
 	}
 }
 
+/* A registry's image, as an earlier build pulled it (docker build's local
+ * copy; --pull asks the registry again): the key of its record, or "" for
+ * a local source, which is read again each time. */
+static int is_local(const char *src)
+{
+	return is_path(src) || !strncmp(src, "oci:", 4) || !strncmp(src, "oci-archive:", 12) ||
+	       !strncmp(src, "docker-archive:", 15);
+}
+
+static void pulled_key(const char *src, char key[DIGEST_STR])
+{
+	key[0] = 0;
+	if (!is_local(src))
+		b_key("FROM-PULLED", src, strlen(src), key);
+}
+
+static int key_of(struct bimage *out, char key[DIGEST_STR], struct err *e)
+{
+	char *text = cJSON_PrintUnformatted(out->config);
+	if (!text)
+		return bimage_free(out), err_set(e, EXIT_PACK, "out of memory");
+	b_key("FROM", text, strlen(text), key);
+	free(text);
+	return 0;
+}
+
 int from_source(struct builder *b, const char *ref, struct bimage *out, char key[DIGEST_STR],
 		struct err *e)
 {
 	struct image img;
 	const char *src = mapped(b, ref);
+	char pulled[DIGEST_STR];
 	memset(out, 0, sizeof *out);
+	pulled_key(src ? src : ref, pulled);
+	if (*pulled && !b->o->pull_always && store_get_step(&b->s, pulled, out))
+		return key_of(out, key, e);
 	if (load_any(b, src ? src : ref, &img, e) < 0)
 		return b_wrap(b, e, "FROM");
 	known_diff_ids(&img);
@@ -135,12 +165,9 @@ int from_source(struct builder *b, const char *ref, struct bimage *out, char key
 	if (rc < 0)
 		return bimage_free(out), -1;
 	b_set_diff_ids(out);
-	char *text = cJSON_PrintUnformatted(out->config);
-	if (!text)
-		return bimage_free(out), err_set(e, EXIT_PACK, "out of memory");
-	b_key("FROM", text, strlen(text), key);
-	free(text);
-	return 0;
+	if (*pulled && store_put_step(&b->s, pulled, out, e) < 0)
+		return bimage_free(out), -1;
+	return key_of(out, key, e);
 }
 
 int from_image(struct builder *b, const char *ref, struct bimage *out, char key[DIGEST_STR],

@@ -93,6 +93,7 @@ static int parse(int argc, char **argv, struct build_opts *o, struct list *ba, s
 		else if (!strcmp(a, "--tls-verify=false")) o->pull.tls_verify = 0;
 		else if (!strcmp(a, "--tls-verify") || !strcmp(a, "--tls-verify=true")) o->pull.tls_verify = 1;
 		else if (!strcmp(a, "--no-cache")) o->no_cache = 1;
+		else if (!strcmp(a, "--pull")) o->pull_always = 1;
 		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) log_level = LOG_QUIET;
 		else if (is_opt(a, NULL, "--oci") || is_opt(a, NULL, "--docker-archive"))
 			return usage_error("%s: not supported by boxcar build yet; build a file, then `boxcar save` it", a);

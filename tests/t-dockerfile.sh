@@ -279,6 +279,24 @@ EOF
     [ "$(grep -c '^boxcar: ' "$T/.err")" = 1 ] || { ctx; fail "want one boxcar: line"; }
 }
 
+# FROM a registry: pulled once, then the local copy (docker build's way),
+# with the registry gone; --pull asks it again.
+t_bld_registry() {
+    reg_setup
+    reg_serve plain
+    mkdir -p ctx; printf 'FROM 127.0.0.1:%s/bb:v1\nRUN echo pulled > /ok\n' "$REGPORT" > ctx/Dockerfile
+    x "$BOXCAR" build --tls-verify=false -o app ctx; expect_ok
+    x ./app cat /ok; expect_ok; expect_out pulled
+    reg_cleanup; sleep 0.2
+    printf 'FROM 127.0.0.1:%s/bb:v1\nRUN echo again > /ok\n' "$REGPORT" > ctx/Dockerfile
+    x "$BOXCAR" build --tls-verify=false -o app ctx; expect_ok
+    x ./app cat /ok; expect_ok; expect_out again
+    x "$BOXCAR" build --pull --tls-verify=false -o app2 ctx; expect_rc 1
+    expect_err_has "^boxcar: .*Dockerfile:1: FROM: .*127.0.0.1:$REGPORT"
+    [ -e app2 ] && fail "a failed build wrote its file"
+    x "$BOXCAR" cache prune --all; expect_ok
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -290,4 +308,5 @@ test_case run "build: the Flask tutorial's Dockerfile, served (Hello World!)" t_
 test_case run "build: a C program: apt-get install gcc, then FROM scratch" t_bld_c_multistage
 test_case run "build: heredocs, a destination through a symlink, NAME.dockerignore" t_bld_forms
 test_case run "build: unneeded stages skipped, COPY --from an image, --from-map, --label, --network none" t_bld_stages_map
+test_case run "build: FROM a registry: pulled once, then the local copy; --pull asks again" t_bld_registry
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
