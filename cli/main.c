@@ -19,6 +19,7 @@
 #include "../containers/lifecycle.h"
 #include "../containers/commit.h"
 #include "../pack/image.h"
+#include "save.h"
 #include "sign.h"
 #include "../pack/writer.h"
 
@@ -36,6 +37,8 @@ static const char usage[] =
 "       boxcar commit NAME -o FILE [--cmd ..] [--entrypoint ..] [--env K=V] [--workdir D] [--user U]\n"
 "                                               its image plus its changes, as a new file\n"
 "       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
+"       boxcar save FILE --oci DIR[:TAG] | --oci-archive OUT.tar[:TAG] | --docker-archive OUT.tar[:NAME:TAG]\n"
+"                  [--compress zstd|gzip|none]  the packed image as an image again, layer for layer\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar keygen [-o NAME]                 an ed25519 key pair: NAME.key, NAME.pub\n"
 "       boxcar sign FILE --key NAME.key [-o OUT]   sign a packed file (index, layers, stub)\n"
@@ -374,6 +377,10 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "keygen") || !strcmp(verb, "sign") || !strcmp(verb, "verify")) {
 		remove_tmp_on_signals();   /* (sign writes through output_atomic) */
 		return sign_command(verb, argc - 1, argv + 1);
+	}
+	if (!strcmp(verb, "save")) {
+		remove_tmp_on_signals();   /* (save writes through output_atomic) */
+		return save_command(verb, argc - 1, argv + 1);
 	}
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);

@@ -4,6 +4,7 @@
 #ifndef BOXCAR_WRITER_H
 #define BOXCAR_WRITER_H
 #include <stddef.h>
+#include <sys/types.h>
 #include "image.h"
 
 struct writer_opts {
@@ -18,6 +19,9 @@ int payload_write(struct image *img, const char *out, const struct writer_opts *
  * is made executable, synced and renamed over out; removed on failure. */
 int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,
 		  struct err *e);
+/* The same with the file's mode given (output_atomic: 0755). */
+int output_atomic_mode(const char *out, mode_t mode, int (*body)(int fd, void *arg, struct err *e),
+		       void *arg, struct err *e);
 /* The temporary file being written, for a signal handler to remove (or NULL). */
 extern volatile const char *writer_tmp_path;
 

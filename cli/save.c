@@ -1,0 +1,107 @@
+/* boxcar save | push: the arguments; the work is pack/'s. */
+#include "save.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "../common/log.h"
+#include "../pack/image.h"
+#include "../pack/save.h"
+
+struct args {
+	const char *file, *compress;
+	const char *oci, *oci_archive, *docker_archive;   /* save's destinations */
+	const char *dest;                                  /* push's docker://... */
+	const char *tls_verify;
+	struct pull_opts reg;
+};
+
+static int usage(const char *verb, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "boxcar: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; usage: boxcar %s\n", !strcmp(verb, "save") ?
+		"save FILE (--oci DIR[:TAG] | --oci-archive OUT.tar[:TAG] | --docker-archive OUT.tar[:NAME:TAG]) "
+		"[--compress zstd|gzip|none]" :
+		"push FILE docker://HOST[:PORT]/NAME[:TAG] [--creds U:P] [--cert-dir D] [--tls-verify=false] "
+		"[--compress zstd|gzip]");
+	return EXIT_USAGE;
+}
+
+/* The value slot of option a for this verb ("--x V" or "--x=V"), or NULL. */
+static const char **slot(struct args *g, const char *verb, const char *a, size_t *namelen)
+{
+	const struct { const char *name, *verb; const char **slot; } opts[] = {
+		{ "--compress", NULL, &g->compress }, { "--oci", "save", &g->oci },
+		{ "--oci-archive", "save", &g->oci_archive }, { "--docker-archive", "save", &g->docker_archive },
+		{ "--creds", "push", &g->reg.creds }, { "--cert-dir", "push", &g->reg.cert_dir },
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		size_t n = strlen(opts[i].name);
+		if (strncmp(a, opts[i].name, n) || (a[n] && a[n] != '='))
+			continue;
+		*namelen = n;
+		return !opts[i].verb || !strcmp(opts[i].verb, verb) ? opts[i].slot : NULL;
+	}
+	return NULL;
+}
+
+static int parse(const char *verb, int argc, char **argv, struct args *g)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], **s;
+		size_t n = 0;
+		if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+			log_level = LOG_QUIET;
+		else if (!strcmp(a, "--verbose"))
+			log_level = LOG_VERBOSE;
+		else if (!strcmp(verb, "push") && (!strcmp(a, "--tls-verify") || !strncmp(a, "--tls-verify=", 13)))
+			g->tls_verify = a[12] ? a + 13 : "true";
+		else if ((s = slot(g, verb, a, &n))) {
+			if (!a[n] && i + 1 == argc)
+				return usage(verb, "%s needs a value", a);
+			*s = a[n] ? a + n + 1 : argv[++i];
+		} else if (a[0] == '-' && a[1])
+			return usage(verb, "unknown option '%s'", a);
+		else if (!g->file)
+			g->file = a;
+		else if (!strcmp(verb, "push") && !g->dest)
+			g->dest = a;
+		else
+			return usage(verb, "one FILE%s", !strcmp(verb, "push") ? " and one destination" : "");
+	}
+	if (!g->file)
+		return usage(verb, "%s needs a packed FILE", verb);
+	return 0;
+}
+
+static int run_save(struct args *g)
+{
+	struct save_opts o = { .enc = ENC_ZSTD };
+	struct err e = { 0 };
+	int n = !!g->oci + !!g->oci_archive + !!g->docker_archive;
+	if (n != 1)
+		return usage("save", "save needs one destination: --oci, --oci-archive or --docker-archive%s", "");
+	o.format = g->oci ? SAVE_OCI : g->oci_archive ? SAVE_OCI_ARCHIVE : SAVE_DOCKER_ARCHIVE;
+	o.dest = g->oci ? g->oci : g->oci_archive ? g->oci_archive : g->docker_archive;
+	if (g->compress && export_enc_parse(g->compress, &o.enc) < 0)
+		return usage("save", "--compress is zstd, gzip or none, not '%s'", g->compress);
+	if (o.format == SAVE_DOCKER_ARCHIVE && g->compress && o.enc != ENC_NONE)
+		return usage("save", "--docker-archive layers are plain tars (--compress %s is for OCI)", g->compress);
+	if (o.format == SAVE_DOCKER_ARCHIVE)
+		o.enc = ENC_NONE;
+	if (!*o.dest)
+		return usage("save", "the destination is empty%s", "");
+	if (save_image(g->file, &o, &e) < 0)
+		return err_print(&e);
+	log_info("saved %s as %s:%s", g->file, g->oci ? "oci" : g->oci_archive ? "oci-archive" : "docker-archive", o.dest);
+	return 0;
+}
+
+int save_command(const char *verb, int argc, char **argv)
+{
+	struct args g = { 0 };
+	int rc = parse(verb, argc, argv, &g);
+	if (rc)
+		return rc;
+	return run_save(&g);
+}

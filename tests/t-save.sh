@@ -1,0 +1,114 @@
+# boxcar save and boxcar push: a packed file as an image again. Each output is read
+# back by independent tools (skopeo, umoci) and by `boxcar pack`, whose file must have
+# the same layers (diff_ids) and the same config as the one saved or pushed. Pushes go
+# to a registry started here (t-registry.sh's reg_serve: Debian's docker-registry).
+
+# same_image A B: two packed files hold the same layers and config
+same_image() {
+    local a b
+    a=$("$BOXCAR" inspect "$1" | jq -c '[.layers[].diff_id]') || fail "inspect $1"
+    b=$("$BOXCAR" inspect "$2" | jq -c '[.layers[].diff_id]') || fail "inspect $2"
+    [ "$a" = "$b" ] || { show "$a" >&2; show "$b" >&2; fail "$2 has other layers than $1"; }
+    a=$("$BOXCAR" inspect "$1" | jq -S -c .config); b=$("$BOXCAR" inspect "$2" | jq -S -c .config)
+    [ "$a" = "$b" ] || { show "$a" >&2; show "$b" >&2; fail "$2 has another config than $1"; }
+}
+# repack SOURCE FILE: boxcar pack SOURCE -o FILE, expected to work
+repack() { x "$BOXCAR" pack "$1" -o "$2" --quiet "${@:3}"; expect_ok; }
+# no_leftovers DIR: nothing but what the test made (no .tmp- names)
+no_leftovers() {
+    local left; left=$(find "$1" -name '*.tmp-*' -o -name '.boxcar-save.*' | head -3)
+    [ -z "$left" ] || fail "temporary files left: $left"
+}
+layer_types() { skopeo inspect --raw "$1" | jq -r '.layers[].mediaType' | sort -u | paste -sd' '; }
+
+t_save_oci() {   # --oci DIR:TAG: zstd blobs as packed; skopeo reads it; pack gives the same image
+    local f; f=$(P layers)
+    x "$BOXCAR" save "$f" --oci "$T/lay:v1"; expect_ok; expect_err_has "saved"
+    [ "$(cat "$T/lay/oci-layout")" = '{"imageLayoutVersion":"1.0.0"}' ] || fail "no oci-layout file"
+    [ "$(layer_types "oci:$T/lay:v1")" = "application/vnd.oci.image.layer.v1.tar+zstd" ] || fail "layers are not zstd"
+    # the blobs are the packed file's, verbatim
+    "$BOXCAR" inspect "$f" | jq -r '.layers[].digest' | sort > want
+    skopeo inspect --raw "oci:$T/lay:v1" | jq -r '.layers[].digest' | sort > got
+    cmp -s want got || fail "the layer blobs are not the packed ones"
+    skopeo inspect --config "oci:$T/lay:v1" | jq -c .rootfs.diff_ids > got
+    "$BOXCAR" inspect "$f" | jq -c '[.layers[].diff_id]' > want
+    cmp -s want got || fail "the config's diff_ids are not the layers'"
+    repack "oci:$T/lay:v1" again; same_image "$f" again
+    no_leftovers "$T"
+}
+
+t_save_oci_add() {   # an existing layout gets a second tag; the same tag is replaced; other dirs refused
+    x "$BOXCAR" save "$(P layers)" --oci "$T/lay:v1"; expect_ok
+    x "$BOXCAR" save "$(P bb-ep)" --oci "$T/lay:ep"; expect_ok
+    x "$BOXCAR" save "$(P layers)" --oci "$T/lay:v1"; expect_ok
+    [ "$(jq '.manifests | length' "$T/lay/index.json")" = 2 ] || { cat "$T/lay/index.json" >&2; fail "expected 2 images in index.json"; }
+    repack "oci:$T/lay:ep" ep; same_image "$(P bb-ep)" ep
+    repack "oci:$T/lay:v1" v1; same_image "$(P layers)" v1
+    mkdir "$T/empty"; x "$BOXCAR" save "$(P bb)" --oci "$T/empty"; expect_ok
+    repack "oci:$T/empty" e; same_image "$(P bb)" e
+    mkdir "$T/full"; echo precious > "$T/full/keep"
+    x "$BOXCAR" save "$(P bb)" --oci "$T/full"; expect_error 1; expect_err_has "neither empty nor an OCI layout"
+    [ "$(ls -A "$T/full")" = keep ] || fail "the non-empty directory was touched"
+    no_leftovers "$T"
+}
+
+t_save_gzip_umoci() {   # --compress gzip: umoci (no zstd) unpacks it, the tree is the reference's
+    x "$BOXCAR" save "$(P layers)" --oci "$T/gz:v1" --compress gzip; expect_ok
+    [ "$(layer_types "oci:$T/gz:v1")" = "application/vnd.oci.image.layer.v1.tar+gzip" ] || fail "layers are not gzip"
+    umoci unpack --rootless --image "$T/gz:v1" "$T/bundle" > umoci.log 2>&1 || { cat umoci.log >&2; fail "umoci unpack failed"; }
+    python3 "$TOP/tests/lister.py" tree "$T/bundle/rootfs" > got.list || fail "lister failed"
+    compare_listing "$FIX/ref/layers.list" got.list
+    python3 "$TOP/tests/lister.py" tree --mtime "$T/bundle/rootfs" > got.mtime.list
+    compare_listing "$FIX/ref/layers.mtime.list" got.mtime.list
+    repack "oci:$T/gz:v1" again; same_image "$(P layers)" again
+    x "$BOXCAR" save "$(P layers)" --oci "$T/plain" --compress none; expect_ok
+    [ "$(layer_types "oci:$T/plain")" = "application/vnd.oci.image.layer.v1.tar" ] || fail "layers are not plain tars"
+    repack "oci:$T/plain" plain.packed; same_image "$(P layers)" plain.packed
+}
+
+t_save_archives() {   # --oci-archive read by skopeo; --docker-archive and skopeo's copy read by pack
+    local f; f=$(P layers)
+    x "$BOXCAR" save "$f" --oci-archive "$T/o.tar:t1"; expect_ok
+    skopeo inspect --config "oci-archive:$T/o.tar:t1" | jq -c .rootfs.diff_ids > got || fail "skopeo cannot read the oci-archive"
+    "$BOXCAR" inspect "$f" | jq -c '[.layers[].diff_id]' > want
+    cmp -s want got || fail "skopeo sees other diff_ids"
+    repack "oci-archive:$T/o.tar:t1" a; same_image "$f" a
+    x "$BOXCAR" save "$f" --docker-archive "$T/d.tar:boxcar/saved:v2"; expect_ok
+    [ "$(tar -xOf "$T/d.tar" manifest.json | jq -c '.[0].RepoTags')" = '["boxcar/saved:v2"]' ] || fail "RepoTags"
+    skopeo inspect "docker-archive:$T/d.tar" | jq -c .Env > got || fail "skopeo cannot read the docker-archive"
+    repack "docker-archive:$T/d.tar:boxcar/saved:v2" d; same_image "$f" d
+    # skopeo turns a gzip layout into a docker-archive (it has no zstd for docker-archive)
+    x "$BOXCAR" save "$f" --oci "$T/gz:v1" --compress gzip; expect_ok
+    skopeo copy -q "oci:$T/gz:v1" "docker-archive:$T/s.tar:x/y:v1" 2> err || { cat err >&2; fail "skopeo copy"; }
+    repack "docker-archive:$T/s.tar" s; same_image "$f" s
+    no_leftovers "$T"
+}
+
+t_save_errors() {   # usage (2); a damaged file, an unwritable place (1): one line, nothing left
+    local f; f=$(P bb)
+    x "$BOXCAR" save "$f"; expect_error 2
+    x "$BOXCAR" save "$f" --oci a --oci-archive b.tar; expect_error 2
+    x "$BOXCAR" save "$f" --oci a --compress lz4; expect_error 2; expect_err_has "zstd, gzip or none"
+    x "$BOXCAR" save "$f" --docker-archive d.tar --compress gzip; expect_error 2
+    x "$BOXCAR" save "$f" --oci a --bogus; expect_error 2
+    x "$BOXCAR" save "$f" --oci a --creds u:p; expect_error 2
+    x "$BOXCAR" save --oci a; expect_error 2
+    x "$BOXCAR" save "$T/missing" --oci a; expect_error 1
+    x "$BOXCAR" save "$f" --oci-archive "$T/no/such/dir/o.tar"; expect_error 1
+    cp "$f" damaged; chmod u+w damaged
+    local off size; off=$("$BOXCAR" inspect damaged | jq '.layers[0].offset'); size=$("$BOXCAR" inspect damaged | jq '.layers[0].size')
+    flip_byte damaged $((off + size / 2))
+    mkdir out
+    x "$BOXCAR" save damaged --oci out/lay; expect_error 1; expect_err_has "damaged"
+    x "$BOXCAR" save damaged --docker-archive out/d.tar; expect_error 1; expect_err_has "damaged"
+    x "$BOXCAR" save damaged --oci-archive out/o.tar --compress gzip; expect_error 1
+    [ -z "$(ls -A out)" ] || fail "a failed save left files: $(ls -A out)"
+    no_leftovers "$T"
+}
+
+test_case run "save: --oci DIR:TAG, zstd blobs verbatim, read by skopeo, packs back the same" t_save_oci
+test_case run "save: an existing layout gains a tag (same tag replaced), an empty dir, a full dir refused" t_save_oci_add
+test_case run "save: --compress gzip unpacked by umoci = the reference tree; --compress none" t_save_gzip_umoci
+test_case run "save: --oci-archive (skopeo), --docker-archive (pack, skopeo), skopeo's docker-archive" t_save_archives
+test_case run "save: usage errors (2), damaged file and unwritable place (1), nothing left" t_save_errors
+
