@@ -39,6 +39,8 @@ static const char usage[] =
 "       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
 "       boxcar save FILE --oci DIR[:TAG] | --oci-archive OUT.tar[:TAG] | --docker-archive OUT.tar[:NAME:TAG]\n"
 "                  [--compress zstd|gzip|none]  the packed image as an image again, layer for layer\n"
+"       boxcar push FILE docker://HOST[:PORT]/NAME[:TAG] [--creds USER:PASS] [--cert-dir DIR]\n"
+"                  [--tls-verify=false] [--compress zstd|gzip]   to a registry; its digest on stdout\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar keygen [-o NAME]                 an ed25519 key pair: NAME.key, NAME.pub\n"
 "       boxcar sign FILE --key NAME.key [-o OUT]   sign a packed file (index, layers, stub)\n"
@@ -378,7 +380,7 @@ int main(int argc, char **argv)
 		remove_tmp_on_signals();   /* (sign writes through output_atomic) */
 		return sign_command(verb, argc - 1, argv + 1);
 	}
-	if (!strcmp(verb, "save")) {
+	if (!strcmp(verb, "save") || !strcmp(verb, "push")) {
 		remove_tmp_on_signals();   /* (save writes through output_atomic) */
 		return save_command(verb, argc - 1, argv + 1);
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../common/log.h"
+#include "../pack/push.h"
 #include "../pack/image.h"
 #include "../pack/save.h"
 
@@ -97,11 +98,35 @@ static int run_save(struct args *g)
 	return 0;
 }
 
+static int run_push(struct args *g)
+{
+	struct push_opts o = { .reg = g->reg, .enc = ENC_ZSTD };
+	struct err e = { 0 };
+	char digest[DIGEST_STR];
+	o.reg.tls_verify = 1;
+	if (!g->dest)
+		return usage("push", "push needs a destination docker://HOST/NAME[:TAG]%s", "");
+	if (strncmp(g->dest, "docker://", 9))
+		return usage("push", "the destination is docker://HOST[:PORT]/NAME[:TAG], not '%s'", g->dest);
+	if (g->tls_verify && strcmp(g->tls_verify, "true") && strcmp(g->tls_verify, "false"))
+		return usage("push", "--tls-verify is true or false, not '%s'", g->tls_verify);
+	o.reg.tls_verify = !g->tls_verify || !strcmp(g->tls_verify, "true");
+	if (g->compress && (export_enc_parse(g->compress, &o.enc) < 0 || o.enc == ENC_NONE))
+		return usage("push", "--compress is zstd or gzip, not '%s'", g->compress);
+	o.dest = g->dest + 9;
+	if (push_image(g->file, &o, digest, &e) < 0)
+		return err_print(&e);
+	printf("%s\n", digest);
+	if (fflush(stdout) != 0)
+		return EXIT_PACK;
+	return 0;
+}
+
 int save_command(const char *verb, int argc, char **argv)
 {
 	struct args g = { 0 };
 	int rc = parse(verb, argc, argv, &g);
 	if (rc)
 		return rc;
-	return run_save(&g);
+	return !strcmp(verb, "save") ? run_save(&g) : run_push(&g);
 }

@@ -106,9 +106,96 @@ t_save_errors() {   # usage (2); a damaged file, an unwritable place (1): one li
     no_leftovers "$T"
 }
 
+# ------------------------------------------------------------------ push
+push_setup() {   # a plain-HTTP registry (REGPORT), BOXCAR_CACHE in $T
+    trap reg_cleanup EXIT
+    export BOXCAR_CACHE=$T/cache; mkdir -p "$BOXCAR_CACHE"; chmod 700 "$BOXCAR_CACHE"
+    reg_serve reg "${@}"
+}
+uploads() { grep -c "POST /v2/$2/blobs/uploads/" "$1.log"; }
+
+t_push() {   # push, pull back: the same image; the digest on stdout; a second push uploads nothing
+    push_setup
+    local f ref d; f=$(P layers); ref=docker://127.0.0.1:$REGPORT/saved/layers:v1
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false; expect_ok
+    d=$OUT
+    [ "$(grep -c ': pushed (' "$T/.err")" = 6 ] || { ctx; fail "expected 6 blobs pushed (5 layers, config)"; }
+    [ "$d" = "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "$ref")" ] || fail "stdout is not the manifest's digest"
+    [ "$(skopeo inspect --raw --tls-verify=false "$ref" | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ] ||
+        fail "not an OCI manifest"
+    repack "$ref" pulled --tls-verify=false; same_image "$f" pulled
+    local n; n=$(uploads reg saved/layers)
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false; expect_ok; expect_out "$d"
+    [ "$(grep -c ': exists$' "$T/.err")" = 6 ] || { ctx; fail "the second push did not find every blob there"; }
+    [ "$(uploads reg saved/layers)" = "$n" ] || fail "the second push started uploads"
+    # Entrypoint/Cmd/Env come back as they were
+    f=$(P bb-ep)
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$REGPORT/ep:v1" --tls-verify=false; expect_ok
+    repack "docker://127.0.0.1:$REGPORT/ep:v1" ep --tls-verify=false; same_image "$f" ep
+    x ./ep; expect_ok; expect_out "ep: default cmd"
+}
+
+t_push_gzip_mount() {   # --compress gzip: Docker schema 2, read by skopeo; a blob of another repository mounted
+    push_setup
+    local f ref; f=$(P layers); ref=docker://127.0.0.1:$REGPORT/gz:v1
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false --compress gzip; expect_ok
+    [ "$(skopeo inspect --raw --tls-verify=false "$ref" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ] ||
+        fail "not a Docker schema 2 manifest"
+    skopeo copy -q --src-tls-verify=false "$ref" "oci:$T/copy:v1" 2> err || { cat err >&2; fail "skopeo cannot copy it"; }
+    repack "oci:$T/copy:v1" copied; same_image "$f" copied
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false --compress gzip; expect_ok
+    [ "$(grep -c ': exists$' "$T/.err")" = 6 ] || { ctx; fail "gzip is not the same bytes twice"; }
+    # pulled from repository a (its index records the source), pushed to b: mounted
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$REGPORT/a:v1" --tls-verify=false; expect_ok
+    repack "docker://127.0.0.1:$REGPORT/a:v1" froma --tls-verify=false
+    local n; n=$(uploads reg b)
+    x "$BOXCAR" push froma "docker://127.0.0.1:$REGPORT/b:v1" --tls-verify=false; expect_ok
+    [ "$(grep -c ': mounted from a$' "$T/.err")" = 6 ] || { ctx; fail "the blobs were not mounted from a"; }
+    grep -q "POST /v2/b/blobs/uploads/?mount=sha256:[0-9a-f]*&from=a" reg.log || fail "no mount request in the registry's log"
+    repack "docker://127.0.0.1:$REGPORT/b:v1" fromb --tls-verify=false; same_image "$f" fromb
+}
+
+t_push_auth() {   # TLS with a private CA and htpasswd; bearer tokens with two scopes (a mount)
+    reg_certs
+    htpasswd -Bbn bob pa55 > htpasswd
+    push_setup tls basic
+    local f ref; f=$(P bb); ref=docker://localhost:$REGPORT/bb:v1
+    x "$BOXCAR" push "$f" "$ref" --cert-dir "$T/certs"; expect_error 1; expect_err_has "needs credentials"
+    x "$BOXCAR" push "$f" "$ref" --cert-dir "$T/certs" --creds bob:wrong; expect_error 1; expect_err_has "denied"
+    x "$BOXCAR" push "$f" "$ref"; expect_error 1; expect_err_has "cert-dir"
+    x "$BOXCAR" push "$f" "$ref" --cert-dir "$T/certs" --creds bob:pa55; expect_ok
+    repack "$ref" back --cert-dir "$T/certs" --creds bob:pa55; same_image "$f" back
+    kill "$(cat reg.pid)"
+    reg_token; reg_serve tok "" token
+    ref=docker://127.0.0.1:$REGPORT/mine/bb:v1
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false; expect_error 1; expect_err_has "denied|refused"
+    x "$BOXCAR" push "$f" "$ref" --tls-verify=false --creds alice:s3cret; expect_ok
+    grep -qE 'scope=repository%3Amine%2Fbb%3A(pull%2Cpush|push%2Cpull)' token.log || fail "no push token asked for"
+    repack "$ref" tokback --tls-verify=false --creds alice:s3cret; same_image "$f" tokback
+    x "$BOXCAR" push tokback "docker://127.0.0.1:$REGPORT/mine/other:v1" --tls-verify=false --creds alice:s3cret; expect_ok
+    [ "$(grep -c ': mounted from mine/bb$' "$T/.err")" = 2 ] || { ctx; fail "not mounted with a token for both repositories"; }
+}
+
+t_push_errors() {   # an unreachable registry, usage errors: one line each
+    local f port; f=$(P bb); port=$(free_port)
+    TMO=90 x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x:v1" --tls-verify=false; expect_error 1
+    expect_err_has "127.0.0.1:$port"
+    x "$BOXCAR" push "$f"; expect_error 2
+    x "$BOXCAR" push "$f" "oci:$T/x"; expect_error 2
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/Bad:v1"; expect_error 2
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x@sha256:$(printf '%064d' 0)"; expect_error 2
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x:v1" --compress none; expect_error 2
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x:v1" --tls-verify=maybe; expect_error 2
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x:v1" --oci x; expect_error 2
+    x "$BOXCAR" push "$T/missing" "docker://127.0.0.1:$port/x:v1"; expect_error 1
+}
+
 test_case run "save: --oci DIR:TAG, zstd blobs verbatim, read by skopeo, packs back the same" t_save_oci
 test_case run "save: an existing layout gains a tag (same tag replaced), an empty dir, a full dir refused" t_save_oci_add
 test_case run "save: --compress gzip unpacked by umoci = the reference tree; --compress none" t_save_gzip_umoci
 test_case run "save: --oci-archive (skopeo), --docker-archive (pack, skopeo), skopeo's docker-archive" t_save_archives
 test_case run "save: usage errors (2), damaged file and unwritable place (1), nothing left" t_save_errors
-
+test_case run "push: to a registry and back (same layers, config), digest on stdout, second push uploads nothing" t_push
+test_case run "push: --compress gzip (Docker schema 2, skopeo reads it), cross-repository mount" t_push_gzip_mount
+test_case run "push: TLS + htpasswd creds, bearer token with push scope and a mount" t_push_auth
+test_case run "push: unreachable registry (1), usage errors (2)" t_push_errors
