@@ -68,7 +68,7 @@ static int parse(const char *verb, int argc, char **argv, struct args *g)
 		else if (!strcmp(verb, "push") && !g->dest)
 			g->dest = a;
 		else
-			return usage(verb, "one FILE%s", !strcmp(verb, "push") ? " and one destination" : "");
+			return usage(verb, "unexpected argument '%s'", a);
 	}
 	if (!g->file)
 		return usage(verb, "%s needs a packed FILE", verb);

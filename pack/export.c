@@ -7,6 +7,7 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "../common/json.h"
+#include "../common/log.h"
 #include "../common/xio.h"
 
 #define CHUNK (1 << 17)
@@ -145,7 +146,8 @@ static int chunk(struct xcode *x, const void *b, size_t n)
 }
 
 /* Read the blob and push it through; the checks at its end. */
-static int run(const struct payload *p, const struct payload_layer *l, struct xcode *x, struct err *e)
+static int run(const struct payload *p, const struct payload_layer *l, struct xcode *x, struct progress *prog,
+	       struct err *e)
 {
 	for (uint64_t done = 0; done < l->size; ) {
 		size_t want = l->size - done < CHUNK ? (size_t)(l->size - done) : CHUNK;
@@ -155,6 +157,7 @@ static int run(const struct payload *p, const struct payload_layer *l, struct xc
 			return errno == EBADMSG ? err_set(e, EXIT_PACK, "layer %s does not decode (zstd); the file is damaged", l->digest)
 					       : err_sys(e, EXIT_PACK, "writing layer %s", l->digest);
 		done += want;
+		progress_add(prog, want);
 	}
 	if (x->enc == ENC_GZIP && gzip_put(x, "", 0, Z_FINISH) < 0)
 		return err_sys(e, EXIT_PACK, "writing layer %s", l->digest);
@@ -186,8 +189,14 @@ int export_layer(const struct payload *p, int i, enum layer_enc enc, export_emit
 						 Z_DEFAULT_STRATEGY) != Z_OK)
 		err_set(e, EXIT_PACK, "out of memory");
 	else {
+		char what[64];
+		struct progress prog;
+		snprintf(what, sizeof what, "layer %d/%d", i + 1, p->nlayers);
+		progress_start(&prog, what, p->layers[i].size);
 		x->gz_on = enc == ENC_GZIP;
-		rc = run(p, &p->layers[i], x, e);
+		rc = run(p, &p->layers[i], x, &prog, e);
+		if (rc == 0)
+			progress_end(&prog);
 	}
 	if (rc == 0) {
 		digest_final(&x->out, d->digest);

@@ -1,14 +1,18 @@
 #include "push.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/xio.h"
 #include "regclient.h"
+#include "sources.h"
 
 struct pusher {
 	struct regclient rc;
@@ -123,18 +127,73 @@ static int gzip_layer(struct pusher *ps, int i, struct blob_desc *d, struct http
 	return fd;
 }
 
+/* ROOT/registry/gzip/<diff_id hex>: "DIGEST SIZE" of the layer's gzip
+ * as pushed before, so a layer the registry has is not compressed again
+ * to learn its name. NULL (no memo) when the cache cannot be used. */
+static char *memo_path(const char *diff_id)
+{
+	struct err ignored = { 0 };
+	char *dir = registry_cache_dir(&ignored), *gz = dir ? path_join(dir, "gzip") : NULL;
+	char *path = gz && (mkdir(gz, 0700) == 0 || errno == EEXIST) ? path_join(gz, digest_hex(diff_id)) : NULL;
+	free(dir);
+	free(gz);
+	return path;
+}
+
+static int memo_get(const char *diff_id, struct blob_desc *d)
+{
+	char *path = memo_path(diff_id), *text = path ? read_file_at(AT_FDCWD, path, 256, NULL) : NULL;
+	unsigned long long size;
+	char dig[DIGEST_STR];
+	int ok = text && sscanf(text, "%71s %llu", dig, &size) == 2 && digest_valid(dig);
+	if (ok) {
+		memcpy(d->digest, dig, DIGEST_STR);
+		d->size = size;
+	}
+	free(path);
+	free(text);
+	return ok;
+}
+
+/* (best effort: without it, the next push compresses again) */
+static void memo_put(const char *diff_id, const struct blob_desc *d)
+{
+	char *path = memo_path(diff_id), *tmp = path ? malloc(strlen(path) + 8) : NULL, line[128];
+	int fd = -1;
+	if (tmp) {
+		sprintf(tmp, "%s.%d", path, (int)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	int n = snprintf(line, sizeof line, "%s %llu\n", d->digest, (unsigned long long)d->size);
+	if (fd >= 0) {
+		int ok = write_full(fd, line, (size_t)n) == 0;
+		if (close(fd) < 0 || !ok || rename(tmp, path) < 0)
+			unlink(tmp);
+	}
+	free(path);
+	free(tmp);
+}
+
 static int push_layer(struct pusher *ps, int i, struct blob_desc *d, struct err *e)
 {
 	const struct payload_layer *l = &ps->p->layers[i];
 	struct http_body b = { NULL, ps->p->fd, l->offset, l->size };
 	char what[64];
-	int fd = -1;
+	int fd = -1, rc;
 	snprintf(what, sizeof what, "layer %d/%d", i + 1, ps->p->nlayers);
+	if (ps->enc == ENC_GZIP && memo_get(l->diff_id, d) && (rc = blob_exists(ps, d->digest, e)) != 0) {
+		if (rc == 1)
+			log_info("%s %.19s: exists", what, d->digest);
+		return rc < 0 ? -1 : 0;
+	}
 	if (!export_known(ps->p, i, ps->enc, d) && (fd = gzip_layer(ps, i, d, &b, e)) < 0)
 		return -1;
-	int rc = push_blob(ps, what, d, &b, e);
-	if (fd >= 0)
+	rc = push_blob(ps, what, d, &b, e);
+	if (fd >= 0) {
 		close(fd);
+		if (rc == 0)
+			memo_put(l->diff_id, d);
+	}
 	return rc;
 }
 
@@ -147,8 +206,12 @@ static int put_manifest(struct pusher *ps, const char *text, struct err *e)
 			      .body = &b, .max = 1 << 16 };
 	snprintf(path, sizeof path, "/v2/%s/manifests/%s", ps->rc.ref.name, ps->rc.ref.tag);
 	int rc = regclient_request(&ps->rc, &q, &r, e);
-	if (rc == 0 && r.status != 201)
+	if (rc == 0 && r.status != 201) {
 		rc = refused(ps, "storing the manifest", &r, e);
+		size_t n = strlen(e->msg);
+		if (ps->enc == ENC_ZSTD && (r.status == 400 || r.status == 415))
+			snprintf(e->msg + n, sizeof e->msg - n, " (a registry without zstd layers takes --compress gzip)");
+	}
 	http_resp_free(&r);
 	return rc;
 }

@@ -101,8 +101,7 @@ static cJSON *resolve(struct regclient *pl, struct err *e)
 	return NULL;
 }
 
-/* ROOT/registry/blobs/sha256, private, created as needed. */
-static char *blob_dir(struct err *e)
+char *registry_cache_dir(struct err *e)
 {
 	char *root = cache_root_path(), *dir = root ? path_join(root, "registry") : NULL;
 	const char *parts[] = { root, dir };
@@ -172,8 +171,8 @@ int load_registry(const char *arg, const struct pack_config *pc, struct image *i
 		goto out;
 	}
 	log_debug("pulling %s", arg + 2);
-	if (regclient_open(pl, arg + 2, &pc->pull, e) < 0 || !(manifest = resolve(pl, e)) || !(dir = blob_dir(e)) ||
-	    fetch(pl, manifest, dir, e) < 0)
+	if (regclient_open(pl, arg + 2, &pc->pull, e) < 0 || !(manifest = resolve(pl, e)) ||
+	    !(dir = registry_cache_dir(e)) || fetch(pl, manifest, dir, e) < 0)
 		goto out;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
