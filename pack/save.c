@@ -477,6 +477,8 @@ static int save_dir(const struct payload *p, const struct save_opts *o, struct e
 	char *dir = split_ref(o->dest, &tag);
 	if (!dir)
 		return err_set(e, EXIT_PACK, "out of memory");
+	for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+		dir[n - 1] = 0;   /* "DIR/" is DIR: its temporary sibling is DIR.tmp-* */
 	int state = dir_state(dir, e), rc = -1;
 	if (state == 0)
 		rc = save_new_dir(p, dir, tag, o->enc, e);

@@ -44,8 +44,9 @@ t_save_oci_add() {   # an existing layout gets a second tag; the same tag is rep
     [ "$(jq '.manifests | length' "$T/lay/index.json")" = 2 ] || { cat "$T/lay/index.json" >&2; fail "expected 2 images in index.json"; }
     repack "oci:$T/lay:ep" ep; same_image "$(P bb-ep)" ep
     repack "oci:$T/lay:v1" v1; same_image "$(P layers)" v1
-    mkdir "$T/empty"; x "$BOXCAR" save "$(P bb)" --oci "$T/empty"; expect_ok
+    mkdir "$T/empty"; x "$BOXCAR" save "$(P bb)" --oci "$T/empty/"; expect_ok
     repack "oci:$T/empty" e; same_image "$(P bb)" e
+    x "$BOXCAR" save "$(P bb)" --oci "$T/new/"; expect_ok; [ -f "$T/new/index.json" ] || fail "DIR/ was not made"
     mkdir "$T/full"; echo precious > "$T/full/keep"
     x "$BOXCAR" save "$(P bb)" --oci "$T/full"; expect_error 1; expect_err_has "neither empty nor an OCI layout"
     [ "$(ls -A "$T/full")" = keep ] || fail "the non-empty directory was touched"
