@@ -177,6 +177,17 @@ t_push_auth() {   # TLS with a private CA and htpasswd; bearer tokens with two s
     [ "$(grep -c ': mounted from mine/bb$' "$T/.err")" = 2 ] || { ctx; fail "not mounted with a token for both repositories"; }
 }
 
+t_push_flaky() {   # a 503 on a POST and on each blob's PUT: retried, the blob sent again from its start
+    push_setup
+    python3 "$TOP/tests/flakyproxy.py" "$REGPORT" proxyport proxy.log > proxy.err 2>&1 &
+    echo $! > proxy.pid
+    local i f; f=$(P layers)
+    for ((i = 0; i < 100; i++)); do [ -s proxyport ] && break; sleep 0.1; done
+    x "$BOXCAR" push "$f" "docker://127.0.0.1:$(cat proxyport)/flaky:v1" --tls-verify=false; expect_ok
+    [ "$(grep -c '^PUT sha256:[0-9a-f]* 2$' proxy.log)" = 6 ] || { cat proxy.log >&2; fail "not every blob's PUT was retried"; }
+    repack "docker://127.0.0.1:$REGPORT/flaky:v1" back --tls-verify=false; same_image "$f" back
+}
+
 t_push_errors() {   # an unreachable registry, usage errors: one line each
     local f port; f=$(P bb); port=$(free_port)
     TMO=90 x "$BOXCAR" push "$f" "docker://127.0.0.1:$port/x:v1" --tls-verify=false; expect_error 1
@@ -199,4 +210,5 @@ test_case run "save: usage errors (2), damaged file and unwritable place (1), no
 test_case run "push: to a registry and back (same layers, config), digest on stdout, second push uploads nothing" t_push
 test_case run "push: --compress gzip (Docker schema 2, skopeo reads it), cross-repository mount" t_push_gzip_mount
 test_case run "push: TLS + htpasswd creds, bearer token with push scope and a mount" t_push_auth
+test_case run "push: a 503 on POST and on each blob's PUT is retried (tests/flakyproxy.py)" t_push_flaky
 test_case run "push: unreachable registry (1), usage errors (2)" t_push_errors
