@@ -380,10 +380,8 @@ int main(int argc, char **argv)
 		remove_tmp_on_signals();   /* (sign writes through output_atomic) */
 		return sign_command(verb, argc - 1, argv + 1);
 	}
-	if (!strcmp(verb, "save") || !strcmp(verb, "push")) {
-		remove_tmp_on_signals();   /* (save writes through output_atomic) */
-		return save_command(verb, argc - 1, argv + 1);
-	}
+	if (!strcmp(verb, "save") || !strcmp(verb, "push"))
+		return save_command(verb, argc - 1, argv + 1);   /* (its own signal handling) */
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||

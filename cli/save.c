@@ -1,6 +1,7 @@
 /* boxcar save | push: the arguments; the work is pack/'s. */
 #include "save.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "../common/log.h"
@@ -122,11 +123,33 @@ static int run_push(struct args *g)
 	return 0;
 }
 
+static void on_signal(int sig)
+{
+	export_stop = sig;
+}
+
+/* save: a signal stops the layer being written; save's error path
+ * removes what it made (a directory too, which a handler could not do
+ * safely); then the signal is raised again. */
+static int interruptible(struct args *g)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
+		return EXIT_PACK;
+	int rc = run_save(g);
+	if (export_stop) {
+		signal(export_stop, SIG_DFL);
+		raise(export_stop);
+	}
+	return rc;
+}
+
 int save_command(const char *verb, int argc, char **argv)
 {
 	struct args g = { 0 };
 	int rc = parse(verb, argc, argv, &g);
 	if (rc)
 		return rc;
-	return !strcmp(verb, "save") ? run_save(&g) : run_push(&g);
+	return !strcmp(verb, "save") ? interruptible(&g) : run_push(&g);
 }

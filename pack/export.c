@@ -12,6 +12,8 @@
 
 #define CHUNK (1 << 17)
 
+volatile sig_atomic_t export_stop;
+
 int export_enc_parse(const char *s, enum layer_enc *enc)
 {
 	static const char *const names[] = { "zstd", "gzip", "none" };
@@ -151,6 +153,8 @@ static int run(const struct payload *p, const struct payload_layer *l, struct xc
 {
 	for (uint64_t done = 0; done < l->size; ) {
 		size_t want = l->size - done < CHUNK ? (size_t)(l->size - done) : CHUNK;
+		if (export_stop)
+			return err_set(e, EXIT_PACK, "interrupted");
 		if (pread_full(p->fd, x->in, want, (off_t)(l->offset + done)) < 0)
 			return err_sys(e, EXIT_PACK, "reading layer %s", l->digest);
 		if (chunk(x, x->in, want) < 0)

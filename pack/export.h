@@ -4,6 +4,7 @@
  * is, or its tar gzip-compressed or plain), and the manifest over them. */
 #ifndef BOXCAR_EXPORT_H
 #define BOXCAR_EXPORT_H
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "../common/payload.h"
@@ -19,6 +20,11 @@ struct blob_desc {
 	char digest[DIGEST_STR];
 	uint64_t size;
 };
+
+/* Set (to the signal's number) by a signal handler: the layer being
+ * written stops at its next block with an error (errno EINTR), and the
+ * caller removes what it made on its error path. */
+extern volatile sig_atomic_t export_stop;
 
 /* "zstd", "gzip" or "none" into *enc; -1 for anything else. */
 int export_enc_parse(const char *s, enum layer_enc *enc);

@@ -107,6 +107,19 @@ t_save_errors() {   # usage (2); a damaged file, an unwritable place (1): one li
     no_leftovers "$T"
 }
 
+t_save_interrupt() {   # SIGINT / SIGTERM in the middle of a layer: the signal's status, nothing left
+    local f rc; f=$(P debian)
+    "$BOXCAR" save "$f" --oci "$T/out" --compress gzip 2> err1 & local pid=$!
+    sleep 1; kill -INT $pid; wait $pid; rc=$?
+    [ $rc = 130 ] || { cat err1 >&2; fail "exit status $rc after SIGINT, expected 130"; }
+    "$BOXCAR" save "$f" --oci-archive "$T/out.tar" --compress gzip 2> err2 & pid=$!
+    sleep 1; kill -TERM $pid; wait $pid; rc=$?
+    [ $rc = 143 ] || { cat err2 >&2; fail "exit status $rc after SIGTERM, expected 143"; }
+    [ ! -e "$T/out" ] && [ ! -e "$T/out.tar" ] || fail "an interrupted save left its output"
+    no_leftovers "$T"
+    [ -z "$(ls "${TMPDIR:-/tmp}" | grep '^boxcar-save\.')" ] || fail "a temporary file was left in \$TMPDIR"
+}
+
 # ------------------------------------------------------------------ push
 push_setup() {   # a plain-HTTP registry (REGPORT), BOXCAR_CACHE in $T
     trap reg_cleanup EXIT
@@ -207,6 +220,7 @@ test_case run "save: an existing layout gains a tag (same tag replaced), an empt
 test_case run "save: --compress gzip unpacked by umoci = the reference tree; --compress none" t_save_gzip_umoci
 test_case run "save: --oci-archive (skopeo), --docker-archive (pack, skopeo), skopeo's docker-archive" t_save_archives
 test_case run "save: usage errors (2), damaged file and unwritable place (1), nothing left" t_save_errors
+test_case run "save: interrupted by SIGINT or SIGTERM mid-layer: the signal's status, nothing left" t_save_interrupt
 test_case run "push: to a registry and back (same layers, config), digest on stdout, second push uploads nothing" t_push
 test_case run "push: --compress gzip (Docker schema 2, skopeo reads it), cross-repository mount" t_push_gzip_mount
 test_case run "push: TLS + htpasswd creds, bearer token with push scope and a mount" t_push_auth
