@@ -262,6 +262,8 @@ static size_t body_read(char *buf, size_t size, size_t n, void *arg)
 	else if (pread_full(s->b->fd, buf, want, (off_t)(s->b->off + s->pos)) < 0)
 		return CURL_READFUNC_ABORT;
 	s->pos += want;
+	if (s->b->progress)
+		progress_add(s->b->progress, want);
 	return want;
 }
 
@@ -321,7 +323,7 @@ static CURLcode attempt_once(struct http *h, const struct http_req *q, struct cu
 
 int http_request(struct http *h, const struct http_req *q, struct http_resp *r, struct err *e)
 {
-	static const struct http_body none = { "", -1, 0, 0 };
+	static const struct http_body none = { "", -1, 0, 0, NULL };
 	struct curl_slist *hdrs = headers(h, q->accept, q->ctype);
 	struct membuf m = { r, q->max, 0 };
 	struct body_src src = { q->body ? q->body : &none, 0 };

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "../common/digest.h"
 #include "../common/err.h"
+#include "../common/log.h"
 
 struct http {
 	void *curl;              /* CURL * */
@@ -31,11 +32,13 @@ struct http_resp {
 };
 
 /* A request body: len bytes at mem, or (mem NULL) [off, off+len) of fd,
- * read as it is sent, never whole into memory. */
+ * read as it is sent, never whole into memory; a progress line on a
+ * terminal when progress is given. */
 struct http_body {
 	const void *mem;
 	int fd;
 	uint64_t off, len;
+	struct progress *progress;   /* counts what is sent (common/log.h), or NULL */
 };
 
 struct http_req {

@@ -93,8 +93,13 @@ static int push_blob(struct pusher *ps, const char *what, const struct blob_desc
 		log_info("%s %.19s: mounted from %s", what, d->digest, ps->from);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (upload(ps, loc, d->digest, b, e) < 0)
+	struct progress prog;
+	struct http_body shown = *b;
+	progress_start(&prog, what, d->size);
+	shown.progress = &prog;
+	if (upload(ps, loc, d->digest, &shown, e) < 0)
 		return err_ctx(e, "%s %s", what, d->digest);
+	progress_end(&prog);
 	char size[32];
 	if (d->size < 10000)
 		snprintf(size, sizeof size, "%llu bytes", (unsigned long long)d->size);
@@ -123,7 +128,7 @@ static int gzip_layer(struct pusher *ps, int i, struct blob_desc *d, struct http
 		close(fd);
 		return -1;
 	}
-	*b = (struct http_body){ NULL, fd, 0, d->size };
+	*b = (struct http_body){ NULL, fd, 0, d->size, NULL };
 	return fd;
 }
 
@@ -177,7 +182,7 @@ static void memo_put(const char *diff_id, const struct blob_desc *d)
 static int push_layer(struct pusher *ps, int i, struct blob_desc *d, struct err *e)
 {
 	const struct payload_layer *l = &ps->p->layers[i];
-	struct http_body b = { NULL, ps->p->fd, l->offset, l->size };
+	struct http_body b = { NULL, ps->p->fd, l->offset, l->size, NULL };
 	char what[64];
 	int fd = -1, rc;
 	snprintf(what, sizeof what, "layer %d/%d", i + 1, ps->p->nlayers);
@@ -200,7 +205,7 @@ static int push_layer(struct pusher *ps, int i, struct blob_desc *d, struct err 
 static int put_manifest(struct pusher *ps, const char *text, struct err *e)
 {
 	char path[600];
-	struct http_body b = { text, -1, 0, strlen(text) };
+	struct http_body b = { text, -1, 0, strlen(text), NULL };
 	struct http_resp r = { 0 };
 	struct http_req q = { .method = "PUT", .url = path, .ctype = export_manifest_type(ps->enc == ENC_GZIP),
 			      .body = &b, .max = 1 << 16 };
@@ -228,7 +233,7 @@ static int push_all(struct pusher *ps, char digest[DIGEST_STR], struct err *e)
 	if (rc == 0 && !(config = export_config(p, &cd, e)))
 		rc = -1;
 	if (rc == 0) {
-		struct http_body b = { config, -1, 0, cd.size };
+		struct http_body b = { config, -1, 0, cd.size, NULL };
 		rc = push_blob(ps, "config", &cd, &b, e);
 	}
 	if (rc == 0 && !(manifest = export_manifest(&cd, layers, p->nlayers, ps->enc, ps->enc == ENC_GZIP, &md)))
