@@ -21,6 +21,7 @@
 #include "../pack/image.h"
 #include "args.h"
 #include "buildcmd.h"
+#include "save.h"
 #include "sign.h"
 #include "../pack/writer.h"
 
@@ -41,6 +42,10 @@ static const char usage[] =
 "       boxcar commit NAME -o FILE [--cmd ..] [--entrypoint ..] [--env K=V] [--workdir D] [--user U]\n"
 "                                               its image plus its changes, as a new file\n"
 "       boxcar exec [-e K=V] [-u UID] [-w DIR] NAME CMD...   run CMD inside one\n"
+"       boxcar save FILE --oci DIR[:TAG] | --oci-archive OUT.tar[:TAG] | --docker-archive OUT.tar[:NAME:TAG]\n"
+"                  [--compress zstd|gzip|none]  the packed image as an image again, layer for layer\n"
+"       boxcar push FILE docker://HOST[:PORT]/NAME[:TAG] [--creds USER:PASS] [--cert-dir DIR]\n"
+"                  [--tls-verify=false] [--compress zstd|gzip]   to a registry; its digest on stdout\n"
 "       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
 "       boxcar keygen [-o NAME]                 an ed25519 key pair: NAME.key, NAME.pub\n"
 "       boxcar sign FILE --key NAME.key [-o OUT]   sign a packed file (index, layers, stub)\n"
@@ -360,6 +365,8 @@ int main(int argc, char **argv)
 		remove_tmp_on_signals();   /* (sign writes through output_atomic) */
 		return sign_command(verb, argc - 1, argv + 1);
 	}
+	if (!strcmp(verb, "save") || !strcmp(verb, "push"))
+		return save_command(verb, argc - 1, argv + 1);   /* (its own signal handling) */
 	if (!strcmp(verb, "cache"))
 		return cache_command(argc - 2, argv + 2);
 	if (!strcmp(verb, "ps") || !strcmp(verb, "stop") || !strcmp(verb, "kill") || !strcmp(verb, "logs") ||

@@ -120,6 +120,22 @@ static void set_basic(struct http *h, const char *creds)
 	snprintf(h->auth, sizeof h->auth, "Authorization: Basic %s", b64);
 }
 
+/* "&scope=S" for each space-separated scope of the challenge (a push
+ * with a cross-repository mount asks for two), escaped, appended to url. */
+static void add_scopes(CURL *c, const char *scopes, char *url, size_t cap)
+{
+	char one[600];
+	for (const char *p = scopes; *p; p += strspn(p, " ")) {
+		size_t n = strcspn(p, " "), k = strlen(url);
+		snprintf(one, sizeof one, "%.*s", (int)n, p);
+		p += n;
+		char *esc = curl_easy_escape(c, one, 0);
+		if (esc && k < cap)
+			snprintf(url + k, cap - k, "&scope=%s", esc);
+		curl_free(esc);
+	}
+}
+
 static int fetch_token(struct http *h, const struct challenge *c, const struct reference *r,
 		       const char *creds, struct err *e)
 {
@@ -128,11 +144,10 @@ static int fetch_token(struct http *h, const struct challenge *c, const struct r
 	snprintf(scope, sizeof scope, "%s", c->scope[0] ? c->scope : "");
 	if (!scope[0])
 		snprintf(scope, sizeof scope, "repository:%s:pull", r->name);
-	char *svc = curl_easy_escape(h->curl, c->service, 0), *sc = curl_easy_escape(h->curl, scope, 0);
-	snprintf(url, sizeof url, "%s%sservice=%s&scope=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
-		 svc ? svc : "", sc ? sc : "");
+	char *svc = curl_easy_escape(h->curl, c->service, 0);
+	snprintf(url, sizeof url, "%s%sservice=%s", c->realm, strchr(c->realm, '?') ? "&" : "?", svc ? svc : "");
 	curl_free(svc);
-	curl_free(sc);
+	add_scopes(h->curl, scope, url, sizeof url);
 	h->auth[0] = 0;
 	if (*creds)
 		set_basic(h, creds);

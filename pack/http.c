@@ -138,16 +138,27 @@ void http_setup(void *curl, const struct http *h, void *headers)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 }
 
-static struct curl_slist *headers(const struct http *h, const char *accept)
+static struct curl_slist *add_header(struct curl_slist *l, const char *name, const char *value)
 {
 	char line[512];
-	struct curl_slist *l = NULL;
-	if (accept) {
-		snprintf(line, sizeof line, "Accept: %s", accept);
-		l = curl_slist_append(l, line);
-	}
-	if (h->auth[0])
-		l = curl_slist_append(l, h->auth);
+	struct curl_slist *n;
+	snprintf(line, sizeof line, "%s: %s", name, value);
+	if (!(n = curl_slist_append(l, line)))
+		curl_slist_free_all(l);
+	return n;
+}
+
+/* Accept, Content-Type, no "Expect: 100-continue" (a round trip per
+ * upload), and the credentials. NULL when out of memory. */
+static struct curl_slist *headers(const struct http *h, const char *accept, const char *ctype)
+{
+	struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+	if (l && accept)
+		l = add_header(l, "Accept", accept);
+	if (l && ctype)
+		l = add_header(l, "Content-Type", ctype);
+	if (l && h->auth[0] && !(l = curl_slist_append(l, h->auth)))
+		return NULL;
 	return l;
 }
 
@@ -202,6 +213,19 @@ static size_t mem_write(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* value of "Name: value" (len bytes at p) into out, if p is that header */
+static int header_value(const char *p, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name);
+	if (len <= n || strncasecmp(p, name, n) != 0 || p[n] != ':')
+		return 0;
+	size_t skip = n + 1 + strspn(p + n + 1, " \t");
+	if (skip > len)
+		skip = len;
+	snprintf(out, cap, "%.*s", (int)(len - skip), p + skip);
+	return 1;
+}
+
 /* Keep the headers of the last response (redirects give several). */
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -210,33 +234,104 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
 		len--;
 	if (len > 5 && !strncmp(p, "HTTP/", 5))
-		r->ctype[0] = r->www_auth[0] = 0;
-	else if (len > 13 && !strncasecmp(p, "Content-Type:", 13))
-		snprintf(r->ctype, sizeof r->ctype, "%.*s", (int)(len - 13 - strspn(p + 13, " ")), p + 13 + strspn(p + 13, " "));
-	else if (len > 17 && !strncasecmp(p, "WWW-Authenticate:", 17))
-		snprintf(r->www_auth, sizeof r->www_auth, "%.*s", (int)(len - 17 - strspn(p + 17, " ")), p + 17 + strspn(p + 17, " "));
+		r->ctype[0] = r->www_auth[0] = r->location[0] = r->digest[0] = 0;
+	else if (!header_value(p, len, "Content-Type", r->ctype, sizeof r->ctype) &&
+		 !header_value(p, len, "WWW-Authenticate", r->www_auth, sizeof r->www_auth) &&
+		 !header_value(p, len, "Location", r->location, sizeof r->location) &&
+		 header_value(p, len, "Docker-Content-Digest", r->digest, sizeof r->digest) && !digest_valid(r->digest))
+		r->digest[0] = 0;
 	return k;
 }
 
-int http_get(struct http *h, const char *url, const char *accept, size_t max, struct http_resp *r,
-	     struct err *e)
+/* The body's bytes for curl, from memory or the file. */
+struct body_src {
+	const struct http_body *b;
+	uint64_t pos;
+};
+
+static size_t body_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct body_src *s = arg;
+	size_t want = size * n;
+	if (want > s->b->len - s->pos)
+		want = (size_t)(s->b->len - s->pos);
+	if (want == 0)
+		return 0;
+	if (s->b->mem)
+		memcpy(buf, (const char *)s->b->mem + s->pos, want);
+	else if (pread_full(s->b->fd, buf, want, (off_t)(s->b->off + s->pos)) < 0)
+		return CURL_READFUNC_ABORT;
+	s->pos += want;
+	if (s->b->progress)
+		progress_add(s->b->progress, want);
+	return want;
+}
+
+/* curl rewinds to send the body again (a redirect, an answered challenge). */
+static int body_seek(void *arg, curl_off_t off, int origin)
+{
+	struct body_src *s = arg;
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > s->b->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	s->pos = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* The method and the body on the handle. */
+static void set_method(CURL *c, const struct http_req *q, struct body_src *src)
+{
+	const char *m = q->method ? q->method : "GET";
+	if (!strcmp(m, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (!strcmp(m, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(q->body ? q->body->len : 0));
+	} else if (strcmp(m, "GET")) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(q->body ? q->body->len : 0));
+	}
+	if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
+		src->pos = 0;
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, body_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, src);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, body_seek);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, src);
+		curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	}
+}
+
+/* One attempt: 0 ok, else curl's code. */
+static CURLcode attempt_once(struct http *h, const struct http_req *q, struct curl_slist *hdrs, struct membuf *m,
+			     struct body_src *src)
 {
 	CURL *c = h->curl;
-	struct curl_slist *hdrs = headers(h, accept);
-	struct membuf m = { r, max, 0 };
+	http_resp_free(m->r);
+	m->over = 0;
+	curl_easy_reset(c);
+	http_setup(c, h, hdrs);
+	curl_easy_setopt(c, CURLOPT_URL, q->url);
+	set_method(c, q, src);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, m->r);
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &m->r->status);
+	return rc;
+}
+
+int http_request(struct http *h, const struct http_req *q, struct http_resp *r, struct err *e)
+{
+	static const struct http_body none = { "", -1, 0, 0, NULL };
+	struct curl_slist *hdrs = headers(h, q->accept, q->ctype);
+	struct membuf m = { r, q->max, 0 };
+	struct body_src src = { q->body ? q->body : &none, 0 };
 	CURLcode rc = CURLE_OK;
+	if (!hdrs)
+		return err_set(e, EXIT_PACK, "out of memory");
 	for (int attempt = 0; attempt < HTTP_ATTEMPTS; attempt++) {
-		http_resp_free(r);
-		m.over = 0;
-		curl_easy_reset(c);
-		http_setup(c, h, hdrs);
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-		rc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		rc = attempt_once(h, q, hdrs, &m, &src);
 		if (rc == CURLE_OK && !retry_status(r->status))
 			break;
 		if (m.over || (rc != CURLE_OK && !transient(rc)))
@@ -246,13 +341,22 @@ int http_get(struct http *h, const char *url, const char *accept, size_t max, st
 	}
 	curl_slist_free_all(hdrs);
 	if (m.over)
-		return err_set(e, EXIT_PACK, "%s: the response is larger than %zu bytes", url, max);
+		return err_set(e, EXIT_PACK, "%s: the response is larger than %zu bytes", q->url, q->max);
+	if (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_READ_ERROR)
+		return err_set(e, EXIT_PACK, "%s: the data to send could not be read", q->url);
 	if (rc != CURLE_OK)
-		return err_kind((err_set(e, EXIT_PACK, "%s: %s", url, curl_easy_strerror(rc)), e),
+		return err_kind((err_set(e, EXIT_PACK, "%s: %s", q->url, curl_easy_strerror(rc)), e),
 				tls_failure(rc) ? ERR_TLS : ERR_NET);
 	if (!r->body && !(r->body = calloc(1, 1)))
 		return err_set(e, EXIT_PACK, "out of memory");
 	return 0;
+}
+
+int http_get(struct http *h, const char *url, const char *accept, size_t max, struct http_resp *r,
+	     struct err *e)
+{
+	struct http_req q = { .method = "GET", .url = url, .accept = accept, .max = max };
+	return http_request(h, &q, r, e);
 }
 
 void http_resp_free(struct http_resp *r)

@@ -15,9 +15,7 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/log.h"
-#include "auth.h"
-#include "http.h"
-#include "reference.h"
+#include "regclient.h"
 #include "sources.h"
 
 #define MANIFEST_MAX (4u << 20)
@@ -28,72 +26,6 @@ static const char accept_all[] =
 	"application/vnd.docker.distribution.manifest.v2+json, "
 	"application/vnd.docker.distribution.manifest.list.v2+json";
 
-struct pull {
-	struct reference ref;
-	const struct pull_opts *o;
-	struct http h;
-	char creds[1100];
-	char base[300];             /* "https://HOST" or "http://HOST" */
-	char shown[700];            /* the reference, for messages */
-};
-
-/* The registry's own words: {"errors":[{"code":..,"message":..}]} */
-static void registry_error(const struct http_resp *r, char *out, size_t cap)
-{
-	cJSON *j = cJSON_Parse(r->body ? r->body : "");
-	const cJSON *e0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "errors"), 0);
-	const char *code = json_str(e0, "code"), *msg = json_str(e0, "message");
-	snprintf(out, cap, "HTTP %ld%s%s%s%s", r->status, code ? " " : "", code ? code : "", msg ? ": " : "", msg ? msg : "");
-	cJSON_Delete(j);
-}
-
-/* GET base+path, answering one authentication challenge. */
-static int get(struct pull *pl, const char *path, const char *accept, size_t max, struct http_resp *r,
-	       struct err *e)
-{
-	char url[2048];
-	snprintf(url, sizeof url, "%s%s", pl->base, path);
-	if (http_get(&pl->h, url, accept, max, r, e) < 0)
-		return -1;
-	if (r->status != 401)
-		return 0;
-	char challenge[sizeof r->www_auth];
-	snprintf(challenge, sizeof challenge, "%s", r->www_auth);
-	if (auth_answer(&pl->h, challenge, &pl->ref, pl->creds, e) < 0)
-		return -1;
-	if (http_get(&pl->h, url, accept, max, r, e) < 0)
-		return -1;
-	if (r->status == 401)
-		return err_set(e, EXIT_PACK, "%s: access denied%s", pl->shown,
-			       pl->creds[0] ? " with these credentials" : "; give --creds USER:PASS or log in");
-	return 0;
-}
-
-/* https, or with --tls-verify=false plain http when https does not answer
- * (skopeo's behaviour for insecure registries). */
-static int connect_registry(struct pull *pl, struct err *e)
-{
-	struct http_resp r = { 0 };
-	struct err first = { 0 };
-	snprintf(pl->base, sizeof pl->base, "https://%s", pl->ref.api_host);
-	int rc = get(pl, "/v2/", "application/json", 1 << 20, &r, &first);
-	if (rc < 0 && !pl->o->tls_verify && (first.kind == ERR_NET || first.kind == ERR_TLS)) {
-		snprintf(pl->base, sizeof pl->base, "http://%s", pl->ref.api_host);
-		rc = get(pl, "/v2/", "application/json", 1 << 20, &r, e);
-	} else if (rc < 0)
-		*e = first;
-	if (rc == 0 && r.status != 200 && r.status != 404) {
-		char why[512];
-		registry_error(&r, why, sizeof why);
-		rc = err_set(e, EXIT_PACK, "%s: the registry answered %s", pl->ref.domain, why);
-	}
-	if (rc < 0 && pl->o->tls_verify && e->kind == ERR_TLS)
-		snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
-			 " (a private CA: --cert-dir DIR; a plain-HTTP or self-signed test registry: --tls-verify=false)");
-	http_resp_free(&r);
-	return rc;
-}
-
 static int is_index(const char *mt)
 {
 	return mt && (strstr(mt, "application/vnd.oci.image.index.v1+json") ||
@@ -102,19 +34,20 @@ static int is_index(const char *mt)
 
 /* The manifest (or index) named ref ("TAG" or a digest), checked against
  * digest when given. */
-static cJSON *get_manifest(struct pull *pl, const char *ref, const char *digest, char *mt, size_t mtcap,
+static cJSON *get_manifest(struct regclient *pl, const char *ref, const char *digest, char *mt, size_t mtcap,
 			   struct err *e)
 {
 	char path[1024], why[512];
 	struct http_resp r = { 0 };
+	struct http_req q = { .method = "GET", .url = path, .accept = accept_all, .max = MANIFEST_MAX };
 	snprintf(path, sizeof path, "/v2/%s/manifests/%s", pl->ref.name, ref);
-	if (get(pl, path, accept_all, MANIFEST_MAX, &r, e) < 0) {
+	if (regclient_request(pl, &q, &r, e) < 0) {
 		http_resp_free(&r);
 		return NULL;
 	}
 	cJSON *j = NULL;
 	if (r.status != 200) {
-		registry_error(&r, why, sizeof why);
+		regclient_error(&r, why, sizeof why);
 		if (r.status == 404)
 			err_set(e, EXIT_PACK, "%s: no such image or tag (%s)", pl->shown, why);
 		else
@@ -145,7 +78,7 @@ static cJSON *get_manifest(struct pull *pl, const char *ref, const char *digest,
 }
 
 /* Down to an image manifest: an index picks the platform. */
-static cJSON *resolve(struct pull *pl, struct err *e)
+static cJSON *resolve(struct regclient *pl, struct err *e)
 {
 	char mt[128];
 	const char *ref = pl->ref.digest[0] ? pl->ref.digest : pl->ref.tag;
@@ -168,8 +101,7 @@ static cJSON *resolve(struct pull *pl, struct err *e)
 	return NULL;
 }
 
-/* ROOT/registry/blobs/sha256, private, created as needed. */
-static char *blob_dir(struct err *e)
+char *registry_cache_dir(struct err *e)
 {
 	char *root = cache_root_path(), *dir = root ? path_join(root, "registry") : NULL;
 	const char *parts[] = { root, dir };
@@ -197,7 +129,7 @@ static char *blob_dir(struct err *e)
 }
 
 /* The config and every layer into the blob cache. */
-static int fetch(struct pull *pl, const cJSON *manifest, const char *dir, struct err *e)
+static int fetch(struct regclient *pl, const cJSON *manifest, const char *dir, struct err *e)
 {
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers"), *l;
 	int n = cJSON_GetArraySize(layers) + 1, k = 0;
@@ -228,25 +160,19 @@ static int fetch(struct pull *pl, const cJSON *manifest, const char *dir, struct
 
 int load_registry(const char *arg, const struct pack_config *pc, struct image *img, struct err *e)
 {
-	struct pull *pl = calloc(1, sizeof *pl);
+	struct regclient *pl = calloc(1, sizeof *pl);
 	cJSON *manifest = NULL;
 	char *dir = NULL;
 	int rc = -1;
 	if (!pl)
 		return err_set(e, EXIT_PACK, "out of memory");
-	pl->o = &pc->pull;
 	if (strncmp(arg, "//", 2) != 0) {
 		err_set(e, EXIT_USAGE, "a registry source is docker://[HOST/]NAME[:TAG], not 'docker:%s'", arg);
 		goto out;
 	}
-	if (reference_parse(arg + 2, &pl->ref, e) < 0 ||
-	    auth_creds(&pl->ref, pl->o->creds, pl->creds, sizeof pl->creds, e) < 0 ||
-	    http_init(&pl->h, pl->o->tls_verify, pl->o->cert_dir, e) < 0)
-		goto out;
-	reference_format(&pl->ref, pl->shown, sizeof pl->shown);
-	log_debug("pulling %s", pl->shown);
-	if (connect_registry(pl, e) < 0 || !(manifest = resolve(pl, e)) || !(dir = blob_dir(e)) ||
-	    fetch(pl, manifest, dir, e) < 0)
+	log_debug("pulling %s", arg + 2);
+	if (regclient_open(pl, arg + 2, &pc->pull, e) < 0 || !(manifest = resolve(pl, e)) ||
+	    !(dir = registry_cache_dir(e)) || fetch(pl, manifest, dir, e) < 0)
 		goto out;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
@@ -258,8 +184,7 @@ int load_registry(const char *arg, const struct pack_config *pc, struct image *i
 out:
 	cJSON_Delete(manifest);
 	free(dir);
-	http_free(&pl->h);
-	memset(pl->creds, 0, sizeof pl->creds);
+	regclient_close(pl);
 	free(pl);
 	return rc;
 }

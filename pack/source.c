@@ -20,16 +20,21 @@ int untar_to_tmpdir(const char *file, struct image *img, struct err *e)
 		return -1;
 	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
 	int rc = -1, cwd = -1;
-	if (!a || !w || (cwd = cwd_enter(img->tmpdir, -1)) < 0) {
-		err_sys(e, EXIT_PACK, "cannot prepare to unpack %s", file);
+	if (!a || !w) {
+		err_set(e, EXIT_PACK, "out of memory");
 		goto out;
 	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 				       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	/* opened before the chdir: a relative name is the caller's */
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
 		err_set(e, EXIT_PACK, "%s is not a readable tar archive: %s", file, archive_error_string(a));
+		goto out;
+	}
+	if ((cwd = cwd_enter(img->tmpdir, -1)) < 0) {
+		err_sys(e, EXIT_PACK, "cannot prepare to unpack %s", file);
 		goto out;
 	}
 	struct archive_entry *ent;

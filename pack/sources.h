@@ -16,6 +16,11 @@ int oci_image_from_manifest(int dfd, const char *dir, const cJSON *manifest, str
 			    struct err *e);
 const cJSON *oci_pick_platform(const cJSON *index, const char *platform, struct err *e);
 
+/* ROOT/registry (ROOT: the cache's, fsutil.h), private, with its
+ * blobs/sha256 made as needed: the registry's blob cache. Malloc'd; NULL
+ * with e set. */
+char *registry_cache_dir(struct err *e);
+
 /* The same from an unpacked directory (also the fuzz targets' entry). */
 int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err *e);
 int load_docker_dir(const char *dir, const char *ref, const char *file, struct image *img,

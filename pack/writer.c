@@ -305,6 +305,12 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,
 		  struct err *e)
 {
+	return output_atomic_mode(out, 0755, body, arg, e);
+}
+
+int output_atomic_mode(const char *out, mode_t mode, int (*body)(int fd, void *arg, struct err *e),
+		       void *arg, struct err *e)
+{
 	size_t n = strlen(out);
 	char *tmp = malloc(n + 16);
 	if (!tmp)
@@ -319,7 +325,7 @@ int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e)
 	}
 	writer_tmp_path = tmp;
 	int rc = body(fd, arg, e);
-	if (rc == 0 && (fchmod(fd, 0755) < 0 || fsync(fd) < 0))
+	if (rc == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
 		rc = err_sys(e, EXIT_PACK, "finishing %s", tmp);
 	if (close(fd) < 0 && rc == 0)
 		rc = err_sys(e, EXIT_PACK, "writing %s", tmp);

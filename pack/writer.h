@@ -5,6 +5,7 @@
 #define BOXCAR_WRITER_H
 #include <stddef.h>
 #include "../common/payload.h"
+#include <sys/types.h>
 #include "image.h"
 
 struct writer_opts {
@@ -24,6 +25,9 @@ int writer_layer(int out, const struct image_layer *l, const struct writer_opts 
  * is made executable, synced and renamed over out; removed on failure. */
 int output_atomic(const char *out, int (*body)(int fd, void *arg, struct err *e), void *arg,
 		  struct err *e);
+/* The same with the file's mode given (output_atomic: 0755). */
+int output_atomic_mode(const char *out, mode_t mode, int (*body)(int fd, void *arg, struct err *e),
+		       void *arg, struct err *e);
 /* The temporary file being written, for a signal handler to remove (or NULL). */
 extern volatile const char *writer_tmp_path;
 
