@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "../common/xio.h"
 #include "../runner/net.h"
+#include "../pack/save.h"
 #include "expand.h"
 #include "sandbox.h"
 
@@ -1073,10 +1074,43 @@ static int same_output(const char *out, const struct bimage *img, const struct w
 	return same;
 }
 
+/* --oci, --docker-archive: the packed file saved as an image (pack/save.h). */
+static int save_as(const char *file, const struct build_opts *o, struct err *e)
+{
+	struct save_opts so = { .format = SAVE_OCI, .dest = o->oci, .enc = (enum layer_enc)o->oci_enc };
+	if (o->oci && save_image(file, &so, e) < 0)
+		return -1;
+	so = (struct save_opts){ .format = SAVE_DOCKER_ARCHIVE, .dest = o->docker_archive, .enc = ENC_NONE };
+	if (o->docker_archive && save_image(file, &so, e) < 0)
+		return -1;
+	if (o->oci)
+		log_info("saved %s as the OCI layout %s", file, o->oci);
+	if (o->docker_archive)
+		log_info("saved %s as the docker-archive %s", file, o->docker_archive);
+	return 0;
+}
+
+/* Where the packed file goes: -o, ./NAME, or (only a layout or archive
+ * asked for) a scratch file. */
+static char *out_path(struct builder *b, int *scratch, struct err *e)
+{
+	char *p = NULL;
+	*scratch = !b->o->out && (b->o->oci || b->o->docker_archive);
+	if (*scratch) {
+		char *d = store_scratch(&b->s, e);
+		if (d && asprintf(&p, "%s/image", d) < 0)
+			p = NULL;
+		free(d);
+		return p;
+	}
+	return b->o->out ? strdup(b->o->out) : default_out(b->o->context);
+}
+
 static int write_output(struct builder *b, struct stage *st, struct err *e)
 {
 	struct image img = { 0 };
-	char *out = b->o->out ? strdup(b->o->out) : default_out(b->o->context), when[32];
+	int scratch;
+	char *out = out_path(b, &scratch, e), when[32];
 	int rc = out ? 0 : err_set(e, EXIT_PACK, "out of memory");
 	for (int i = 0; rc == 0 && i < b->o->nlabels; i++) {
 		const char *eq = strchr(b->o->labels[i], '=');
@@ -1107,8 +1141,15 @@ static int write_output(struct builder *b, struct stage *st, struct err *e)
 	}
 	if (rc == 0 && same_output(out, &st->img, &b->o->wo))
 		log_info("%s is up to date (%d layer%s)", out, img.nlayers, img.nlayers == 1 ? "" : "s");
-	else if (rc == 0 && (rc = payload_write(&img, out, &b->o->wo, e)) == 0)
+	else if (rc == 0 && (rc = payload_write(&img, out, &b->o->wo, e)) == 0 && !scratch)
 		log_info("wrote %s (%d layer%s)", out, img.nlayers, img.nlayers == 1 ? "" : "s");
+	if (rc == 0)
+		rc = save_as(out, b->o, e);
+	if (scratch && out) {   /* (the scratch dir and its image go) */
+		unlink(out);
+		*strrchr(out, '/') = 0;
+		rmdir(out);
+	}
 	img.config = NULL, img.source = NULL;
 	image_free(&img);
 	free(out);

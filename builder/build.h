@@ -11,6 +11,9 @@ struct build_opts {
 	const char *context;          /* the context directory */
 	const char *dockerfile;       /* -f (default CONTEXT/Dockerfile) */
 	const char *out;              /* -o FILE, or NULL */
+	const char *oci;              /* --oci DIR[:TAG]: also (or only) an OCI layout */
+	const char *docker_archive;   /* --docker-archive FILE[:NAME[:TAG]]: also (or only) that */
+	int oci_enc;                  /* --compress: enum layer_enc (pack/export.h) for --oci */
 	const char *target;           /* --target STAGE, or NULL: the last */
 	const char **build_args;      /* --build-arg K=V (or K: the environment's) */
 	int nbuild_args;

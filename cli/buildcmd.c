@@ -7,6 +7,7 @@
 #include "../builder/build.h"
 #include "../common/log.h"
 #include "../common/xio.h"
+#include "../pack/export.h"
 #include "../runner/net.h"
 #include "args.h"
 
@@ -65,6 +66,15 @@ static int level(struct build_opts *o, const char *v)
 	return 0;
 }
 
+static int compress(struct build_opts *o, const char *v)
+{
+	enum layer_enc enc;
+	if (export_enc_parse(v, &enc) < 0)
+		return usage_error("--compress %s: zstd, gzip or none (the --oci layout's layers)", v);
+	o->oci_enc = (int)enc;
+	return 0;
+}
+
 static int platform(const char *v)
 {
 	char want[64];
@@ -82,6 +92,9 @@ static int parse(int argc, char **argv, struct build_opts *o, struct list *ba, s
 		if ((v = opt_value(argc, argv, &i, "-f", "--file"))) o->dockerfile = v;
 		else if ((v = opt_value(argc, argv, &i, "-o", "--output"))) o->out = v;
 		else if ((v = opt_value(argc, argv, &i, NULL, "--target"))) o->target = v;
+		else if ((v = opt_value(argc, argv, &i, NULL, "--oci"))) o->oci = v;
+		else if ((v = opt_value(argc, argv, &i, NULL, "--docker-archive"))) o->docker_archive = v;
+		else if ((v = opt_value(argc, argv, &i, NULL, "--compress"))) rc = compress(o, v);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--build-arg"))) rc = push(ba, v);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--label"))) rc = push(lb, v);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--from-map"))) rc = from_map(fm, v, owned);
@@ -95,8 +108,6 @@ static int parse(int argc, char **argv, struct build_opts *o, struct list *ba, s
 		else if (!strcmp(a, "--no-cache")) o->no_cache = 1;
 		else if (!strcmp(a, "--pull")) o->pull_always = 1;
 		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) log_level = LOG_QUIET;
-		else if (is_opt(a, NULL, "--oci") || is_opt(a, NULL, "--docker-archive"))
-			return usage_error("%s: not supported by boxcar build yet; build a file, then `boxcar save` it", a);
 		else if (a[0] == '-' && a[1])
 			return usage_error(is_opt(a, NULL, a) && strchr(a, '=') == NULL ? "%s needs a value or is unknown"
 					   : "unknown build option %s", a);

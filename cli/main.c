@@ -31,7 +31,8 @@ extern const unsigned char boxcar_stub_start[], boxcar_stub_end[];
 static const char usage[] =
 "usage: boxcar pack SOURCE -o FILE [options]   pack an image into one executable\n"
 "       boxcar build [-f Dockerfile] [-o FILE] [--target STAGE] [--build-arg K=V]... [--label K=V]...\n"
-"              [--from-map NAME=SOURCE|FILE] [--no-cache] [--pull] [--network host|none] [--level N] [--quiet] CONTEXT\n"
+"              [--from-map NAME=SOURCE|FILE] [--no-cache] [--pull] [--network host|none] [--level N] [--quiet]\n"
+"              [--oci DIR[:TAG] [--compress zstd|gzip|none]] [--docker-archive OUT.tar[:NAME:TAG]] CONTEXT\n"
 "                                               build a Dockerfile into one executable (rootless)\n"
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
 "                  [--entrypoint PROG] [--] [ARGS...]   run it, docker-style\n"

@@ -297,6 +297,25 @@ t_bld_registry() {
     x "$BOXCAR" cache prune --all; expect_ok
 }
 
+# --oci / --docker-archive: the image for other tools (umoci, skopeo), the
+# same layers as the packed file (pack of the archive gives its diff_ids back).
+t_bld_oci_out() {
+    bld_multistage_file
+    x "$BOXCAR" build -q --target base -o "$T/app" --oci "$T/lay:v1" --compress gzip --docker-archive "$T/da.tar:bx:v1" "$T/ctx"; expect_ok
+    x "$BOXCAR" build -q --target base --oci "$T/only" "$T/ctx"; expect_ok
+    [ -d "$T/only/blobs" ] && [ -d ./ctx ] || fail "--oci alone: no layout, or a packed file over ./ctx"
+    skopeo inspect --raw "oci:$T/only" | grep -q 'tar+zstd' || fail "--oci's layers are not zstd by default"
+    umoci unpack --rootless --image "$T/lay:v1" "$T/un" > /dev/null 2>&1 || fail "umoci cannot unpack the layout"
+    x "$T/app" --boxcar-extract="$T/ex"; expect_ok
+    python3 "$TOP/tests/lister.py" tree "$T/un/rootfs" > "$T/want.list"
+    python3 "$TOP/tests/lister.py" tree "$T/ex" > "$T/got.list"
+    compare_listing "$T/want.list" "$T/got.list"
+    x "$BOXCAR" pack "docker-archive:$T/da.tar" -o "$T/back"; expect_ok
+    [ "$("$BOXCAR" inspect "$T/back" | jq -c '[.layers[].diff_id]')" = "$("$BOXCAR" inspect "$T/app" | jq -c '[.layers[].diff_id]')" ] ||
+        fail "the docker-archive's layers are not the file's"
+    x "$T/back"; expect_ok; expect_out "hi from run"
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -309,4 +328,5 @@ test_case run "build: a C program: apt-get install gcc, then FROM scratch" t_bld
 test_case run "build: heredocs, a destination through a symlink, NAME.dockerignore" t_bld_forms
 test_case run "build: unneeded stages skipped, COPY --from an image, --from-map, --label, --network none" t_bld_stages_map
 test_case run "build: FROM a registry: pulled once, then the local copy; --pull asks again" t_bld_registry
+test_case run "build: --oci and --docker-archive outputs, read by umoci and pack" t_bld_oci_out
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
