@@ -19,12 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "../common/fsutil.h"
+#include "../common/log.h"
 #include "../common/json.h"
 #include "../containers/layertar.h"
 #include "../runner/rootfs.h"
 #include "../stub/user.h"
 #include "expand.h"
 #include "sandbox.h"
+#include "url.h"
 
 struct copy {
 	struct builder *b;
@@ -39,6 +41,8 @@ struct copy {
 	struct bimage from_img;     /* (owned when --from named an image) */
 	char key[DIGEST_STR];
 	const char *tar, *scratch;
+	char **fetched;             /* ADD URL: srcs[i]'s file in scratch, or NULL */
+	char (*sums)[DIGEST_STR];   /* and its sha256 */
 	/* in the child */
 	int srcfd, dstfd;           /* source root; the image's view (-1: empty) */
 	uid_t uid;
@@ -424,7 +428,7 @@ static int glob_in(const struct copy *c, int dirfd, const char *prefix, const ch
 static int sources(struct copy *c, struct found *f, struct err *e)
 {
 	for (int i = 0; i < c->nsrcs; i++) {
-		if (heredoc_of(c, c->srcs[i]))
+		if (heredoc_of(c, c->srcs[i]) || is_url(c->srcs[i]))
 			continue;
 		char *rel = src_rel(c->srcs[i]);
 		int before = f->n, rc;
@@ -442,6 +446,21 @@ static int sources(struct copy *c, struct found *f, struct err *e)
 				       c->from ? "" : " (or excluded by .dockerignore)");
 	}
 	return 0;
+}
+
+/* ADD URL: the fetched file, 0600 as Docker makes it, named by the URL. */
+static int copy_fetched(struct copy *c, int i, struct err *e)
+{
+	char name[NAME_MAX + 1], dst[PATH_MAX];
+	struct stat st;
+	url_name(c->srcs[i], name, sizeof name);
+	if (stat(c->fetched[i], &st) < 0)
+		return err_sys(e, EXIT_PACK, "%s", c->fetched[i]);
+	st.st_mode = S_IFREG | 0600;
+	st.st_mtim = c->now;
+	if (target(c, name, 0, dst, sizeof dst) < 0)
+		return err_sys(e, EXIT_PACK, "destination %s", c->dest);
+	return put(c, dst, AT_FDCWD, c->fetched[i], st, e);
 }
 
 /* ---------------------------------------------------------- the layer */
@@ -487,7 +506,7 @@ static int copy_in_child(struct sandbox *sb, void *arg, struct err *e)
 	if (mount_views(c, sb, e) < 0 || owner(c, sb, e) < 0 || sources(c, &f, e) < 0)
 		return -1;
 	for (int i = 0; i < c->nsrcs; i++)
-		heredocs += heredoc_of(c, c->srcs[i]) != NULL;
+		heredocs += heredoc_of(c, c->srcs[i]) != NULL || is_url(c->srcs[i]);
 	c->matched = f.n + heredocs;
 	if (c->matched > 1 && !c->dest_slash)
 		return err_set(e, EXIT_PACK, "with more than one source file, the destination must be a directory "
@@ -501,6 +520,8 @@ static int copy_in_child(struct sandbox *sb, void *arg, struct err *e)
 		const struct df_heredoc *h = heredoc_of(c, c->srcs[i]);
 		if (h)
 			rc = copy_heredoc(c, h, e);
+		else if (c->fetched && c->fetched[i])
+			rc = copy_fetched(c, i, e);
 	}
 	if (rc < 0) {
 		layertar_abort(c->t);
@@ -598,7 +619,7 @@ static int parse_flags(struct copy *c, struct err *e)
 			return b_fail(b, e, "--chmod=%s: want an octal mode such as 0755", v);
 		c->chmod = m;
 	}
-	static const char *const unsupported[] = { "parents", "exclude", "checksum", NULL };
+	static const char *const unsupported[] = { "parents", "exclude", NULL };
 	for (int i = 0; unsupported[i]; i++)
 		if (df_flag(b->in, unsupported[i]))
 			return b_fail(b, e, "--%s is not supported by boxcar build yet", unsupported[i]);
@@ -632,11 +653,10 @@ static int prepare(struct copy *c, char fromkey[DIGEST_STR], struct err *e)
 		return err_set(e, EXIT_PACK, "out of memory");
 	for (int i = 0; i < c->nsrcs; i++) {
 		const char *s = c->srcs[i];
-		if (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8))
-			return b_fail(b, e, c->add ? (b->o->net == RUNNER_NET_NONE ? "ADD %s: a URL, but --network none"
-						      : "ADD %s: URLs are not supported by boxcar build yet; RUN curl or wget instead")
+		if (is_url(s) && (!c->add || b->o->net == RUNNER_NET_NONE))
+			return b_fail(b, e, c->add ? "ADD %s: a URL, but the build has --network none"
 					 : "COPY %s: COPY takes no URLs (ADD does)", s);
-		if (!from && !heredoc_of(c, s) && !stays_inside(s))
+		if (!from && !heredoc_of(c, s) && !is_url(s) && !stays_inside(s))
 			return b_fail(b, e, "%s %s: the source is outside the build context", kind, s);
 	}
 	if (!from)
@@ -656,6 +676,34 @@ static int prepare(struct copy *c, char fromkey[DIGEST_STR], struct err *e)
 	return rc;
 }
 
+/* ADD's URLs, fetched into the scratch dir (each time: the cache key is
+ * their content, as BuildKit's); --checksum is held against each. */
+static int fetch_urls(struct copy *c, struct err *e)
+{
+	const char *want = df_flag(c->b->in, "checksum");
+	c->fetched = calloc((size_t)c->nsrcs + 1, sizeof *c->fetched);
+	c->sums = calloc((size_t)c->nsrcs + 1, sizeof *c->sums);
+	if (!c->fetched || !c->sums)
+		return err_set(e, EXIT_PACK, "out of memory");
+	int n = 0;
+	for (int i = 0; i < c->nsrcs; i++) {
+		if (!is_url(c->srcs[i]))
+			continue;
+		if (asprintf(&c->fetched[i], "%s/url.%d", c->scratch, i) < 0)
+			return c->fetched[i] = NULL, err_set(e, EXIT_PACK, "out of memory");
+		if (log_level > LOG_QUIET)
+			fprintf(stderr, "  fetching %s\n", c->srcs[i]);
+		if (url_fetch(c->srcs[i], &c->b->o->pull, c->fetched[i], c->sums[i], e) < 0)
+			return -1;
+		if (want && strcmp(want, c->sums[i]))
+			return err_set(e, EXIT_PACK, "%s: --checksum %s does not match the content's %s", c->srcs[i], want, c->sums[i]);
+		n++;
+	}
+	if (want && !n)
+		return err_set(e, EXIT_PACK, "--checksum is for a URL source");
+	return 0;
+}
+
 static int step_key(struct copy *c, const char *fromkey, struct err *e)
 {
 	struct digest d;
@@ -667,8 +715,11 @@ static int step_key(struct copy *c, const char *fromkey, struct err *e)
 	digest_update(&d, c->b->in->text, strlen(c->b->in->text) + 1);
 	for (int i = 0; i < c->b->in->nheredocs; i++)
 		digest_update(&d, c->b->in->heredocs[i].body, strlen(c->b->in->heredocs[i].body) + 1);
-	for (int i = 0; i < c->nsrcs; i++)
+	for (int i = 0; i < c->nsrcs; i++) {
 		digest_update(&d, c->srcs[i], strlen(c->srcs[i]) + 1);
+		if (c->fetched && c->fetched[i])
+			digest_update(&d, c->sums[i], strlen(c->sums[i]));
+	}
 	if (c->from)
 		digest_update(&d, fromkey, strlen(fromkey));
 	else if (context_key(c, &d, e) < 0)
@@ -682,7 +733,10 @@ int copy_step(struct builder *b, struct err *e)
 	struct copy c = { .b = b, .add = b->in->kind == DF_ADD, .chmod = -1, .srcfd = b->ctx, .dstfd = -1 };
 	char fromkey[DIGEST_STR] = "", *scratch = NULL, *tar = NULL;
 	int rc = prepare(&c, fromkey, e) < 0 ? -1 : 0;
-	if (rc == 0 && step_key(&c, fromkey, e) < 0)
+	if (rc == 0 && (!(scratch = store_scratch(&b->s, e)) || asprintf(&tar, "%s.tar", scratch) < 0))
+		rc = -1, tar = NULL;
+	c.scratch = scratch, c.tar = tar;
+	if (rc == 0 && ((c.add && fetch_urls(&c, e) < 0) || step_key(&c, fromkey, e) < 0))
 		rc = b_wrap(b, e, df_kind_name(b->in->kind));
 	struct bimage hit;
 	if (rc == 0 && !b->o->no_cache && store_get_step(&b->s, c.key, &hit)) {
@@ -690,10 +744,7 @@ int copy_step(struct builder *b, struct err *e)
 		b->cur->img = hit;   /* (a hit: the image after this step) */
 		rc = 1;
 	} else if (rc == 0) {
-		scratch = store_scratch(&b->s, e);
-		rc = scratch && asprintf(&tar, "%s.tar", scratch) >= 0 ? 0 : -1;
-		c.scratch = scratch, c.tar = tar;
-		if (rc == 0 && sandbox_call(&b->s, &b->cur->img, c.from, copy_in_child, &c, e) < 0)
+		if (sandbox_call(&b->s, &b->cur->img, c.from, copy_in_child, &c, e) < 0)
 			rc = b_wrap(b, e, df_kind_name(b->in->kind));
 		if (rc == 0)
 			rc = b_add_layer(b, tar, c.key, e);
@@ -705,6 +756,9 @@ int copy_step(struct builder *b, struct err *e)
 	if (tar)
 		unlink(tar);
 	free(scratch), free(tar);
+	for (int i = 0; c.fetched && i < c.nsrcs; i++)
+		free(c.fetched[i]);
+	free(c.fetched), free(c.sums);
 	df_strv_free(c.srcs);
 	free(c.dest);
 	free((char *)c.chown);

@@ -316,6 +316,28 @@ t_bld_oci_out() {
     x "$T/back"; expect_ok; expect_out "hi from run"
 }
 
+# ADD URL: fetched (0600, named by the URL), --checksum checked, refused
+# under --network none.
+t_bld_add_url() {
+    mkdir -p "$T/www"; echo remote-content > "$T/www/f.txt"
+    local port; port=$(free_port)
+    python3 -m http.server "$port" --bind 127.0.0.1 --directory "$T/www" > "$T/www.log" 2>&1 &
+    local srv=$!
+    local i; for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    local sum; sum=sha256:$(sha256sum "$T/www/f.txt" | cut -d' ' -f1)
+    printf 'FROM scratch\n' | bld_context
+    printf 'FROM oci:%s/oci-busybox:latest\nADD http://127.0.0.1:%s/f.txt /dl/\nADD --checksum=%s http://127.0.0.1:%s/f.txt?x=1 /named\n' \
+        "$FIX" "$port" "$sum" "$port" > "$T/ctx/Dockerfile"
+    x "$BOXCAR" build -o "$T/app" "$T/ctx"; expect_ok
+    x "$T/app" sh -c 'cat /dl/f.txt /named; stat -c %a /dl/f.txt'; expect_ok
+    expect_out "$(printf 'remote-content\nremote-content\n600')"
+    sed -i "s/--checksum=sha256:[0-9a-f]*/--checksum=sha256:$(printf '%064d' 0)/" "$T/ctx/Dockerfile"
+    x "$BOXCAR" build -o "$T/app2" "$T/ctx"; expect_rc 1; expect_err_has '^boxcar: .*Dockerfile:3: ADD: .*does not match'
+    x "$BOXCAR" build --network none -o "$T/app2" "$T/ctx"; expect_rc 1; expect_err_has 'Dockerfile:2: .*network none'
+    kill "$srv"; wait "$srv" 2>/dev/null
+    return 0
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -329,4 +351,5 @@ test_case run "build: heredocs, a destination through a symlink, NAME.dockerigno
 test_case run "build: unneeded stages skipped, COPY --from an image, --from-map, --label, --network none" t_bld_stages_map
 test_case run "build: FROM a registry: pulled once, then the local copy; --pull asks again" t_bld_registry
 test_case run "build: --oci and --docker-archive outputs, read by umoci and pack" t_bld_oci_out
+test_case run "build: ADD URL (0600, named by the URL), --checksum, --network none" t_bld_add_url
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
