@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1055,6 +1056,22 @@ static char *default_out(const char *context)
 	return out;
 }
 
+/* Where the output file is in the context, if it is: `boxcar build .`
+ * writes ./NAME there, and the next build must not COPY it in. */
+static char *output_in_context(const struct build_opts *o)
+{
+	char *out = o->out ? strdup(o->out) : default_out(o->context), *rel = NULL;
+	char *slash = out ? strrchr(out, '/') : NULL;
+	char *dir = out ? (slash ? strndup(out, (size_t)(slash - out + 1)) : strdup(".")) : NULL;
+	char *rdir = dir ? realpath(dir, NULL) : NULL, *rctx = realpath(o->context, NULL);
+	size_t n = rctx ? strlen(rctx) : 0;
+	if (rdir && rctx && !strncmp(rdir, rctx, n) && (rdir[n] == '/' || !rdir[n]) &&
+	    asprintf(&rel, "%s%s%s", rdir[n] ? rdir + n + 1 : "", rdir[n] ? "/" : "", slash ? slash + 1 : out) < 0)
+		rel = NULL;
+	free(out), free(dir), free(rdir), free(rctx);
+	return rel;
+}
+
 /* Is out already this image (its config, its layers, this stub)? Then a
  * rebuild that changed nothing need not write it again. */
 static int same_output(const char *out, const struct bimage *img, const struct writer_opts *wo)
@@ -1106,12 +1123,26 @@ static char *out_path(struct builder *b, int *scratch, struct err *e)
 	return b->o->out ? strdup(b->o->out) : default_out(b->o->context);
 }
 
+/* Before any work: the default ./NAME must not be a directory (it is the
+ * context itself when building ./NAME from its parent). */
+static int check_output(const struct build_opts *o, struct err *e)
+{
+	struct stat st;
+	if (o->out || o->oci || o->docker_archive)
+		return 0;
+	char *p = default_out(o->context);
+	int rc = p && stat(p, &st) == 0 && S_ISDIR(st.st_mode) ?
+		 err_set(e, EXIT_USAGE, "the default output %s is a directory (the context?); name the file with -o FILE", p) : 0;
+	free(p);
+	return rc;
+}
+
 static int write_output(struct builder *b, struct stage *st, struct err *e)
 {
 	struct image img = { 0 };
 	int scratch;
 	char *out = out_path(b, &scratch, e), when[32];
-	int rc = out ? 0 : err_set(e, EXIT_PACK, "out of memory");
+	int rc = out ? 0 : e->code ? -1 : err_set(e, EXIT_PACK, "out of memory");
 	for (int i = 0; rc == 0 && i < b->o->nlabels; i++) {
 		const char *eq = strchr(b->o->labels[i], '=');
 		char *k = strndup(b->o->labels[i], eq ? (size_t)(eq - b->o->labels[i]) : strlen(b->o->labels[i]));
@@ -1173,6 +1204,7 @@ static void builder_free(struct builder *b)
 	store_close(&b->s);
 	dockerfile_free(&b->df);
 	free(b->dfname);
+	free(b->out_rel);
 }
 
 static long long source_date_epoch(struct err *e)
@@ -1197,6 +1229,10 @@ int build_run(const struct build_opts *o, struct err *e)
 	if (rc == 0 && (parse_build_args(&b, e) < 0 || platform_args(&b, e) < 0 || load_dockerfile(&b, e) < 0 ||
 			open_context(&b, e) < 0 || plan_stages(&b, e) < 0))
 		rc = -1;
+	if (rc == 0)
+		b.out_rel = output_in_context(o);
+	if (rc == 0)
+		rc = check_output(o, e);
 	if (rc == 0) {
 		target = o->target ? b_stage(&b, o->target) : &b.stages[b.nstages - 1];
 		if (!target)

@@ -33,6 +33,8 @@ struct builder {
 	const struct build_opts *o;
 	struct dockerfile df;
 	char *dfname;               /* the Dockerfile as named in messages */
+	char *out_rel;              /* the output file's path in the context (left
+				     * out of it, as if .dockerignore said so), or NULL */
 	int ctx;                    /* the context directory */
 	struct ignore *ig;
 	struct store s;

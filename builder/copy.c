@@ -186,7 +186,7 @@ static void names_free(char **v, int n)
 
 static int excluded(const struct copy *c, const char *srel)
 {
-	return !c->from && ignore_match(c->b->ig, srel);
+	return !c->from && (ignore_match(c->b->ig, srel) || (c->b->out_rel && !strcmp(srel, c->b->out_rel)));
 }
 
 /* Everything below dirfd (source path srel) into dst (the tar's path). */

@@ -338,6 +338,18 @@ t_bld_add_url() {
     return 0
 }
 
+# `boxcar build .` writes ./NAME into its own context: the next build does
+# not take it in; from the parent, ./NAME is the context: a usage error.
+t_bld_default_out() {
+    mkdir -p "$T/myapp"; echo x > "$T/myapp/f"
+    printf 'FROM oci:%s/oci-busybox:latest\nCOPY . /src/\nCMD ["ls", "/src"]\n' "$FIX" > "$T/myapp/Dockerfile"
+    (cd "$T/myapp" && x "$BOXCAR" build . && cp "$T/.err" "$T/first.err"); [ -x "$T/myapp/myapp" ] || { cat "$T/first.err" >&2; fail "no ./myapp"; }
+    (cd "$T/myapp" && x "$BOXCAR" build . && [ "$RC" = 0 ] && grep -q 'cached' "$T/.err" && grep -q 'up to date' "$T/.err") ||
+        { cat "$T/.err" >&2; fail "the second build took its own output in"; }
+    x "$T/myapp/myapp"; expect_ok; expect_out "$(printf 'Dockerfile\nf')"
+    x "$BOXCAR" build myapp; expect_error 2; expect_err_has 'default output ./myapp is a directory'
+}
+
 test_case run "build: multi-stage busybox Dockerfile builds and runs" t_bld_multistage
 test_case run "build: the cache: a hit, a miss after a change, --no-cache" t_bld_cache
 test_case run "build: boxcar cache du/ls/prune cover the build cache" t_bld_cache_cmds
@@ -352,4 +364,5 @@ test_case run "build: unneeded stages skipped, COPY --from an image, --from-map,
 test_case run "build: FROM a registry: pulled once, then the local copy; --pull asks again" t_bld_registry
 test_case run "build: --oci and --docker-archive outputs, read by umoci and pack" t_bld_oci_out
 test_case run "build: ADD URL (0600, named by the URL), --checksum, --network none" t_bld_add_url
+test_case run "build: ./NAME by default, left out of its own context; from the parent: 2" t_bld_default_out
 test_case run "build: ARGs, ENV substitution, SHELL, ONBUILD from a packed file" t_bld_args_onbuild
