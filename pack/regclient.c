@@ -16,12 +16,27 @@ void regclient_error(const struct http_resp *r, char *out, size_t cap)
 	cJSON_Delete(j);
 }
 
+/* 1 when url is on the registry (the base, then '/'); an upload's
+ * Location elsewhere (blob storage) gets no credentials. */
+static int on_registry(const struct regclient *rc, const char *url)
+{
+	size_t n = strlen(rc->base);
+	return !strncmp(url, rc->base, n) && (url[n] == '/' || url[n] == 0);
+}
+
 static int send_to(struct regclient *rc, const struct http_req *q, const char *url, struct http_resp *r,
 		   struct err *e)
 {
 	struct http_req u = *q;
+	char auth[sizeof rc->h.auth];
 	u.url = url;
-	return http_request(&rc->h, &u, r, e);
+	if (on_registry(rc, url))
+		return http_request(&rc->h, &u, r, e);
+	memcpy(auth, rc->h.auth, sizeof auth);
+	rc->h.auth[0] = 0;
+	int ret = http_request(&rc->h, &u, r, e);
+	memcpy(rc->h.auth, auth, sizeof auth);
+	return ret;
 }
 
 int regclient_request(struct regclient *rc, const struct http_req *q, struct http_resp *r, struct err *e)
@@ -33,7 +48,7 @@ int regclient_request(struct regclient *rc, const struct http_req *q, struct htt
 		snprintf(url, sizeof url, "%s", q->url);
 	if (send_to(rc, q, url, r, e) < 0)
 		return -1;
-	if (r->status != 401)
+	if (r->status != 401 || !on_registry(rc, url))
 		return 0;
 	char challenge[sizeof r->www_auth];
 	snprintf(challenge, sizeof challenge, "%s", r->www_auth);
