@@ -149,9 +149,14 @@ ENV FROMARG=\${V:-unset} ALT=\${V:+set}
 RUN echo "\$V" > /v
 SHELL ["/bin/sh", "-ec"]
 RUN test "\$V" = given
+HEALTHCHECK --interval=30s --timeout=1m30s --retries=3 CMD wget -q localhost || exit 1
 EOF
     x "$BOXCAR" build -o "$T/base" --build-arg V=given --build-arg UNUSED=1 "$T/ctx"; expect_ok
     expect_err_has 'UNUSED.*not used'
+    x "$BOXCAR" inspect "$T/base"; expect_ok
+    [ "$(jq -c '.config.config | [.Healthcheck, .Shell]' <<<"$OUT")" = \
+      '[{"Test":["CMD-SHELL","wget -q localhost || exit 1"],"Interval":30000000000,"Timeout":90000000000,"Retries":3},["/bin/sh","-ec"]]' ] ||
+        { ctx; fail "Healthcheck or Shell"; }
     x "$T/base" sh -c 'cat /v; echo $FROMARG $ALT; test -e /trig || echo no-trigger-here'; expect_ok
     expect_out "$(printf 'given\ngiven set\nno-trigger-here')"
     mkdir -p "$T/ctx2"; printf 'FROM %s\nRUN cat /trig\n' "$T/base" > "$T/ctx2/Dockerfile"
