@@ -192,6 +192,15 @@ build_asan() {
     make -s -j"$(nproc)" asan
 }
 
+# Under the sanitizers, the pass with the old kernels' fallbacks forced runs
+# the tests whose code those fallbacks change (the mounts, paths in the root,
+# fds, /sys) and two of the builder's, not the whole suite a third time: the
+# static build runs it all (CI's time: issue 17). A PATTERN given runs as asked.
+asan_fallback_subset() {
+    [ $# = 0 ] || return 0
+    echo '\] (robust|fidelity|fs|volume|security|net|error|stdio|pid|signals|exit|config|lifecycle|identity): |build: (multi-stage|the same tree)'
+}
+
 # The whole suite twice: against the static build, then the sanitizer build.
 # Ends with one line "N passed, M failed" over both.
 test_all() {
@@ -201,7 +210,9 @@ test_all() {
         if [ $cfg = asan ]; then build_asan; fi
         say "test suite against the $cfg build"
         if [ $cfg = static ]; then tests/run.sh "$@" | tee "$log" || rc=1
-        else BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 tests/run.sh "$@" | tee "$log" || rc=1; fi
+        else BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 \
+            BOXCAR_TEST_FALLBACK_FILTER=${BOXCAR_TEST_FALLBACK_FILTER:-$(asan_fallback_subset "$@")} \
+            tests/run.sh "$@" | tee "$log" || rc=1; fi
         line=$(tail -n 1 "$log")
         if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
             pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
