@@ -22,7 +22,6 @@
 #include "expand.h"
 #include "sandbox.h"
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DOCKERFILE_MAX (16u << 20)
 
 /* ------------------------------------------------------------ variables */
@@ -671,8 +670,7 @@ int b_add_layer(struct builder *b, const char *tar, const char *key, struct err 
 	return rc;
 }
 
-/* A step's record in the build cache: 1 when it replaced the image. */
-static int cached(struct builder *b, const char *key)
+int b_cached(struct builder *b, const char *key)
 {
 	struct bimage hit;
 	if (b->o->no_cache || !store_get_step(&b->s, key, &hit))
@@ -743,7 +741,7 @@ static int run_step(struct builder *b, struct err *e)
 	}
 	digest_update(&d, b->o->net == RUNNER_NET_NONE ? "none" : "host", 5);
 	digest_final(&d, key);
-	if (cached(b, key)) {
+	if (b_cached(b, key)) {
 		rc = 1;
 		goto out;
 	}

@@ -74,6 +74,9 @@ int copy_step(struct builder *b, struct err *e);
  * USER, as buildah does), as a layer; 1 when the cache had it. */
 int workdir_layer(struct builder *b, struct err *e);
 
+/* build.c: the build cache's record of key, unless --no-cache: 1 when it
+ * replaced the stage's image, 0 when there is none. */
+int b_cached(struct builder *b, const char *key);
 /* build.c: finish a step that made the layer `tar` (removed after), keyed by key. */
 int b_add_layer(struct builder *b, const char *tar, const char *key, struct err *e);
 /* p made absolute (relative to base) and clean; malloc'd. */

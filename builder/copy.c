@@ -28,6 +28,21 @@
 #include "sandbox.h"
 #include "url.h"
 
+/* A list of paths (malloc'd strings). */
+struct found {
+	char **v;
+	int n;
+};
+
+static int found_add(struct found *f, const char *rel)
+{
+	char **n = realloc(f->v, ((size_t)f->n + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	f->v = n;
+	return (n[f->n] = strdup(rel)) ? (f->n++, 0) : -1;
+}
+
 struct copy {
 	struct builder *b;
 	int add;
@@ -49,8 +64,7 @@ struct copy {
 	gid_t gid;
 	struct timespec now;
 	struct layertar *t;
-	char **made;                /* directories this layer has already */
-	int nmade;
+	struct found made;          /* directories this layer has already */
 	int matched;
 };
 
@@ -86,19 +100,10 @@ static char *src_rel(const char *src)
 
 static int made_has(const struct copy *c, const char *path)
 {
-	for (int i = 0; i < c->nmade; i++)
-		if (!strcmp(c->made[i], path))
+	for (int i = 0; i < c->made.n; i++)
+		if (!strcmp(c->made.v[i], path))
 			return 1;
 	return 0;
-}
-
-static int made_add(struct copy *c, const char *path)
-{
-	char **n = realloc(c->made, ((size_t)c->nmade + 1) * sizeof *n);
-	if (!n)
-		return -1;
-	c->made = n;
-	return (n[c->nmade] = strdup(path)) ? (c->nmade++, 0) : -1;
 }
 
 /* Is path ("a/b") there in the image, and what is it? */
@@ -125,7 +130,7 @@ static int parents(struct copy *c, const char *rel, struct err *e)
 			continue;
 		struct stat d = { .st_mode = S_IFDIR | 0755, .st_uid = c->uid, .st_gid = c->gid, .st_nlink = 1,
 				  .st_mtim = c->now };
-		if (layertar_put(c->t, dir, AT_FDCWD, ".", &d) < 0 || made_add(c, dir) < 0)
+		if (layertar_put(c->t, dir, AT_FDCWD, ".", &d) < 0 || found_add(&c->made, dir) < 0)
 			return e->code ? -1 : err_set(e, EXIT_PACK, "out of memory");
 	}
 	return 0;
@@ -141,7 +146,7 @@ static int put(struct copy *c, const char *rel, int dirfd, const char *name, str
 		st.st_mode = (st.st_mode & S_IFMT) | (mode_t)c->chmod;
 	if (parents(c, rel, e) < 0 || layertar_put(c->t, rel, dirfd, name, &st) < 0)
 		return -1;
-	return S_ISDIR(st.st_mode) && made_add(c, rel) < 0 ? err_set(e, EXIT_PACK, "out of memory") : 0;
+	return S_ISDIR(st.st_mode) && found_add(&c->made, rel) < 0 ? err_set(e, EXIT_PACK, "out of memory") : 0;
 }
 
 /* ---------------------------------------------------------- walking */
@@ -363,31 +368,10 @@ static int copy_heredoc(struct copy *c, const struct df_heredoc *h, struct err *
 
 static const struct df_heredoc *heredoc_of(const struct copy *c, const char *src)
 {
-	const struct df_inst *in = c->b->in;
-	for (int i = 0; !strncmp(src, "<<", 2) && i < in->nheredocs; i++) {
-		const char *n = src + 2 + (src[2] == '-');
-		n += (*n == '"' || *n == '\'');
-		if (!strncmp(n, in->heredocs[i].name, strlen(in->heredocs[i].name)))
-			return &in->heredocs[i];
-	}
-	return NULL;
+	return df_heredoc_for(c->b->in, src);
 }
 
 /* ---------------------------------------------------------- globs */
-
-struct found {
-	char **v;
-	int n;
-};
-
-static int found_add(struct found *f, const char *rel)
-{
-	char **n = realloc(f->v, ((size_t)f->n + 1) * sizeof *n);
-	if (!n)
-		return -1;
-	f->v = n;
-	return (n[f->n] = strdup(rel)) ? (f->n++, 0) : -1;
-}
 
 /* The paths matching pattern (relative, clean) below dirfd (at prefix);
  * each component matched as Go's filepath.Match does. */
@@ -738,12 +722,9 @@ int copy_step(struct builder *b, struct err *e)
 	c.scratch = scratch, c.tar = tar;
 	if (rc == 0 && ((c.add && fetch_urls(&c, e) < 0) || step_key(&c, fromkey, e) < 0))
 		rc = b_wrap(b, e, df_kind_name(b->in->kind));
-	struct bimage hit;
-	if (rc == 0 && !b->o->no_cache && store_get_step(&b->s, c.key, &hit)) {
-		bimage_free(&b->cur->img);
-		b->cur->img = hit;   /* (a hit: the image after this step) */
+	if (rc == 0 && b_cached(b, c.key))
 		rc = 1;
-	} else if (rc == 0) {
+	else if (rc == 0) {
 		if (sandbox_call(&b->s, &b->cur->img, c.from, copy_in_child, &c, e) < 0)
 			rc = b_wrap(b, e, df_kind_name(b->in->kind));
 		if (rc == 0)
@@ -796,12 +777,9 @@ int workdir_layer(struct builder *b, struct err *e)
 	b_key(b->cur->key, text, strlen(text), c.key);
 	free(text);
 	int rc = 0;
-	struct bimage hit;
-	if (!b->o->no_cache && store_get_step(&b->s, c.key, &hit)) {
-		bimage_free(&b->cur->img);
-		b->cur->img = hit;
+	if (b_cached(b, c.key))
 		rc = 1;
-	} else {
+	else {
 		scratch = store_scratch(&b->s, e);
 		rc = scratch && asprintf(&tar, "%s.tar", scratch) >= 0 ? 0 : -1;
 		c.scratch = scratch, c.tar = tar;

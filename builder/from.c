@@ -9,8 +9,7 @@
 #include <unistd.h>
 #include "../common/log.h"
 #include "../pack/reference.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#include "../stub/launch.h"
 
 static int scratch(struct bimage *out, char key[DIGEST_STR], struct err *e)
 {
@@ -19,7 +18,7 @@ static int scratch(struct bimage *out, char key[DIGEST_STR], struct err *e)
 	cJSON *env = cfg ? cJSON_AddArrayToObject(cfg, "Env") : NULL;
 	if (!env)
 		return cJSON_Delete(c), err_set(e, EXIT_PACK, "out of memory");
-	cJSON_AddItemToArray(env, cJSON_CreateString(DEFAULT_PATH));
+	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=" DEFAULT_PATH));
 	cJSON_AddStringToObject(c, "architecture", image_arch());
 	cJSON_AddStringToObject(c, "os", "linux");
 	out->config = c;

@@ -9,7 +9,6 @@
 #include "../common/child.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
-#include "../containers/changes.h"
 #include "../containers/layertar.h"
 #include "../runner/net.h"
 #include "../stub/launch.h"
@@ -110,19 +109,6 @@ int sandbox_call(const struct store *s, const struct bimage *img, const struct b
 	return child_run(call_in_child, &c, CHILD_DIES_WITH_PARENT, "a build step", e);
 }
 
-/* What the runtime made only to mount on (absent from the image, empty):
- * not a change of the step's (BuildKit drops these stubs too). */
-static int mount_stub(const char *path, void *arg)
-{
-	static const char *const stubs[] = { "/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname",
-					     "/etc/resolv.conf", NULL };
-	struct sandbox *sb = arg;
-	for (int i = 0; stubs[i]; i++)
-		if (!strcmp(path, stubs[i]))
-			return !changes_in_dirs(sb->lowers, sb->nlowers, path);
-	return 0;
-}
-
 /* The step's config: the stage's, with RUN's command and the build args. */
 static cJSON *run_config(const cJSON *config, const struct run_req *r)
 {
@@ -197,7 +183,7 @@ static int run_in_child(void *arg, struct err *e)
 	if (rc == 0 && ufd < 0)
 		rc = err_sys(e, EXIT_PACK, "open the step's writable layer in %s", c->scratch);
 	if (rc == 0)
-		rc = layertar_changes(ufd, c->tar, sb.owners, c->r->clamp, mount_stub, &sb, NULL, e);
+		rc = layertar_changes(ufd, c->tar, sb.owners, c->r->clamp, NULL, NULL, NULL, e);
 	if (ufd >= 0)
 		close(ufd);
 	/* the layer's files are ours to remove only in here (their owners) */

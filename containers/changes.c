@@ -239,19 +239,14 @@ static int lookup_lower(const char *lower, const char *path)
 	return rc;
 }
 
-int changes_in_dirs(char *const *lowers, int n, const char *path)
+int changes_in_lowers(const struct kept *k, const char *path)
 {
-	for (int i = 0; i < n; i++) {
-		int rc = lookup_lower(lowers[i], path);
+	for (int i = 0; i < k->nlowers; i++) {
+		int rc = lookup_lower(k->lowers[i], path);
 		if (rc != LOWER_NEXT)
 			return rc == LOWER_PRESENT;
 	}
 	return 0;
-}
-
-int changes_in_lowers(const struct kept *k, const char *path)
-{
-	return changes_in_dirs(k->lowers, k->nlowers, path);
 }
 
 int changes_in_volume(const struct kept *k, const char *path)

@@ -39,8 +39,6 @@ typedef int (*change_fn)(const char *path, int dirfd, const char *name, const st
 int changes_walk(int upper, change_fn fn, void *arg, struct err *e);
 /* Is `path` ("/a/b") in the image, i.e. the lowers merged? */
 int changes_in_lowers(const struct kept *k, const char *path);
-/* The same, for lower dirs given by path (topmost first). */
-int changes_in_dirs(char *const *lowers, int n, const char *path);
 /* Is path one of the image's Volumes or below one? Their content is data,
  * not part of the container's changes (as Docker keeps volumes apart). */
 int changes_in_volume(const struct kept *k, const char *path);

@@ -13,8 +13,6 @@
 #include "../runner/runner.h"
 #include "user.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* A growable NULL-terminated string vector (strings borrowed). */
 struct strv {
 	char **v;

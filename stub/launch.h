@@ -7,6 +7,9 @@
 #include "options.h"
 #include "userns.h"
 
+/* PATH when the image sets none (Docker's). */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* keep: the directory that keeps the writable layer (a named
  * container's), or NULL to discard it. Returns the container's exit
  * status, or -1 with e set. */
