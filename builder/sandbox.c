@@ -174,7 +174,7 @@ static int run_in_child(void *arg, struct err *e)
 	if (!cfg)
 		return err_set(e, EXIT_PACK, "out of memory");
 	sb.p.config = cfg;
-	int rc = launch(&sb.p, &sb.c, &o, &sb.u, c->scratch, e);
+	int rc = launch(&sb.p, &sb.c, &o, &sb.u, c->scratch, NULL, e);
 	if (rc > 0 && !e->code)
 		err_set(e, EXIT_PACK, "exit status %d", rc);
 	char *upper = rc == 0 ? path_join(c->scratch, "upper") : NULL;

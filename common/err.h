@@ -23,6 +23,7 @@ enum err_kind {
 	ERR_ACCESS,      /* EACCES, EPERM, EROFS */
 	ERR_NET,         /* a transfer failed below HTTP (no answer, cut off) */
 	ERR_TLS,         /* a TLS handshake or certificate check failed */
+	ERR_UNSUPPORTED, /* the kernel or its policy refuses a feature (overlayfs here) */
 };
 
 struct err {

@@ -10,7 +10,8 @@ int fallback_forced(const char *name)
 	size_t n = strlen(name);
 	for (const char *p = v; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
 		size_t k = strcspn(p, ",");
-		if ((k == n && !strncmp(p, name, n)) || (k == 3 && !strncmp(p, "all", 3)))
+		/* ("deny-" ones change what the host allows: never part of "all") */
+		if ((k == n && !strncmp(p, name, n)) || (k == 3 && !strncmp(p, "all", 3) && strncmp(name, "deny-", 5)))
 			return 1;
 	}
 	return 0;

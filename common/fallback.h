@@ -5,6 +5,9 @@
  *   no-openat2       resolve paths beneath a root component by component (< 5.6)
  *   no-close-range   close fds one by one from /proc/self/fd (< 5.9)
  *   no-own-sysfs     bind the host's /sys where a private one would be made
+ * and, not included in "all", what a host may deny:
+ *   deny-overlay     overlayfs refused (EPERM), as before Linux 5.11 or
+ *                    under a policy: --boxcar-root=auto takes the flat root
  * Not for use outside tests: it only ever picks a slower, older path. */
 #ifndef BOXCAR_FALLBACK_H
 #define BOXCAR_FALLBACK_H

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
+#include "../common/copy.h"
 #include "../common/fallback.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
@@ -205,6 +208,18 @@ static int init_layer(const struct runner_spec *s, const char *init, struct err 
 	return 0;
 }
 
+static int put_tree(int fd, int tdir, const char *tpath, const char *what, struct err *e);
+
+/* The flat root: the merged tree bound read-only (its mount points were
+ * made when it was merged, or by the launcher). */
+static int mount_flat(const struct runner_spec *s, const char *root, struct err *e)
+{
+	if (mkdir(root, 0755) < 0)
+		return err_sys(e, EXIT_SETUP, "create %s", root);
+	int fd = clone_tree(s->lowers[0], 0, 1, e);
+	return fd < 0 ? -1 : put_tree(fd, AT_FDCWD, root, root, e);
+}
+
 /* A tmpfs on the state dir holds the init layer and, unless the writable
  * layer is kept (a named container), the upper and work dirs. */
 static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, struct err *e)
@@ -215,10 +230,12 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 		return err_sys(e, EXIT_SETUP, "make mounts private");
 	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->state_dir);
+	snprintf(root, rootsz, "%s/root", s->state_dir);
+	if (s->flat)
+		return mount_flat(s, root, e);
 	snprintf(upper, sizeof upper, "%s/upper", base);
 	snprintf(work, sizeof work, "%s/work", base);
 	snprintf(init, sizeof init, "%s/init", s->state_dir);
-	snprintf(root, rootsz, "%s/root", s->state_dir);
 	if ((mkdir(upper, 0755) < 0 && (!s->keep_dir || errno != EEXIST)) ||
 	    (mkdir(work, 0700) < 0 && (!s->keep_dir || errno != EEXIST)) ||
 	    mkdir(root, 0755) < 0 || mkdir(init, 0755) < 0)
@@ -230,13 +247,16 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 		return err_set(e, EXIT_SETUP, "out of memory");
 	lowers[0] = init;
 	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
-	int rc = (fallback_forced("overlay-legacy") ||
-		  mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
-		 mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
+	int rc = fallback_forced("deny-overlay") ? (errno = EPERM, -1)
+		: (fallback_forced("overlay-legacy") ||
+		   mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
+		  mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
 	free(lowers);
-	if (rc < 0)
-		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)%s?",
-			       s->nlowers, root, s->keep_dir ? ", and user xattrs where the writable layer is kept (a local disk)" : "");
+	if (rc < 0) {
+		err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)%s?",
+			s->nlowers, root, s->keep_dir ? ", and user xattrs where the writable layer is kept (a local disk)" : "");
+		return err_kind(e, ERR_UNSUPPORTED);
+	}
 	return 0;
 }
 
@@ -405,13 +425,79 @@ static int mask_paths(struct err *e)
 	return 0;
 }
 
+/* A writable spot in a flat root: a new tmpfs holding a copy of what the
+ * image has at dir (its owner and mode too), as Docker seeds an anonymous
+ * volume, mounted there. A spot that is a tmpfs already (/var/tmp as a
+ * link to /tmp) is left as it is. */
+static int seeded_tmpfs(int dir, const char *path, struct err *e)
+{
+	struct statfs sf;
+	struct stat st;
+	int src = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src < 0 || fstatfs(src, &sf) < 0 || fstat(src, &st) < 0) {
+		if (src >= 0)
+			close(src);
+		return err_sys(e, EXIT_SETUP, "open %s", path);
+	}
+	if (sf.f_type == TMPFS_MAGIC) {
+		close(src);
+		return 0;
+	}
+	int fs = sys_fsopen("tmpfs", BC_FSOPEN_CLOEXEC), m = -1;
+	if (fs >= 0 && sys_fsconfig(fs, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = sys_fsmount(fs, BC_FSMOUNT_CLOEXEC, BC_MOUNT_ATTR_NOSUID | BC_MOUNT_ATTR_NODEV);
+	/* (the mount's fd is O_PATH: its root opened again, for writing into) */
+	int dst = m < 0 ? -1 : openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dst < 0 ? err_sys(e, EXIT_SETUP, "make a tmpfs for %s", path)
+		: copy_tree_at(src, dst) < 0 || copy_meta_at(dst, "", &st) < 0
+		? err_sys(e, EXIT_SETUP, "copy the image's %s into its tmpfs", path) : 0;
+	if (dst >= 0)
+		close(dst);
+	if (rc == 0)
+		rc = put_tree(m, dir, "", path, e);
+	else if (m >= 0)
+		close(m);
+	if (fs >= 0)
+		close(fs);
+	close(src);
+	return rc;
+}
+
+/* A flat root's /tmp, /run and /var/tmp, where the image has them. */
+static int flat_tmp(int root, struct err *e)
+{
+	static const char *const spots[] = { "/tmp", "/run", "/var/tmp" };
+	for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
+		int d = open_in_root(root, spots[i], O_PATH | O_DIRECTORY);
+		if (d < 0)
+			continue;   /* none in the image: none made (the root is read-only) */
+		int rc = seeded_tmpfs(d, spots[i], e);
+		close(d);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The image's Volumes, --tmpfs mounts, then --read-only. A Volume is
  * its directory bound onto itself: the image's content stays, writes go
  * to the throw-away upper layer like an anonymous volume's, and it stays
- * writable when the root is made read-only. */
+ * writable when the root is made read-only. In a flat root it is a
+ * seeded tmpfs. */
 static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 {
+	if (s->flat && flat_tmp(root, e) < 0)
+		return -1;
 	for (int i = 0; i < s->nmkdirs; i++) {
+		if (s->flat) {
+			int d = dir_in_root(root, s->mkdirs[i], e);
+			int rc = d < 0 ? -1 : seeded_tmpfs(d, s->mkdirs[i], e);
+			if (d >= 0)
+				close(d);
+			if (rc < 0)
+				return err_ctx(e, "image volume %s", s->mkdirs[i]);
+			continue;
+		}
 		int src = dir_in_root(root, s->mkdirs[i], e);
 		int fd = src < 0 ? -1 : clone_tree_at(src, "", 1, 0, e);
 		if (src >= 0)
@@ -423,7 +509,7 @@ static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 		if (mount_on(root, "tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) < 0)
 			return -1;
 	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
-	if (s->read_only && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+	if (s->read_only && !s->flat && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
 		return err_sys(e, EXIT_SETUP, "make the root file system read-only");
 	return 0;
 }

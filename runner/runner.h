@@ -21,6 +21,10 @@ struct runner_volume {
 struct runner_spec {
 	const char **lowers;     /* absolute paths of the lower dirs, topmost first */
 	int nlowers;
+	int flat;                /* lowers[0] is the whole tree, merged (a flat root):
+				  * bound read-only, with writable tmpfs mounts seeded
+				  * from it on /tmp, /run, /var/tmp and the mkdirs;
+				  * its mount points exist already (no keep_dir) */
 	const char *state_dir;   /* empty private dir: a tmpfs is mounted on it */
 	const char *keep_dir;    /* where the writable layer is kept (upper/, work/;
 				  * created if missing), or NULL: in the tmpfs */
@@ -38,7 +42,8 @@ struct runner_spec {
 	int nvolumes;
 	char *const *tmpfs;      /* paths that get a fresh tmpfs (mode 1777) */
 	int ntmpfs;
-	char *const *mkdirs;     /* the image's Volumes: created if missing, own mounts */
+	char *const *mkdirs;     /* the image's Volumes: created if missing, own mounts
+				  * (a flat root's: writable tmpfs, with its content) */
 	int nmkdirs;
 	int read_only;           /* the root itself read-only (docker run --read-only) */
 	const struct runner_rlimit *rlimits;   /* --ulimit */

@@ -12,6 +12,7 @@
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "cache.h"
+#include "flatroot.h"
 #include "userns.h"
 
 static const char usage[] =
@@ -30,13 +31,14 @@ static long long parse_duration(const char *s)
 	return mult < 0 || v > (1LL << 40) ? -1 : v * mult;
 }
 
+/* arg: NULL for a layer, "flat/" for a flat root */
 static int print_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
 {
 	char when[32];
 	struct tm tm;
-	(void)c, (void)arg;
+	(void)c;
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ce->last_used, &tm));
-	printf("%s  %llu  %s\n", ce->hex, ce->bytes, when);
+	printf("%s%s  %llu  %s\n", arg ? (const char *)arg : "", ce->hex, ce->bytes, when);
 	return 0;
 }
 
@@ -49,14 +51,14 @@ static int add_size(const struct cache *c, const struct cache_entry *ce, void *a
 	return 0;
 }
 
-struct prune { time_t cutoff; int removed, busy; struct err *e; };
+struct prune { time_t cutoff; int removed, busy, flat; struct err *e; };
 
 static int prune_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
 {
 	struct prune *pr = arg;
 	if (ce->last_used > pr->cutoff)
 		return 0;
-	int r = cache_remove(c, ce->hex, pr->e);
+	int r = pr->flat ? flat_remove(c, ce->hex, pr->e) : cache_remove(c, ce->hex, pr->e);
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -65,17 +67,17 @@ static int prune_entry(const struct cache *c, const struct cache_entry *ce, void
 	return 0;
 }
 
-struct verify { int bad, good; };
+struct verify { int bad, good, flat; };
 
 static int verify_entry(const struct cache *c, const struct cache_entry *ce, void *arg)
 {
 	struct verify *v = arg;
 	struct err e = { 0 };
-	if (cache_verify_layer(c, ce->hex, &e) < 0) {
+	if ((v->flat ? flat_verify(c, ce->hex, &e) : cache_verify_layer(c, ce->hex, &e)) < 0) {
 		err_print(&e);
 		v->bad++;
 	} else {
-		fprintf(stderr, "boxcar: layer %.12s ok\n", ce->hex);
+		fprintf(stderr, "boxcar: %s %.12s ok\n", v->flat ? "flat root" : "layer", ce->hex);
 		v->good++;
 	}
 	return 0;
@@ -184,6 +186,12 @@ static int cmd_prune(struct cache *c, int root, int argc, char **argv, struct er
 		return -1;
 	log_info("pruned %d layer%s from %s%s", pr.removed, pr.removed == 1 ? "" : "s", c->root,
 		 pr.busy ? " (layers in use were kept)" : "");
+	pr.removed = pr.busy = 0, pr.flat = 1;
+	if (flat_each(c, prune_entry, &pr, e) < 0)
+		return -1;
+	if (pr.removed || pr.busy)
+		log_info("pruned %d flat root%s from %s/flat%s", pr.removed, pr.removed == 1 ? "" : "s", c->root,
+			 pr.busy ? " (roots in use were kept)" : "");
 	if (!root)   /* (the registry's blobs live in ROOT alone) */
 		return 0;
 	int blobs = prune_blobs(c, pr.cutoff);
@@ -201,12 +209,13 @@ static int cmd_prune(struct cache *c, int root, int argc, char **argv, struct er
 /* du: the total first, then each store that holds layers */
 static int cmd_du(struct cache *c, int n, struct err *e)
 {
-	unsigned long long sum[MAX_STORES + 1][2] = { { 0, 0 } }, total[2] = { 0, 0 };
+	unsigned long long sum[MAX_STORES + 1][2] = { { 0, 0 } }, total[2] = { 0, 0 }, flat[2] = { 0, 0 };
 	for (int i = 0; i < n; i++) {
-		if (cache_each(&c[i], add_size, sum[i], e) < 0)
+		if (cache_each(&c[i], add_size, sum[i], e) < 0 || flat_each(&c[i], add_size, flat, e) < 0)
 			return -1;
 		total[0] += sum[i][0], total[1] += sum[i][1];
 	}
+	total[0] += flat[0];
 	struct build_files bf = { .cutoff = 0 };
 	build_files(&c[0], &bf);
 	printf("%llu\t%s (%llu layers, %.1f MB)\n", total[0] + bf.bytes, c[0].root, total[1],
@@ -214,6 +223,9 @@ static int cmd_du(struct cache *c, int n, struct err *e)
 	for (int i = 0; n > 1 && i < n; i++)
 		if (sum[i][1])
 			printf("%llu\t%s (%llu layers)\n", sum[i][0], c[i].root, sum[i][1]);
+	if (flat[1])
+		printf("%llu\t%s (%llu flat roots: their own directories; their files are the layers')\n", flat[0],
+		       c[0].root, flat[1]);
 	if (bf.blobs || bf.steps)
 		printf("%llu\t%s/build (%llu layer blobs, %llu steps: boxcar build's cache)\n", bf.bytes, c[0].root,
 		       bf.blobs, bf.steps);
@@ -228,15 +240,19 @@ static int store_command(struct cache *c, int root, const char *verb, int argc, 
 		struct build_files bf = { .list = 1 };
 		if (root)
 			build_files(c, &bf);
-		return cache_each(c, print_entry, NULL, e);
+		return cache_each(c, print_entry, NULL, e) < 0 ? -1 : flat_each(c, print_entry, "flat/", e);
 	}
 	if (!strcmp(verb, "prune"))
 		return cmd_prune(c, root, argc, argv, e);
-	struct verify v = { 0, 0 };
+	struct verify v = { 0, 0, 0 };
 	if (cache_each(c, verify_entry, &v, e) < 0)
 		return -1;
+	v.flat = 1;
+	if (flat_each(c, verify_entry, &v, e) < 0)
+		return -1;
 	if (v.bad)
-		return err_set(e, EXIT_PACK, "%d of %d layers in %s failed verification", v.bad, v.bad + v.good, c->root);
+		return err_set(e, EXIT_PACK, "%d of %d layers and flat roots in %s failed verification", v.bad,
+			       v.bad + v.good, c->root);
 	return 0;
 }
 
@@ -303,6 +319,16 @@ int cache_verify_file(const struct payload *p, const char *file, const struct us
 		} else
 			fprintf(stderr, "boxcar: layer %d/%d %.12s ok\n", i + 1, p->nlayers, hex);
 	}
+	char flat[DIGEST_HEX + 1];
+	struct err fe = { 0 };
+	flat_chain_hex(p, flat);
+	int rc = bad ? 1 : flat_verify(&c, flat, &fe);   /* (its layers first: it shares their files) */
+	if (rc < 0) {
+		err_ctx(&fe, "%s", file);
+		err_print(&fe);
+		bad++;
+	} else if (rc == 0)
+		fprintf(stderr, "boxcar: flat root %.12s ok\n", flat);
 	cache_close(&c);
 	return bad ? EXIT_SETUP : 0;
 }

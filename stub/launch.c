@@ -11,6 +11,7 @@
 #include "../common/log.h"
 #include "../runner/init.h"
 #include "../runner/runner.h"
+#include "flatroot.h"
 #include "user.h"
 
 /* A growable NULL-terminated string vector (strings borrowed). */
@@ -208,7 +209,7 @@ static void hint_single_map(const struct userns *ns, const struct user_info *u, 
 }
 
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   const struct userns *ns, const char *keep, struct err *e)
+	   const struct userns *ns, const char *keep, const char *flat, struct err *e)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(p->config, "config");
 	char host[256] = "boxcar";
@@ -244,6 +245,11 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
+	if (flat) {
+		s.lowers = &flat, s.nlowers = 1, s.flat = 1;
+		if (flat_mount_points(flat, &s, e) < 0)
+			goto out;
+	}
 	if (security_prepare(&s.sec, e) < 0)
 		goto out;
 	rc = runner_run(&s, e);

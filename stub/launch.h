@@ -11,9 +11,10 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* keep: the directory that keeps the writable layer (a named
- * container's), or NULL to discard it. Returns the container's exit
- * status, or -1 with e set. */
+ * container's), or NULL to discard it. flat: the image's merged tree
+ * (flatroot.h) to run on, read-only, or NULL for the overlay of its
+ * layers. Returns the container's exit status, or -1 with e set. */
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
-	   const struct userns *u, const char *keep, struct err *e);
+	   const struct userns *u, const char *keep, const char *flat, struct err *e);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "cachecmd.h"
 #include "doctor.h"
+#include "flatroot.h"
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
@@ -129,6 +130,32 @@ static int detach(int sfd, const struct state_rec *r, struct err *e)
 	return 0;
 }
 
+/* The container on the root mode asked for. auto: overlay, and where the
+ * kernel refuses overlayfs (before the app ran), the flat root, saying
+ * so; a named container needs its writable layer, so it has no fallback. */
+static int launch_root(const struct payload *p, struct cache *c, const struct run_opts *o,
+		       const struct userns *u, const char *keep, struct err *e)
+{
+	char *tree = NULL;
+	if (o->root == ROOT_FLAT && keep)
+		return err_set(e, EXIT_SETUP, "this container keeps its writable layer, and a flat root has none: "
+			       "run it with --boxcar-root=overlay");
+	if (o->root != ROOT_FLAT) {
+		int rc = launch(p, c, o, u, keep, NULL, e);
+		if (o->root != ROOT_AUTO || keep || rc < 0 || !e->code || e->kind != ERR_UNSUPPORTED)
+			return rc;
+		log_info("note: overlayfs cannot be mounted here (%s); running on a flat, read-only root "
+			 "(--boxcar-root=flat): writes outside /tmp, /run, /var/tmp and volumes fail",
+			 e->sys ? strerror(e->sys) : "refused");
+		*e = (struct err){ 0 };
+	}
+	if (flat_ensure(c, p, &tree, e) < 0)
+		return -1;
+	int rc = launch(p, c, o, u, keep, tree, e);
+	free(tree);
+	return rc;
+}
+
 static int run(const struct payload *p, const struct run_opts *o, const char *self, int argc,
 	       char **argv, struct err *e)
 {
@@ -136,6 +163,9 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	struct userns u;
 	struct state_rec rec = { 0 };
 	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
+	if (o->root == ROOT_FLAT && o->name)
+		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
+			       "has none: run it unnamed, or with --boxcar-root=overlay");
 	if (userns_choose(o->userns, &u, e) < 0)
 		return -1;
 	/* the state and the cache are opened (and checked) as ourselves; the
@@ -158,7 +188,7 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	snprintf(rec.userns, sizeof rec.userns, "%s", userns_name(u.mode));
 	if (sfd >= 0 && state_write_info(sfd, &rec, e) < 0)
 		goto out;
-	rc = launch(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, e);
+	rc = launch_root(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, e);
 out:
 	cache_close(&c);
 	if (sfd >= 0) {

@@ -226,6 +226,15 @@ static int set_userns(struct run_opts *o, const char *val, struct err *e)
 	return 0;
 }
 
+static int set_root(struct run_opts *o, const char *val, struct err *e)
+{
+	static const char *const names[] = { "auto", "overlay", "flat" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(val, names[i]))
+			return o->root = i, 0;
+	return err_set(e, EXIT_SETUP, "bad --boxcar-root '%s' (auto, overlay or flat)", val);
+}
+
 /* Every --boxcar- option, once: the parser, --boxcar-help and `boxcar
  * run`'s docker spellings all read this table (README's table lists the
  * same names; a test checks). */
@@ -250,6 +259,8 @@ const struct opt_def opt_table[] = {
 	{ "pids-limit", OPT_VALUE, "N", "--pids-limit", set_pids_limit, "cgroup v2 limit on processes" },
 	{ "cap-add", OPT_VALUE, "CAP", "--cap-add", set_cap_add, "add to Docker's default capabilities (ALL works)" },
 	{ "cap-drop", OPT_VALUE, "CAP", "--cap-drop", set_cap_drop, "drop from Docker's default capabilities" },
+	{ "root", OPT_VALUE, "auto|overlay|flat", NULL, set_root,
+	  "overlayfs with a writable layer, or the merged image read-only; auto: overlay where it mounts" },
 	{ "read-only", OPT_FLAG, NULL, "--read-only", set_read_only, "read-only root file system" },
 	{ "tmpfs", OPT_VALUE, "PATH", "--tmpfs", add_tmpfs, "a fresh tmpfs at PATH" },
 	{ "hostname", OPT_VALUE, "NAME", "-h --hostname", set_hostname,
@@ -316,6 +327,9 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 	memset(o, 0, sizeof *o);
 	o->net = -1;
 	o->sec = (struct security){ .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
+	const char *root = getenv("BOXCAR_ROOT");
+	if (root && *root && set_root(o, root, e) < 0)
+		return err_ctx(e, "BOXCAR_ROOT");
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++)
 		if (parse_one(o, argv[i], e) < 0)

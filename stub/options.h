@@ -19,6 +19,7 @@ struct run_opts {
 	int rm;                      /* --boxcar-rm: no record or kept layer after it ends */
 	const char *name;            /* --boxcar-name */
 	int userns;                  /* enum userns_mode (userns.h) */
+	int root;                    /* enum root_mode: --boxcar-root, else $BOXCAR_ROOT */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
 	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */
 	int net;                         /* enum runner_net; -1: not given */
@@ -31,6 +32,10 @@ struct run_opts {
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;
 };
+
+/* The container's root: overlayfs with a writable layer, or the flat
+ * read-only tree (flatroot.h); auto takes overlay where it mounts. */
+enum root_mode { ROOT_AUTO, ROOT_OVERLAY, ROOT_FLAT };
 
 /* The table of --boxcar- options (options.c), ended by a NULL name. */
 enum opt_arg { OPT_FLAG, OPT_VALUE, OPT_OPTIONAL };
