@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold start: first launch of a packed image (extract every layer into an empty
-# cache, verify, run /bin/true) against unpacking the same content with
+# cache, verify, run /bin/true; with --boxcar-root=flat, merge the layers too) against unpacking the same content with
 # `tar --zstd -x` and `unsquashfs` (no verification, no container). Each run
 # gets a new directory (ext4 here is slow to create files right after a big
 # rm -rf). IMAGE: debian (default) or flask (Debian + python3, ~2x the size).
@@ -34,6 +34,11 @@ cat > "$OUT/boxcar-cold-1cpu" <<EOS
 d=\$(mktemp -d "$RD/c.XXXXXX"); chmod 700 "\$d"
 BOXCAR_CACHE="\$d" taskset -c 0 "$OUT/img" --boxcar-entrypoint=/bin/true
 EOS
+cat > "$OUT/boxcar-cold-flat" <<EOS
+#!/bin/sh
+d=\$(mktemp -d "$RD/f.XXXXXX"); chmod 700 "\$d"
+BOXCAR_CACHE="\$d" "$OUT/img" --boxcar-root=flat --boxcar-entrypoint=/bin/true
+EOS
 cat > "$OUT/tar-cold" <<EOS
 #!/bin/sh
 d=\$(mktemp -d "$RD/t.XXXXXX")
@@ -44,13 +49,13 @@ cat > "$OUT/unsquashfs-cold" <<EOS
 d=\$(mktemp -d "$RD/s.XXXXXX")
 unsquashfs -q -n -d "\$d/r" "$OUT/rootfs.sqfs" >/dev/null
 EOS
-chmod +x "$OUT/boxcar-cold" "$OUT/boxcar-cold-1cpu" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
+chmod +x "$OUT/boxcar-cold" "$OUT/boxcar-cold-flat" "$OUT/boxcar-cold-1cpu" "$OUT/tar-cold" "$OUT/unsquashfs-cold"
 sq=(); [ $have_sq = 1 ] && sq=(-n "unsquashfs (zstd)" "$OUT/unsquashfs-cold")
 echo "image: $(du -sh "$OUT/img" | cut -f1) packed, $(jq '.layers | length' < <("$OUT/img" --boxcar-inspect)) layers"
 # each run starts from an empty RUNS_DIR (on tmpfs, earlier runs' gigabytes
 # would otherwise pile up in memory and slow the later contenders)
 hyperfine --warmup 1 --runs "$RUNS" --prepare "rm -rf $RD && mkdir -p $RD" \
     --export-markdown "$TOP/build/bench/coldstart.md" \
-    -n "boxcar first launch" "$OUT/boxcar-cold" -n "boxcar first launch, one core (layers in turn)" "$OUT/boxcar-cold-1cpu" \
+    -n "boxcar first launch" "$OUT/boxcar-cold" -n "boxcar first launch, flat root (extract + merge)" "$OUT/boxcar-cold-flat" -n "boxcar first launch, one core (layers in turn)" "$OUT/boxcar-cold-1cpu" \
     -n "tar --zstd -x (flattened)" "$OUT/tar-cold" "${sq[@]}"
 rm -rf "$RD"

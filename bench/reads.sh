@@ -7,7 +7,8 @@
 # launch mounts a new one, whose inodes are made on first lookup) and twice
 # (the second pass: a running container's steady state). A third contender,
 # a bare overlayfs mount of the same layer made by hand in `unshare -rm`
-# (no boxcar at all), shows how much of the difference is overlayfs's own.
+# (no boxcar at all), shows how much of the difference is overlayfs's own;
+# --boxcar-root=flat (the merged tree bound read-only) has none of it.
 # Run as an unprivileged user (as root it re-runs itself as $BENCH_USER).
 #   bench/reads.sh [RUNS]      results: build/bench/reads.md
 set -euo pipefail
@@ -30,6 +31,7 @@ fi
 export BOXCAR_CACHE=$OUT/cache
 build/boxcar pack -q "rootfs:$R" -o "$OUT/reads" --cmd '["/bin/true"]'
 "$OUT/reads" true
+"$OUT/reads" --boxcar-root=flat true
 L=$(find "$BOXCAR_CACHE" -type d -path '*/layers/*' -prune | head -1)
 [ -f "$L/data/big" ] || { echo "bench: cached layer not found" >&2; exit 1; }
 big='cat /data/big /data/big /data/big /data/big > /dev/null'
@@ -51,11 +53,15 @@ hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/reads.json" \
     -n "boxcar start" "$OUT/reads true" \
     -n "boxcar big" "$OUT/reads sh -c '$big'" \
     -n "boxcar small" "$OUT/reads sh -c '$small'" \
-    -n "boxcar small2" "$OUT/reads sh -c '$small2'"
+    -n "boxcar small2" "$OUT/reads sh -c '$small2'" \
+    -n "flat start" "$OUT/reads --boxcar-root=flat true" \
+    -n "flat big" "$OUT/reads --boxcar-root=flat sh -c '$big'" \
+    -n "flat small" "$OUT/reads --boxcar-root=flat sh -c '$small'" \
+    -n "flat small2" "$OUT/reads --boxcar-root=flat sh -c '$small2'"
 jq -r '.results | map({(.command): .median}) | add |
     def t(w; k): (.["\(w) \(k)"] - .["\(w) \(if k == "small2" then "small" else "start" end)"]);
-    def row(name; k): "| \(name) | \(t("host"; k)) | \(t("boxcar"; k)) | \(t("host"; k) / t("boxcar"; k)) | \(t("overlay"; k)) | \(t("host"; k) / t("overlay"; k)) |";
-    "| read | host (s) | boxcar (s) | boxcar speed vs host | bare overlayfs (s) | overlayfs speed vs host |\n|---|---|---|---|---|---|\n" +
+    def row(name; k): "| \(name) | \(t("host"; k)) | \(t("boxcar"; k)) | \(t("host"; k) / t("boxcar"; k)) | \(t("flat"; k)) | \(t("host"; k) / t("flat"; k)) | \(t("overlay"; k)) | \(t("host"; k) / t("overlay"; k)) |";
+    "| read | host (s) | boxcar (s) | boxcar speed vs host | boxcar flat root (s) | flat speed vs host | bare overlayfs (s) | overlayfs speed vs host |\n|---|---|---|---|---|---|---|---|\n" +
     row("1 GiB sequential (256 MiB x4)"; "big") + "\n" +
     row("20000 x 4 KiB files, first pass in a new mount"; "small") + "\n" +
     row("20000 x 4 KiB files, second pass"; "small2")' \

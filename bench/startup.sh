@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Warm start-to-exit: boxcar against the host, bubblewrap, crun, runc and proot
-# (those installed), on the same root file system. Paired rounds: each round
+# Warm start-to-exit: boxcar (overlay and flat roots) against the host,
+# bubblewrap, crun, runc, proot and Charliecloud's ch-run (those installed), on
+# the same root file system. Paired rounds: each round
 # is one hyperfine run of every contender (RUNS/ROUNDS runs each), so drift in
 # this noisy VM hits all of them alike; the table gives the median over the
 # rounds of each contender's median, and the median of its per-round ratios
@@ -49,10 +50,15 @@ run_set() {
     local argv; argv=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
     # (the image's own entrypoint is replaced, as for the others)
     local bx="--boxcar-entrypoint=$1 ${*:2}"
-    "$file" $bx; "$file" --boxcar-userns=root $bx   # first launches extract
+    "$file" $bx; "$file" --boxcar-userns=root $bx   # first launches extract (and merge)
+    "$file" --boxcar-root=flat $bx; "$file" --boxcar-userns=root --boxcar-root=flat $bx
     local cmds=(-n host "$host" -n "boxcar (auto: subids if configured)" "$file $bx"
                 -n "boxcar --boxcar-userns=root (one id)" "$file --boxcar-userns=root $bx"
+                -n "boxcar --boxcar-root=flat" "$file --boxcar-root=flat $bx"
+                -n "boxcar --boxcar-root=flat, one id" "$file --boxcar-userns=root --boxcar-root=flat $bx"
                 -n "bwrap --unshare-all" "bwrap --unshare-all --bind $r / --proc /proc --dev /dev $*")
+    # Charliecloud binds a directory image read-only the same way (Debian's charliecloud-runtime)
+    command -v ch-run >/dev/null && cmds+=(-n "ch-run" "ch-run $r -- $*")
     if command -v crun >/dev/null; then
         local b; b=$(bundle "crun-$name" "$r" "$argv")
         if [ -d /sys/fs/cgroup/unified ]; then   # inside unshare -r we are 0: map that

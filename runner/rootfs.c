@@ -443,9 +443,10 @@ static int seeded_tmpfs(int dir, const char *path, struct err *e)
 		close(src);
 		return 0;
 	}
+	/* (no nosuid: it stands in for the writable root, where setuid works) */
 	int fs = sys_fsopen("tmpfs", BC_FSOPEN_CLOEXEC), m = -1;
 	if (fs >= 0 && sys_fsconfig(fs, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		m = sys_fsmount(fs, BC_FSMOUNT_CLOEXEC, BC_MOUNT_ATTR_NOSUID | BC_MOUNT_ATTR_NODEV);
+		m = sys_fsmount(fs, BC_FSMOUNT_CLOEXEC, 0);
 	/* (the mount's fd is O_PATH: its root opened again, for writing into) */
 	int dst = m < 0 ? -1 : openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = dst < 0 ? err_sys(e, EXIT_SETUP, "make a tmpfs for %s", path)
@@ -463,8 +464,10 @@ static int seeded_tmpfs(int dir, const char *path, struct err *e)
 	return rc;
 }
 
-/* A flat root's /tmp, /run and /var/tmp, where the image has them. */
-static int flat_tmp(int root, struct err *e)
+/* A flat root's writable places: /tmp, /run and /var/tmp where the image
+ * has them, and its Volumes; before the volumes and --tmpfs, which may
+ * land inside them (and must not be hidden, nor copied, by them). */
+static int flat_spots(int root, const struct runner_spec *s, struct err *e)
 {
 	static const char *const spots[] = { "/tmp", "/run", "/var/tmp" };
 	for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
@@ -476,28 +479,25 @@ static int flat_tmp(int root, struct err *e)
 		if (rc < 0)
 			return -1;
 	}
+	for (int i = 0; i < s->nmkdirs; i++) {
+		int d = dir_in_root(root, s->mkdirs[i], e);
+		int rc = d < 0 ? -1 : seeded_tmpfs(d, s->mkdirs[i], e);
+		if (d >= 0)
+			close(d);
+		if (rc < 0)
+			return err_ctx(e, "image volume %s", s->mkdirs[i]);
+	}
 	return 0;
 }
 
 /* The image's Volumes, --tmpfs mounts, then --read-only. A Volume is
  * its directory bound onto itself: the image's content stays, writes go
  * to the throw-away upper layer like an anonymous volume's, and it stays
- * writable when the root is made read-only. In a flat root it is a
- * seeded tmpfs. */
+ * writable when the root is made read-only. (A flat root's are made
+ * before, by flat_spots.) */
 static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 {
-	if (s->flat && flat_tmp(root, e) < 0)
-		return -1;
-	for (int i = 0; i < s->nmkdirs; i++) {
-		if (s->flat) {
-			int d = dir_in_root(root, s->mkdirs[i], e);
-			int rc = d < 0 ? -1 : seeded_tmpfs(d, s->mkdirs[i], e);
-			if (d >= 0)
-				close(d);
-			if (rc < 0)
-				return err_ctx(e, "image volume %s", s->mkdirs[i]);
-			continue;
-		}
+	for (int i = 0; !s->flat && i < s->nmkdirs; i++) {
 		int src = dir_in_root(root, s->mkdirs[i], e);
 		int fd = src < 0 ? -1 : clone_tree_at(src, "", 1, 0, e);
 		if (src >= 0)
@@ -519,7 +519,7 @@ static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
 	if (setup_dev(root, h, e) < 0 || attach(root, h->sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
-	    setup_etc(root, h, e) < 0)
+	    setup_etc(root, h, e) < 0 || (s->flat && flat_spots(root, s, e) < 0))
 		return -1;
 	for (int i = 0; i < s->nvolumes; i++) {
 		struct stat st;

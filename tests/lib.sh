@@ -182,6 +182,14 @@ expect_libraries() {
 }
 
 # fallback_forced NAME: is that fallback forced in this pass (common/fallback.h)?
+# A test of what only a writable root can do (writing outside /tmp and
+# volumes, named containers and their layers): skipped, and said so, in the
+# flat-root pass (BOXCAR_ROOT=flat), whose root is read-only by design.
+needs_writable_root() {
+    [ "${BOXCAR_ROOT:-}" = flat ] || return 0
+    info "skipped on the flat root: ${1:-needs a writable root}"
+    exit 0
+}
 fallback_forced() { [[ ,${BOXCAR_TEST_FALLBACKS:-}, == *,all,* || ,${BOXCAR_TEST_FALLBACKS:-}, == *,$1,* ]]; }
 # own_sys_net: what a container with its own network lists in /sys/class/net: its
 # own interfaces (lo), or the host's where it gets the host's /sys (the fallback)

@@ -172,6 +172,16 @@ if [ "$(id -u)" = 0 ]; then
     env -i "${ENVV[@]}" LABEL=user+fallbacks BOXCAR_TEST_FALLBACKS=all \
         FILTER="${BOXCAR_TEST_FALLBACK_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
+    # And as the user on the flat root (stub/flatroot.h): the image's layers
+    # merged, bound read-only. Tests that need a writable root say so and
+    # are skipped (needs_writable_root in lib.sh). $BOXCAR_TEST_FLAT_FILTER
+    # narrows it.
+    prepare_config_dir flat "$TUID:$TGID"
+    echo "# runtime tests as $TEST_USER on the flat root (BOXCAR_ROOT=flat)"
+    common_env user flat
+    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat \
+        FILTER="${BOXCAR_TEST_FLAT_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
+        bash "$TOP/tests/run.sh" --inner run 2>&1 | report
 else
     prepare_config_dir self
     echo "# pack phase (as $(id -un))"

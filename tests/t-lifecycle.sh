@@ -16,6 +16,7 @@ lc_status() { "$BOXCAR" ps -a | awk -v n="$1" '$2 == n { s = $4; for (i = 5; i <
 LOOP='trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.1; done'
 
 t_lc_detach() {   # -d prints the id at once; ps, logs, stop by name (TERM), ps -a, rm
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-detach --boxcar-name=web sh -c "$LOOP"
     expect_ok
@@ -34,6 +35,7 @@ t_lc_detach() {   # -d prints the id at once; ps, logs, stop by name (TERM), ps 
     [ -z "$(pgrep -f "$(P bb) --boxcar-detach")" ] || fail "a boxcar process lingers"
 }
 t_lc_names() {   # unique names; a running container is not removed without -f
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-detach --boxcar-name=one sh -c "$LOOP"; expect_ok
     x "$(P bb)" --boxcar-detach --boxcar-name=one true
@@ -47,6 +49,7 @@ t_lc_names() {   # unique names; a running container is not removed without -f
     [ "$(lc_status att)" = "Exited (4)" ] || fail "attached named run: status '$(lc_status att)'"
 }
 t_lc_kill_timeout() {   # an app that ignores the stop signal: KILL after -t; kill -s
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-detach --boxcar-name=stubborn sh -c 'trap "echo usr1" USR1; trap "" TERM; echo started; while :; do sleep 0.1; done'
     expect_ok
@@ -61,6 +64,7 @@ t_lc_kill_timeout() {   # an app that ignores the stop signal: KILL after -t; ki
     [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ] || fail "stop -t 1 took $ms ms"
 }
 t_lc_stale() {   # a supervisor killed with -9: its container goes too, ps -a shows it, rm cleans
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-detach --boxcar-name=victim sh -c "$LOOP"; expect_ok
     local pid; pid=$(jq -r .pid "$XDG_RUNTIME_DIR/boxcar/$OUT/info")
@@ -74,6 +78,7 @@ t_lc_stale() {   # a supervisor killed with -9: its container goes too, ps -a sh
     [ -z "$(ls "$XDG_RUNTIME_DIR/boxcar" | grep -v names)" ] || fail "state left: $(ls "$XDG_RUNTIME_DIR/boxcar")"
 }
 t_lc_ports() {   # ps shows published ports of a detached server
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     local hp; hp=$(free_port)
     x "$BOXCAR" run -d --name srv -p "$hp:8080" "$(P bb)" httpd -f -p 8080; expect_ok
@@ -82,6 +87,7 @@ t_lc_ports() {   # ps shows published ports of a detached server
     x "$BOXCAR" stop srv; expect_ok
 }
 t_lc_postgres() {   # the seed scenario: docker run -d --name db ...; docker stop db
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     local port; port=$(free_port)
     # (boxcar run takes its flags on both sides of FILE: "--" before the server's own)
@@ -95,6 +101,7 @@ t_lc_postgres() {   # the seed scenario: docker run -d --name db ...; docker sto
     x "$BOXCAR" rm db; expect_ok
 }
 t_lc_exec() {   # boxcar exec: the container's namespaces, root, env, cwd and user
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-detach --boxcar-name=box --boxcar-workdir=/srv --boxcar-net=private sh -c "$LOOP"
     expect_ok
@@ -122,6 +129,7 @@ new_layer() {
 layer_digests() { "$BOXCAR" inspect "$1" | jq -r '.layers[].digest'; }
 
 t_lc_start() {   # a named container keeps its writable layer across stop/start; unnamed runs do not
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P bb)" --boxcar-name=keeper --boxcar-env=GREETING=hi sh -c \
         'n=$(cat /count 2>/dev/null || echo 0); echo $((n + 1)) > /count; echo "run $((n + 1)) $GREETING"'
@@ -143,6 +151,7 @@ t_lc_start() {   # a named container keeps its writable layer across stop/start;
     x "$BOXCAR" start keeper; expect_rc 1; expect_err_has "no container named 'keeper'"
 }
 t_lc_diff() {   # docker container diff: A/C/D against the image's merged layers
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     # layers: /data/new.txt and /data/opq/x were deleted by lower layers (whiteout, opaque
     # dir), so writing them adds them; /data/sticky is replaced by a new dir (opaque)
@@ -163,6 +172,7 @@ t_lc_diff() {   # docker container diff: A/C/D against the image's merged layers
     x "$BOXCAR" diff; expect_rc 2
 }
 t_lc_commit() {   # docker commit: the image's layers as they were, plus one layer of changes
+    needs_writable_root "named containers keep a writable layer"
     lc_env
     x "$(P debian)" --boxcar-name=deb sh -c 'echo hi > /etc/newfile; chown 33:33 /etc/newfile
         ln /etc/newfile /etc/hard; ln -s newfile /etc/sym; rm /etc/issue

@@ -195,6 +195,17 @@ rb_check_layers() {
     done
 }
 
+# rb_check_flat FILE WHEN: on the flat root (BOXCAR_ROOT=flat), what flat/
+# holds is whole: at most the file's one tree, and it verifies
+rb_check_flat() {
+    [ "${BOXCAR_ROOT:-}" = flat ] || return 0
+    local n; n=$(find "$(store)/flat" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    [ "$n" -le 1 ] || fail "$2: flat/ holds $n entries"
+    [ "$n" = 0 ] && return 0
+    local rc=0; "$1" --boxcar-verify-cache > "$T/fv.out" 2>&1 || rc=$?
+    [ $rc = 0 ] || { cat "$T/fv.out" >&2; fail "$2: the flat tree or its layers do not verify"; }
+}
+
 t_robust_kill() {
     local F; F=$(P robust-big)
     local all; all=$(rb_hexes "$F" | sort)
@@ -231,6 +242,7 @@ print(' '.join(str(int(5 * (t / 5) ** (i / (n - 1)))) for i in range(n)))" "$ext
         before=$(rb_layers_in "$T/kc")
         [ "$before" = "$all" ] || partial=$((partial + 1))
         rb_check_layers "$T/kc" "$T/lists" "killed at ${ms} ms"
+        rb_check_flat "$F" "killed at ${ms} ms"
         # the next launch must succeed and complete the cache
         x "$F" sh -c "$cmd"
         [ "$RC" = 0 ] || { ctx; fail "launch after a kill at ${ms} ms failed"; }
@@ -238,6 +250,7 @@ print(' '.join(str(int(5 * (t / 5) ** (i / (n - 1)))) for i in range(n)))" "$ext
         [ -z "$(rb_tmp_left "$T/kc")" ] || fail "after a kill at ${ms} ms and a good launch, tmp/ holds: $(rb_tmp_left "$T/kc")"
         [ "$(rb_layers_in "$T/kc")" = "$all" ] || fail "after a kill at ${ms} ms: layers/ = $(rb_layers_in "$T/kc" | tr '\n' ' ')"
         rb_check_layers "$T/kc" "$T/lists" "after a kill at ${ms} ms and a relaunch"
+        rb_check_flat "$F" "after a kill at ${ms} ms and a relaunch"
     done
     info "kill points: $npts ($points ms; clean extraction ${ext_ms} ms); $partial interrupted an extraction"
     [ "$partial" -ge 3 ] || fail "only $partial of $npts kill points interrupted an extraction: the test did not exercise anything"
@@ -334,6 +347,14 @@ t_robust_parallel32() {
     local n; n=$(rb_extract_lines)
     if [ "$n" = 0 ]; then info "no 'extracting' lines in --boxcar-verbose output: checked the cache only"
     else [ "$n" = "$(rb_hexes "$F" | wc -l)" ] || fail "$n 'extracting' lines for $(rb_hexes "$F" | wc -l) layers over 32 launches"; fi
+    # on the flat root: one merge for 32 launches, and a whole tree
+    if [ "${BOXCAR_ROOT:-}" = flat ]; then
+        n=$(cat "$T"/*.err | grep -ci 'merging')
+        [ "$n" = 1 ] || fail "$n 'merging' lines over 32 launches, want 1"
+        rb_check_flat "$F" "after 32 parallel launches"
+        n=$(find "$(store)/flat" -mindepth 1 -maxdepth 1 | wc -l)
+        [ "$n" = 1 ] || fail "flat/ holds $n trees, want 1"
+    fi
     # and all of it is a good extraction
     x "$F" sh -c 'cat /data/b.txt /data/h2; md5sum /data/random.bin | cut -c1-8'
     expect_ok
@@ -411,7 +432,7 @@ rb_hostile_outside_ok() {   # WHEN
     [ "$(ls -A "$T/c" | sort | tr '\n' ' ')" = "cache outside-$TOK " ] || fail "$1: files appeared beside the cache: $(ls -A "$T/c" | tr "\n" " ")"
     bad=$(find "$(dirname "$TMPDIR")" /tmp / -maxdepth 1 -name "*$TOK*" 2>/dev/null | grep -v -e "^/tmp/$TOK-dir\$" -e "^$SENT\$")
     [ -z "$bad" ] || fail "$1: written outside: $bad"
-    bad=$(find "$T" -name "*$TOK*" ! -path "$(store)/layers/*" ! -path "$T/x/y/root/*" \
+    bad=$(find "$T" -name "*$TOK*" ! -path "$(store)/layers/*" ! -path "$(store)/flat/*" ! -path "$T/x/y/root/*" \
         ! -path "$T/x/y/root" ! -name "outside-$TOK" 2>/dev/null)
     [ -z "$bad" ] || fail "$1: written outside the extraction root: $bad"
     sha256sum -c --quiet "$T/passwd.sum" >/dev/null 2>&1 || fail "$1: /etc/passwd CHANGED"
@@ -720,15 +741,15 @@ test_case run "robust: needs cache-ro: every layer in BOXCAR_CACHE_RO (nothing e
 test_case run "robust: needs cache-ro: some layers in BOXCAR_CACHE_RO (the rest extracted)" t_rn_cache_ro_some
 
 # --- needs: cache-cmds (boxcar cache ls/du/prune, --boxcar-cache-prune)
-rb_ls_hexes() { printf '%s\n' "$OUT" | awk 'NF {print $1}' | sort; }
+rb_ls_hexes() { printf '%s\n' "$OUT" | awk 'NF && $1 !~ /^flat\// {print $1}' | sort; }
 t_rn_cache_ls_du() {
     fresh_cache "$T/cache"
     x "$BOXCAR" cache ls; expect_ok; expect_out ""
     local F; F=$(P layers)
     x "$F" true; expect_ok
     x "$BOXCAR" cache ls; expect_ok
-    printf '%s\n' "$OUT" | grep -vqE '^[0-9a-f]{64}  [0-9]+  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
-        && { ctx; fail "a 'cache ls' line is not '<64 hex>  <bytes>  <YYYY-MM-DDTHH:MM:SSZ>'"; }
+    printf '%s\n' "$OUT" | grep -vqE '^(flat/)?[0-9a-f]{64}  [0-9]+  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
+        && { ctx; fail "a 'cache ls' line is not '[flat/]<64 hex>  <bytes>  <YYYY-MM-DDTHH:MM:SSZ>'"; }
     [ "$(rb_ls_hexes)" = "$(rb_hexes "$F" | sort)" ] || { ctx; fail "cache ls does not list the file's layers"; }
     local sum now stamp; sum=$(printf '%s\n' "$OUT" | awk '{s += $2} END {print s}')
     now=$(date -u +%s)
