@@ -9,6 +9,8 @@
  *                         shared while a container uses the layer; its
  *                         mtime is the layer's last use
  *   ROOT/run/             mount point for each container's private tmpfs
+ *   ROOT/flat/, ROOT/meta/flat-*, ROOT/locks/flat-*: flat roots (flatroot.h)
+ *   ROOT/overlay-refused  "BOOT_ID WHY": overlayfs was refused (stub/main.c)
  *
  * ROOT/ids/<map>/...       the same layout, one per subordinate-id map
  *                         (userns.h): layers there keep the tar's owners

@@ -130,25 +130,73 @@ static int detach(int sfd, const struct state_rec *r, struct err *e)
 	return 0;
 }
 
+/* STORE/overlay-refused: "BOOT_ID WHY" once overlayfs was refused, so that
+ * auto's later launches go to the flat root at once, until the next boot
+ * (a kernel or a policy changes with one). */
+#define REFUSED "overlay-refused"
+
+static int overlay_refused(const struct cache *c, char *why, size_t n)
+{
+	char *boot = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
+	char *path = path_join(c->root, REFUSED), *rec = path ? read_file_at(AT_FDCWD, path, 512, NULL) : NULL;
+	int hit = 0;
+	if (boot && rec) {
+		boot[strcspn(boot, "\n")] = 0;
+		size_t k = strlen(boot);
+		if ((hit = k && !strncmp(rec, boot, k) && rec[k] == ' '))
+			snprintf(why, n, "%s", rec + k + 1);
+	}
+	free(boot), free(path), free(rec);
+	return hit;
+}
+
+static void remember_refusal(const struct cache *c, const char *why)
+{
+	char *boot = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
+	char *path = path_join(c->root, REFUSED), tmp[4200];
+	if (boot && path && snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid()) < (int)sizeof tmp) {
+		boot[strcspn(boot, "\n")] = 0;
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* (a hint only: failing to keep it costs one more attempt) */
+		if (fd >= 0 && dprintf(fd, "%s %s", boot, why) > 0 && close(fd) == 0)
+			rename(tmp, path);
+		else if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
+	free(boot), free(path);
+}
+
 /* The container on the root mode asked for. auto: overlay, and where the
  * kernel refuses overlayfs (before the app ran), the flat root, saying
  * so; a named container needs its writable layer, so it has no fallback. */
 static int launch_root(const struct payload *p, struct cache *c, const struct run_opts *o,
 		       const struct userns *u, const char *keep, struct err *e)
 {
-	char *tree = NULL;
+	char *tree = NULL, why[256] = "";
 	if (o->root == ROOT_FLAT && keep)
 		return err_set(e, EXIT_SETUP, "this container keeps its writable layer, and a flat root has none: "
 			       "run it with --boxcar-root=overlay");
-	if (o->root != ROOT_FLAT) {
+	int flat = o->root == ROOT_FLAT || (o->root == ROOT_AUTO && !keep && overlay_refused(c, why, sizeof why));
+	if (!flat) {
 		int rc = launch(p, c, o, u, keep, NULL, e);
+		if (o->root == ROOT_OVERLAY && rc >= 0 && !e->code) {   /* asked for, and it mounted */
+			char *path = path_join(c->root, REFUSED);
+			if (path)
+				unlink(path);
+			free(path);
+		}
 		if (o->root != ROOT_AUTO || keep || rc < 0 || !e->code || e->kind != ERR_UNSUPPORTED)
 			return rc;
-		log_info("note: overlayfs cannot be mounted here (%s); running on a flat, read-only root "
-			 "(--boxcar-root=flat): writes outside /tmp, /run, /var/tmp and volumes fail",
-			 e->sys ? strerror(e->sys) : "refused");
+		snprintf(why, sizeof why, "%s", e->sys ? strerror(e->sys) : "refused");
+		/* (what a kernel or a policy says, not a passing shortage) */
+		if (e->sys == EPERM || e->sys == EACCES || e->sys == EINVAL || e->sys == ENODEV)
+			remember_refusal(c, why);
 		*e = (struct err){ 0 };
 	}
+	if (*why)
+		log_info("note: overlayfs cannot be mounted here (%s); running on a flat, read-only root "
+			 "(--boxcar-root=flat): writes outside /tmp, /run, /var/tmp and volumes fail", why);
 	if (flat_ensure(c, p, &tree, e) < 0)
 		return -1;
 	int rc = launch(p, c, o, u, keep, tree, e);

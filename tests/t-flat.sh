@@ -42,6 +42,12 @@ t_flat_auto() {
     expect_err_has '^boxcar: note: overlayfs cannot be mounted here .*flat'
     grep -qx err <<< "$ERR" || { ctx; fail "the app's stderr is missing"; }
     [ "$(fl_tree_dirs | wc -l)" = 1 ] || fail "no flat tree was made"
+    # remembered until the next boot: no second attempt, the same note
+    BOXCAR_ROOT= x "$(P bb)" sh -c 'touch /x 2>/dev/null || echo ro'
+    expect_ok; expect_out ro; expect_err_has '^boxcar: note: overlayfs cannot be mounted here \(Operation not permitted\)'
+    # overlay asked for, and mounting, forgets it
+    BOXCAR_ROOT= x "$(P bb)" --boxcar-root=overlay sh -c 'touch /x && echo rw'; expect_ok; expect_out rw
+    BOXCAR_ROOT= x "$(P bb)" sh -c 'touch /x && echo rw'; expect_ok; expect_out rw; [ -z "$ERR" ] || { ctx; fail "a note without cause"; }
     # named containers keep a writable layer: refused on a flat root, one line
     BOXCAR_ROOT=flat x "$(P bb)" --boxcar-name=fl1 true
     expect_error 125; expect_err_has 'writable layer'
