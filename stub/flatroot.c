@@ -108,9 +108,11 @@ static int merge_subdir(struct walk *w, int sdir, int ddir, const char *name, co
 		return -1;
 	int s = beneath_step(sdir, name, 0), t = s < 0 ? -1 : beneath_step(ddir, name, 0);
 	size_t len = w->len;
-	int rc = t < 0 ? -1 : walk_push(w, name) < 0 ? -2 : merge_dir(w, s, t);
-	if (rc != -2)
+	int rc = t < 0 ? -1 : walk_push(w, name);
+	if (rc == 0) {
+		rc = merge_dir(w, s, t);
 		walk_pop(w, len);
+	}
 	/* (after its entries: making them changed its times) */
 	if (rc == 0 && copy_meta_at(t, "", st) < 0)
 		rc = -1;
@@ -120,7 +122,7 @@ static int merge_subdir(struct walk *w, int sdir, int ddir, const char *name, co
 	if (t >= 0)
 		close(t);
 	errno = saved;
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /* Lay one layer's directory sdir over the merged ddir: whiteouts delete,
@@ -140,12 +142,10 @@ static int merge_dir(struct walk *w, int sdir, int ddir)
 		struct stat st, old;
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
-		if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = -1;
-			break;
-		}
 		int have = fstatat(ddir, name, &old, AT_SYMLINK_NOFOLLOW) == 0;
-		if (is_whiteout(&st))
+		if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+		else if (is_whiteout(&st))
 			rc = rmtree_at(ddir, name);
 		else if (S_ISDIR(st.st_mode))
 			rc = merge_subdir(w, sdir, ddir, name, &st, have, &old);
