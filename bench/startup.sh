@@ -97,6 +97,8 @@ if [ ! -x "$R/bin/busybox" ]; then
     for c in sh true; do ln -sf busybox "$R/bin/$c"; done
     echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
 fi
+# (ch-run binds onto these and wants them there)
+mkdir -p "$R/sys" "$R/tmp"; touch "$R/etc/group"
 build/boxcar pack -q "rootfs:$R" -o "$OUT/bb" --cmd '["/bin/true"]'
 run_set true "$OUT/bb" "$R" "$R/bin/busybox true" /bin/true
 
