@@ -12,6 +12,7 @@
 #include "../common/fallback.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
+#include "diagnose.h"
 #include "net.h"
 #include "sys.h"
 
@@ -205,16 +206,22 @@ static int init_layer(const struct runner_spec *s, const char *init, struct err 
 	return 0;
 }
 
+static int denied(int sys)
+{
+	return sys == EPERM || sys == EACCES;
+}
+
 /* A tmpfs on the state dir holds the init layer and, unless the writable
  * layer is kept (a named container), the upper and work dirs. */
 static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, struct err *e)
 {
 	char upper[PATH_MAX], work[PATH_MAX], init[PATH_MAX];
 	const char *base = s->keep_dir ? s->keep_dir : s->state_dir;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return err_sys(e, EXIT_SETUP, "make mounts private");
-	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+		if (denied(errno))
+			return diag_fail(e, DIAG_MOUNT, errno, "mount tmpfs on the state dir");
 		return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->state_dir);
+	}
 	snprintf(upper, sizeof upper, "%s/upper", base);
 	snprintf(work, sizeof work, "%s/work", base);
 	snprintf(init, sizeof init, "%s/init", s->state_dir);
@@ -233,10 +240,14 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 	int rc = (fallback_forced("overlay-legacy") ||
 		  mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		 mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
+	int sys = errno;
 	free(lowers);
+	errno = sys;
+	if (rc < 0 && s->keep_dir && !denied(errno))
+		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; the kept writable layer needs a "
+			       "file system with user xattrs (a local disk)", s->nlowers, root);
 	if (rc < 0)
-		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)%s?",
-			       s->nlowers, root, s->keep_dir ? ", and user xattrs where the writable layer is kept (a local disk)" : "");
+		return diag_fail(e, DIAG_OVERLAY, sys, "mount the root");
 	return 0;
 }
 
@@ -467,6 +478,11 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
 	char root[PATH_MAX];
+	/* the namespace's first mount: a denial here is the host's policy
+	 * (diagnose.h), named as doctor names it */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return denied(errno) ? diag_fail(e, DIAG_MOUNT, errno, "make mounts private")
+				     : err_sys(e, EXIT_SETUP, "make mounts private");
 	if (grab_host_trees(s, &h, e) < 0 || mount_root(s, root, sizeof root, e) < 0 ||
 	    etc_trees(s, &h, e) < 0)
 		return -1;
