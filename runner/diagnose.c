@@ -52,8 +52,10 @@ static int nested_userns(void)
 	read_small("/proc/self/uid_map", buf, sizeof buf);
 	if (!*buf)
 		return -1;
-	int whole = sscanf(buf, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && out == 0 &&
-		    count == 4294967295UL && !strchr(strchr(buf, '\n') ? strchr(buf, '\n') + 1 : "", '\n');
+	char *nl = strchr(buf, '\n');
+	int one_line = !nl || !nl[1];
+	int whole = one_line && sscanf(buf, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && out == 0 &&
+		    count == 4294967295UL;
 	return !whole;
 }
 

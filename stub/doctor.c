@@ -141,7 +141,7 @@ static void summary(const struct verdict *v)
 		printf("engine: none available yet: %s; until then boxcar files cannot run here\n", why);
 }
 
-int doctor(void)
+int doctor(enum doctor_who who)
 {
 	struct err e = { 0 };
 	struct cache c;
@@ -167,6 +167,9 @@ int doctor(void)
 	free(status);
 	check_subids(v.userns_ok);
 	check_cgroups();
+	if (who == DOCTOR_TOOL && v.d.cause == CAUSE_APPARMOR)
+		printf("note: that AppArmor profile names boxcar itself; each packed file needs its own: "
+		       "`FILE --boxcar-doctor` prints it\n");
 	summary(&v);
 	return fails ? 1 : 0;
 }
