@@ -140,6 +140,15 @@ static void set(struct diagnosis *d, enum diag_cause cause, const char *why, con
 	snprintf(d->fix, sizeof d->fix, "%s", fix);
 }
 
+static void apparmor_cause(enum diag_step step, const char *self, struct diagnosis *d)
+{
+	set(d, CAUSE_APPARMOR, step == DIAG_USERNS
+	    ? "Ubuntu's AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)"
+	    : "Ubuntu's AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): "
+	      "the namespace is made, but may not mount", "");
+	apparmor_fix(self, d->fix, sizeof d->fix);
+}
+
 static void seccomp_cause(enum diag_step step, struct diagnosis *d)
 {
 	set(d, CAUSE_SECCOMP, "a seccomp filter on this process denies it (in Docker, its default profile)",
@@ -149,6 +158,21 @@ static void seccomp_cause(enum diag_step step, struct diagnosis *d)
 	    : "run the container with `--security-opt seccomp=unconfined` (where AppArmor runs, also "
 	      "`--security-opt apparmor=unconfined`), or a seccomp profile that allows mount, fsopen, fsconfig, "
 	      "fsmount, move_mount and open_tree, or run the file on the host");
+}
+
+/* Denied, and not by a filter: Ubuntu's restriction where it is on, else
+ * a policy that names itself only in the audit log (SELinux, a runtime's). */
+static void policy_cause(enum diag_step step, const struct diag_facts *f, struct diagnosis *d)
+{
+	if (f->apparmor == 1)
+		return apparmor_cause(step, f->self, d);
+	if (step == DIAG_USERNS)
+		return set(d, CAUSE_UNKNOWN, "this host's security policy (an LSM such as SELinux, or a container "
+			   "runtime) denies user namespaces to this process", "ask the admin to allow unprivileged user "
+			   "namespaces for this file (the audit log or `dmesg` names the rule)");
+	set(d, CAUSE_MOUNT_DENIED, "a security module (AppArmor, SELinux) or a container runtime's policy "
+	    "confines this process", "ask the admin to allow mounts in user namespaces for this file (the audit "
+	    "log or `dmesg` names the rule)");
 }
 
 static void limit_cause(const struct diag_facts *f, struct diagnosis *d)
@@ -187,15 +211,8 @@ static void userns_cause(int sys, const struct diag_facts *f, struct diagnosis *
 	if (sys == EINVAL || sys == ENOSYS)
 		return set(d, CAUSE_NO_USERNS, "this kernel has no user namespaces (built without CONFIG_USER_NS)",
 			   "an admin must boot a kernel built with CONFIG_USER_NS=y");
-	if (denied && f->apparmor == 1) {
-		set(d, CAUSE_APPARMOR, "Ubuntu's AppArmor restricts unprivileged user namespaces "
-		    "(kernel.apparmor_restrict_unprivileged_userns = 1)", "");
-		return apparmor_fix(f->self, d->fix, sizeof d->fix);
-	}
 	if (denied)
-		return set(d, CAUSE_UNKNOWN, "this host's security policy (an LSM such as SELinux, or a container "
-			   "runtime) denies user namespaces to this process", "ask the admin to allow unprivileged user "
-			   "namespaces for this file (the audit log or `dmesg` names the rule)");
+		return policy_cause(DIAG_USERNS, f, d);
 	set(d, CAUSE_UNKNOWN, strerror(sys), "");
 }
 
@@ -210,15 +227,8 @@ static void mount_cause(enum diag_step step, int sys, const struct diag_facts *f
 			 f->kmajor, f->kminor);
 		return set(d, CAUSE_OLD_KERNEL, why, "an admin can install Linux 5.11 or later");
 	}
-	if (denied && f->apparmor == 1) {
-		set(d, CAUSE_APPARMOR, "Ubuntu's AppArmor restricts unprivileged user namespaces "
-		    "(kernel.apparmor_restrict_unprivileged_userns = 1): the namespace is made, but may not mount", "");
-		return apparmor_fix(f->self, d->fix, sizeof d->fix);
-	}
 	if (denied)
-		return set(d, CAUSE_MOUNT_DENIED, "a security module (AppArmor, SELinux) or a container runtime's "
-			   "policy confines this process", "ask the admin to allow mounts in user namespaces for this "
-			   "file (the audit log or `dmesg` names the rule)");
+		return policy_cause(step, f, d);
 	if (step == DIAG_OVERLAY && sys == ENODEV)
 		return set(d, CAUSE_NO_OVERLAY, "this kernel has no overlayfs (the module is not loaded)",
 			   "an admin can run `modprobe overlay` (and keep it with "
