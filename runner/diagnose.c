@@ -261,10 +261,12 @@ void diag_message(const struct diagnosis *d, char *buf, size_t len)
 		: d->step == DIAG_OVERLAY ? "cannot mount overlayfs in the user namespace"
 		: denied ? "mounting is denied in the user namespace" : "cannot mount in the user namespace";
 	const char *name = errno_name(d->sys);
-	char num[32];
-	if (!name)
-		snprintf(num, sizeof num, "errno %d", d->sys), name = num;
-	snprintf(buf, len, "%s (%s): %s%s%s", what, name, d->why, *d->fix ? "; fix: " : "", d->fix);
+	char num[32] = "";
+	if (d->sys && !name)
+		snprintf(num, sizeof num, " (errno %d)", d->sys);
+	else if (d->sys)
+		snprintf(num, sizeof num, " (%s)", name);
+	snprintf(buf, len, "%s%s: %s%s%s", what, num, d->why, *d->fix ? "; fix: " : "", d->fix);
 }
 
 int diag_fail(struct err *e, enum diag_step step, int sys, const char *what)

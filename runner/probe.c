@@ -55,8 +55,13 @@ static int in_userns(int (*fn)(const char *, int *), const char *arg, const char
 	int status = pid < 0 ? -1 : child_wait(pid);
 	int sent = pid > 0 && read(p[0], &f, sizeof f) == (ssize_t)sizeof f;
 	close(p[0]);
-	if (pid > 0 && !sent)
-		return status == 0 ? 0 : err_set(e, EXIT_SETUP, "%s: the probe failed (exit status %d)", what, status);
+	if (pid > 0 && !sent && status == 0)
+		return 0;
+	if (pid > 0 && !sent) {   /* (it died before it could say: no cause to trace) */
+		*d = (struct diagnosis){ .cause = CAUSE_UNKNOWN };
+		snprintf(d->why, sizeof d->why, "the probe died (exit status %d)", status);
+		return err_set(e, EXIT_SETUP, "%s: %s", what, d->why);
+	}
 	char msg[sizeof e->msg];
 	diagnose((enum diag_step)f.step, f.sys, d);
 	diag_message(d, msg, sizeof msg);

@@ -246,8 +246,11 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 	if (rc < 0 && s->keep_dir && !denied(errno))
 		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; the kept writable layer needs a "
 			       "file system with user xattrs (a local disk)", s->nlowers, root);
-	if (rc < 0)
-		return diag_fail(e, DIAG_OVERLAY, sys, "mount the root");
+	if (rc < 0) {
+		char what[64];
+		snprintf(what, sizeof what, "mount the root (%d layers)", s->nlowers);
+		return diag_fail(e, DIAG_OVERLAY, sys, what);
+	}
 	return 0;
 }
 
