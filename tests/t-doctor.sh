@@ -94,7 +94,22 @@ t_doctor_causes() {
     says "^cannot create a user namespace \(EPERM\): Ubuntu's AppArmor .*profile boxcar-app \"/opt/app\"" userns EPERM apparmor=1
 }
 
+# Why one id only: newuidmap not found (the uidmap package), no_new_privs set (a sandbox:
+# the setuid newuidmap would gain nothing); as root no subordinate ids are needed.
+t_doctor_subids_causes() {
+    mkdir -p "$T/empty"
+    x env PATH="$T/empty" "$BOXCAR" doctor
+    expect_ok
+    if [ "$CONFIG" = root ]; then doctor_line OK 'subordinate ids' 'not needed: running as root'; return; fi
+    [ -n "$STORE_SUFFIX" ] || fail "the test user has no subordinate ids (run.sh gives it some)"
+    doctor_line WARN 'subordinate ids' 'newuidmap/newgidmap are not installed: one id is mapped; .*an admin can install the uidmap package \(`apt-get install uidmap`\)'
+    x setpriv --no-new-privs "$BOXCAR" doctor
+    expect_ok
+    doctor_line WARN 'subordinate ids' 'no_new_privs is set on this process \(a sandbox set it\), so the setuid newuidmap cannot map them: one id is mapped; .*run the file outside that sandbox'
+}
+
 test_case run "doctor: in a namespace with no room for another (bwrap --disable-userns): the parent's limit, its fix; the file says the same (125)" t_doctor_nested
 test_case run "doctor: seccomp denying user namespaces (deny userns-eperm): the filter, its fix; the file says the same (125)" t_doctor_seccomp_userns
 test_case run "doctor: mounts denied in the user namespace (deny mount-eacces/eperm): named with the errno; the file says the same (125)" t_doctor_mount_denied
 test_case run "doctor: each cause's message and fix on given facts (Debian, Ubuntu's AppArmor profile, old kernel, limits)" t_doctor_causes
+test_case run "doctor: why subordinate ids are not used: no newuidmap (uidmap package), no_new_privs" t_doctor_subids_causes
