@@ -14,7 +14,8 @@ PREFIX=$DEPS/prefix
 SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson mbedtls curl"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
-          postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl"
+          postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
+          bubblewrap"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

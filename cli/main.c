@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "exec"))
 		return exec_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
-		return argc == 2 ? doctor() : usage_error("doctor takes no arguments%s", "");
+		return argc == 2 ? doctor(DOCTOR_TOOL) : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version"))
 		return argc != 2 ? usage_error("version takes no arguments%s", "") :
 		       version_print(stdout, VERSION_BOXCAR) == 0 ? 0 : EXIT_PACK;

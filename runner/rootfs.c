@@ -15,6 +15,7 @@
 #include "../common/fallback.h"
 #include "../common/fsutil.h"
 #include "../common/xio.h"
+#include "diagnose.h"
 #include "net.h"
 #include "sys.h"
 
@@ -220,16 +221,22 @@ static int mount_flat(const struct runner_spec *s, const char *root, struct err 
 	return fd < 0 ? -1 : put_tree(fd, AT_FDCWD, root, root, e);
 }
 
+static int denied(int sys)
+{
+	return sys == EPERM || sys == EACCES;
+}
+
 /* A tmpfs on the state dir holds the init layer and, unless the writable
  * layer is kept (a named container), the upper and work dirs. */
 static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, struct err *e)
 {
 	char upper[PATH_MAX], work[PATH_MAX], init[PATH_MAX];
 	const char *base = s->keep_dir ? s->keep_dir : s->state_dir;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return err_sys(e, EXIT_SETUP, "make mounts private");
-	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+	if (mount("tmpfs", s->state_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+		if (denied(errno))
+			return diag_fail(e, DIAG_MOUNT, errno, "mount tmpfs on the state dir");
 		return err_sys(e, EXIT_SETUP, "mount tmpfs on %s", s->state_dir);
+	}
 	snprintf(root, rootsz, "%s/root", s->state_dir);
 	if (s->flat)
 		return mount_flat(s, root, e);
@@ -251,11 +258,17 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 		: (fallback_forced("overlay-legacy") ||
 		   mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		  mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
+	int sys = errno;
 	free(lowers);
+	errno = sys;
+	if (rc < 0 && s->keep_dir && !denied(errno))
+		return err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; the kept writable layer needs a "
+			       "file system with user xattrs (a local disk)", s->nlowers, root);
 	if (rc < 0) {
-		err_sys(e, EXIT_SETUP, "mount overlayfs (%d layers) on %s; does this kernel allow overlayfs in user namespaces (Linux >= 5.11)%s?",
-			s->nlowers, root, s->keep_dir ? ", and user xattrs where the writable layer is kept (a local disk)" : "");
-		return err_kind(e, ERR_UNSUPPORTED);
+		char what[64];
+		snprintf(what, sizeof what, "mount the root (%d layers)", s->nlowers);
+		diag_fail(e, DIAG_OVERLAY, sys, what);
+		return err_kind(e, ERR_UNSUPPORTED);   /* (--boxcar-root=auto then takes the flat root) */
 	}
 	return 0;
 }
@@ -553,6 +566,11 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
 	char root[PATH_MAX];
+	/* the namespace's first mount: a denial here is the host's policy
+	 * (diagnose.h), named as doctor names it */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return denied(errno) ? diag_fail(e, DIAG_MOUNT, errno, "make mounts private")
+				     : err_sys(e, EXIT_SETUP, "make mounts private");
 	if (grab_host_trees(s, &h, e) < 0 || mount_root(s, root, sizeof root, e) < 0 ||
 	    etc_trees(s, &h, e) < 0)
 		return -1;

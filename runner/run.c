@@ -15,6 +15,7 @@
 #include "../common/child.h"
 #include "../common/fallback.h"
 #include "../common/xio.h"
+#include "diagnose.h"
 #include "idmap.h"
 #include "init.h"
 #include "process.h"
@@ -172,9 +173,8 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	relay_close(s->ports, s->nports);   /* the child holds the listening sockets now */
 	int code = -1, ok = pid > 0 && start_child(s, pid, cg, sync[1], e) == 0;
 	close(sync[1]);   /* a child not told to go sees EOF and exits */
-	if (pid < 0)
-		errno = clone_errno, err_sys(e, EXIT_SETUP, "cannot create namespaces (user, mount, pid, uts, ipc); "
-			"unprivileged user namespaces may be disabled (sysctl user.max_user_namespaces)");
+	if (pid < 0)   /* why, only now: a launch that works pays for no diagnosis */
+		diag_fail(e, DIAG_USERNS, clone_errno, "starting the container");
 	else if (!ok)
 		waitpid(pid, NULL, 0);
 	else

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "../common/child.h"
 #include "../common/xio.h"
+#include "diagnose.h"
 
 /* Lines "NAME-or-UID:START:COUNT" for this user, in file order. */
 static int parse_ranges(char *text, const char *name, const char *uid, struct idrange *r)
@@ -190,7 +191,7 @@ int subids_enter(const struct subids *s, struct err *e)
 	if (rc < 0 && (m[0].pid < 0 || m[1].pid < 0))
 		return err_sys(e, EXIT_SETUP, "fork");
 	if (rc < 0)
-		return err_sys(e, EXIT_SETUP, "cannot create a user namespace; see `boxcar doctor`");
+		return diag_fail(e, DIAG_USERNS, saved, "mapping subordinate ids");
 	if (bad)
 		return err_set(e, EXIT_SETUP, "cannot map subordinate ids: %s; check /etc/subuid and /etc/subgid "
 			       "(or use --boxcar-userns=root)", msg[bad - 1]);

@@ -32,38 +32,14 @@ static char *first_line(const char *path)
 	return s;
 }
 
-static void check_sysctls(void)
-{
-	char *v = first_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-	if (v && strcmp(v, "0") != 0) {
-		/* the ready profile names this very file */
-		char self[1024], msg[3072];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-		self[n > 0 ? n : 0] = 0;
-		snprintf(msg, sizeof msg, "kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu): an admin can run "
-			 "`sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or allow this file alone: "
-			 "`printf 'abi <abi/4.0>,\\ninclude <tunables/global>\\nprofile boxcar %s flags=(unconfined) "
-			 "{\\n  userns,\\n}\\n' | sudo tee /etc/apparmor.d/boxcar && sudo apparmor_parser -r "
-			 "/etc/apparmor.d/boxcar`", n > 0 ? self : "/path/to/FILE");
-		line("WARN", "apparmor userns restriction", msg);
-	}
-	free(v);
-	v = first_line("/proc/sys/user/max_user_namespaces");
-	if (v && atol(v) == 0)
-		line("FAIL", "max_user_namespaces", "is 0: an admin must set `sysctl user.max_user_namespaces=15000`");
-	else if (v)
-		line("OK", "max_user_namespaces", v);
-	free(v);
-}
-
 static int enter_subids(void *ids, struct err *e)
 {
 	return subids_enter(ids, e);
 }
 
 /* Do /etc/sub{u,g}id give this user ranges, and does newuidmap map them?
- * Tried for real, in a child. */
-static void check_subids(void)
+ * Tried for real, in a child, when a user namespace can be made at all. */
+static void check_subids(int userns_ok)
 {
 	struct userns u;
 	struct err e = { 0 };
@@ -71,11 +47,14 @@ static void check_subids(void)
 	if (userns_choose(USERNS_AUTO, &u, &e) < 0 || u.mode != USERNS_SUBIDS) {
 		if (u.mode == USERNS_HOST)
 			return line("OK", "subordinate ids", "not needed: running as root");
-		snprintf(msg, sizeof msg, "%s: one id is mapped; images that switch users (postgres, gosu, su) need "
-			 "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER` and the uidmap package",
-			 e.code ? e.msg : u.why);
+		if (e.code)
+			return line("WARN", "subordinate ids", e.msg);
+		snprintf(msg, sizeof msg, "%s: one id is mapped; images that switch users (postgres, gosu, su) "
+			 "need them: %s", u.why, u.fix);
 		return line("WARN", "subordinate ids", msg);
 	}
+	if (!userns_ok)
+		return line("FAIL", "subordinate ids", "not tried: no user namespace can be made (see above)");
 	if (child_run(enter_subids, &u.ids, 0, "newuidmap/newgidmap", &e) < 0)
 		return line("FAIL", "subordinate ids", e.msg);
 	snprintf(msg, sizeof msg, "%u uids and %u gids mapped with newuidmap/newgidmap; image files keep their owners",
@@ -98,28 +77,89 @@ static void check_cgroups(void)
 	line(mine ? "OK" : "WARN", "cgroups", msg);
 }
 
-int doctor(void)
+/* What the namespace and mount probes found, for the summary. */
+struct verdict {
+	int userns_ok, mount_ok, overlay_ok, tried;   /* tried: the mount probes ran */
+	struct diagnosis d;                           /* the first failure's */
+};
+
+/* User namespaces, tried for real; the limit is shown only when they
+ * work (a limit that reads "OK" next to ENOSPC misleads: it may be a
+ * parent namespace's that ran out). */
+static void check_userns(struct verdict *v)
+{
+	struct err e = { 0 };
+	char msg[256];
+	if (probe_userns(&v->d, &e) < 0)
+		return line("FAIL", "unprivileged user namespaces", e.msg);
+	v->userns_ok = 1;
+	char *max = first_line("/proc/sys/user/max_user_namespaces");
+	snprintf(msg, sizeof msg, "work (user.max_user_namespaces = %s)", max ? max : "?");
+	free(max);
+	line("OK", "unprivileged user namespaces", msg);
+}
+
+/* Mounts, then overlayfs, in a user namespace, on a scratch dir in the
+ * cache; not tried when no namespace can be made (the cause is above). */
+static void check_mounts(const char *scratch, struct verdict *v)
+{
+	struct err e = { 0 };
+	if (!v->userns_ok) {
+		line("FAIL", "overlayfs in user namespaces", "not tried: no user namespace can be made (see above)");
+		return;
+	}
+	v->tried = 1;
+	if (probe_overlay(scratch, &v->d, &e) == 0) {
+		v->mount_ok = v->overlay_ok = 1;
+		line("OK", "mounts in user namespaces", "work");
+		return line("OK", "overlayfs in user namespaces", "works");
+	}
+	v->mount_ok = v->d.step == DIAG_OVERLAY;
+	line(v->mount_ok ? "OK" : "FAIL", "mounts in user namespaces", v->mount_ok ? "work" : e.msg);
+	if (!v->mount_ok)
+		return line("FAIL", "overlayfs in user namespaces", "not tried: mounting is denied (see above)");
+	/* (files still run: on the flat root, read-only) */
+	char msg[sizeof e.msg + 96];
+	snprintf(msg, sizeof msg, "%s; files run on a flat, read-only root instead (--boxcar-root=flat)", e.msg);
+	line("WARN", "overlayfs in user namespaces", msg);
+}
+
+/* The summary, last, in a stable form: the root mode and the engine that
+ * this host gets. A flat root (a merged tree bound read-only) needs no
+ * overlayfs, but still a user and mount namespace; the trace engine (for
+ * hosts without them) is not built yet. */
+static void summary(const struct verdict *v)
+{
+	char why[sizeof v->d.why + sizeof v->d.fix + 64];
+	diag_message(&v->d, why, sizeof why);
+	if (v->overlay_ok)
+		printf("root mode: overlay\n");
+	else if (v->mount_ok)
+		printf("root mode: flat (overlayfs cannot be mounted here: %s)\n", v->d.why);
+	else if (v->tried || !v->userns_ok)
+		printf("root mode: none (it needs a user and mount namespace)\n");
+	else
+		printf("root mode: unknown (not probed: the cache cannot be used)\n");
+	if (v->mount_ok || (v->userns_ok && !v->tried))
+		printf("engine: ns (namespaces)\n");
+	else   /* (an engine for hosts without namespaces is future work) */
+		printf("engine: none available yet: %s; until then boxcar files cannot run here\n", why);
+}
+
+int doctor(enum doctor_who who)
 {
 	struct err e = { 0 };
 	struct cache c;
+	struct verdict v = { 0 };
 	fails = 0;
-	check_sysctls();
-	if (probe_userns(&e) < 0)
-		line("FAIL", "unprivileged user namespaces", e.msg);
-	else
-		line("OK", "unprivileged user namespaces", "work");
-	e = (struct err){ 0 };
+	check_userns(&v);
 	if (cache_open(&c, NULL, &e) < 0) {
 		line("FAIL", "cache", e.msg);
 	} else {
 		char *run = path_join(c.root, "run");
 		line("OK", "cache", c.root);
-		e = (struct err){ 0 };
-		if (run && probe_overlay(run, &e) < 0) {
-			err_ctx(&e, "needs Linux >= 5.11 with overlayfs");
-			line("FAIL", "overlayfs in user namespaces", e.msg);
-		} else
-			line("OK", "overlayfs in user namespaces", "works");
+		if (run)
+			check_mounts(run, &v);
 		free(run);
 	}
 	cache_close(&c);
@@ -130,7 +170,11 @@ int doctor(void)
 		line("WARN", "seccomp", "not supported by this kernel: run files with "
 		     "--boxcar-security-opt=seccomp=unconfined");
 	free(status);
-	check_subids();
+	check_subids(v.userns_ok);
 	check_cgroups();
+	if (who == DOCTOR_TOOL && v.d.cause == CAUSE_APPARMOR)
+		printf("note: that AppArmor profile names boxcar itself; each packed file needs its own: "
+		       "`FILE --boxcar-doctor` prints it\n");
+	summary(&v);
 	return fails ? 1 : 0;
 }

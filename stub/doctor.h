@@ -3,6 +3,9 @@
 #ifndef BOXCAR_DOCTOR_H
 #define BOXCAR_DOCTOR_H
 
-int doctor(void);
+/* Who asks: a packed file (its own path is the one an AppArmor profile
+ * names) or the `boxcar` tool (whose path is not the files'). */
+enum doctor_who { DOCTOR_FILE, DOCTOR_TOOL };
+int doctor(enum doctor_who who);
 
 #endif

@@ -195,7 +195,7 @@ static int resolve_user(const cJSON *cfg, const struct run_opts *o, const struct
  * it run. */
 static void hint_single_map(const struct userns *ns, const struct user_info *u, int rc)
 {
-	if (rc == 0 || rc >= 125 || ns->mode != USERNS_ROOT || u->uid != 0)
+	if (rc <= 0 || rc >= 125 || ns->mode != USERNS_ROOT || u->uid != 0)
 		return;
 	if (!ns->automatic) {
 		log_info("note: --boxcar-userns=root maps one user id; if the program failed switching users "
@@ -203,9 +203,7 @@ static void hint_single_map(const struct userns *ns, const struct user_info *u, 
 		return;
 	}
 	log_info("note: only one user id is mapped (%s); if the program failed switching users or "
-		 "changing owners, an admin can run `usermod --add-subuids 100000-165535 --add-subgids "
-		 "100000-165535 %s` (package uidmap), or try --boxcar-fakeroot",
-		 ns->why, getenv("USER") ? getenv("USER") : "$USER");
+		 "changing owners: %s, or try --boxcar-fakeroot", ns->why, ns->fix);
 }
 
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,

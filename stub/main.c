@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 	}
 	if (o.doctor) {
 		opts_free(&o);
-		return doctor();
+		return doctor(DOCTOR_FILE);
 	}
 	if (o.version) {
 		return version_print(stdout, VERSION_STUB) == 0 ? 0 : EXIT_SETUP;

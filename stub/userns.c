@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static const char *const names[] = { "auto", "root", "keep-id", "subids", "host" };
@@ -42,6 +43,26 @@ static int in_path(const char *prog)
 	return 0;
 }
 
+/* Why subordinate ids cannot be used though `have` says the ranges
+ * exist, or that they don't: the cause in why->msg, its fix in fix
+ * ("" when they can be used). */
+static void subids_missing(int have, struct err *why, char *fix, size_t len)
+{
+	const char *user = getenv("USER") ? getenv("USER") : "$USER";
+	*fix = 0;
+	if (!have)
+		snprintf(fix, len, "an admin can run `usermod --add-subuids 100000-165535 --add-subgids "
+			 "100000-165535 %s`", user);
+	else if (!(in_path("newuidmap") && in_path("newgidmap"))) {
+		snprintf(why->msg, sizeof why->msg, "newuidmap/newgidmap are not installed");
+		snprintf(fix, len, "an admin can install the uidmap package (`apt-get install uidmap`)");
+	} else if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		snprintf(why->msg, sizeof why->msg, "no_new_privs is set on this process (a sandbox set it), so "
+			 "the setuid newuidmap cannot map them");
+		snprintf(fix, len, "run the file outside that sandbox");
+	}
+}
+
 int userns_choose(enum userns_mode want, struct userns *u, struct err *e)
 {
 	memset(u, 0, sizeof *u);
@@ -57,13 +78,10 @@ int userns_choose(enum userns_mode want, struct userns *u, struct err *e)
 	int have = subids_lookup(&u->ids, &why);
 	if (have < 0)
 		return *e = why, -1;
-	if (have && !(in_path("newuidmap") && in_path("newgidmap"))) {
-		have = 0;
-		snprintf(why.msg, sizeof why.msg, "newuidmap/newgidmap are not installed (package uidmap)");
-	}
+	subids_missing(have, &why, u->fix, sizeof u->fix);
+	have = have && !*u->fix;
 	if (!have && want == USERNS_SUBIDS)
-		return err_set(e, EXIT_SETUP, "--boxcar-userns=subids: %s; an admin can run "
-			       "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`", why.msg);
+		return err_set(e, EXIT_SETUP, "--boxcar-userns=subids: %s; %s", why.msg, u->fix);
 	u->automatic = want == USERNS_AUTO;
 	if (!have) {   /* auto, without ranges: one id */
 		u->mode = USERNS_ROOT;

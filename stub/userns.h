@@ -7,7 +7,8 @@
  *   keep-id caller -> the caller's own uid (one id); store ROOT
  *   host    real root: every id maps onto itself; store ROOT
  * auto picks subids when /etc/subuid and /etc/subgid give the caller
- * ranges and newuidmap is installed, root otherwise. */
+ * ranges and newuidmap is installed and can work (no no_new_privs, under
+ * which its setuid bit counts for nothing), root otherwise. */
 #ifndef BOXCAR_USERNS_H
 #define BOXCAR_USERNS_H
 #include "../runner/subids.h"
@@ -21,6 +22,7 @@ struct userns {
 	struct subids ids;
 	char tag[160];             /* the subids store's name */
 	char why[256];             /* why auto did not pick subids */
+	char fix[256];             /* and what an admin (or the user) can do */
 };
 
 /* "auto", "root", "keep-id", "subids" -> mode; -1 if unknown. */

@@ -194,3 +194,17 @@ fallback_forced() { [[ ,${BOXCAR_TEST_FALLBACKS:-}, == *,all,* || ,${BOXCAR_TEST
 # own_sys_net: what a container with its own network lists in /sys/class/net: its
 # own interfaces (lo), or the host's where it gets the host's /sys (the fallback)
 own_sys_net() { if fallback_forced no-own-sysfs; then ls /sys/class/net | tr '\n' ' ' | sed 's/ $//'; else echo lo; fi; }
+
+# helper NAME [SOURCE...]: build the C test helper tests/helpers/NAME.c (with the
+# project's SOURCEs, paths from the top) into $TMPDIR/helpers once a pass, and print
+# its path. Use: `local d; d=$(helper deny) || exit 1`.
+helper() {
+    local name=$1 out=$TMPDIR/helpers/$1 src; shift
+    src=("$TOP/tests/helpers/$name.c" "${@/#/$TOP/}")
+    if [ ! -x "$out" ] || [ -n "$(find "${src[@]}" -newer "$out" 2>/dev/null)" ]; then
+        mkdir -p "$TMPDIR/helpers"
+        cc -std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wno-format-truncation -Werror -o "$out.$$" "${src[@]}" >&2 &&
+            mv "$out.$$" "$out" || fail "cannot build tests/helpers/$name.c with cc"
+    fi
+    printf '%s\n' "$out"
+}

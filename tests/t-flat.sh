@@ -42,6 +42,11 @@ t_flat_auto() {
     expect_err_has '^boxcar: note: overlayfs cannot be mounted here .*flat'
     grep -qx err <<< "$ERR" || { ctx; fail "the app's stderr is missing"; }
     [ "$(fl_tree_dirs | wc -l)" = 1 ] || fail "no flat tree was made"
+    # doctor says the same: overlayfs a warning, the root mode flat
+    BOXCAR_TEST_FALLBACKS=deny-overlay x "$(P bb)" --boxcar-doctor
+    expect_ok
+    grep -q '^WARN  overlayfs in user namespaces .*flat, read-only root' <<< "$OUT" || { ctx; fail "doctor: no WARN for overlayfs"; }
+    grep -q '^root mode: flat (overlayfs cannot be mounted here: ' <<< "$OUT" || { ctx; fail "doctor: root mode is not flat"; }
     # remembered until the next boot: no second attempt, the same note
     BOXCAR_ROOT= x "$(P bb)" sh -c 'touch /x 2>/dev/null || echo ro'
     expect_ok; expect_out ro; expect_err_has '^boxcar: note: overlayfs cannot be mounted here \(Operation not permitted\)'

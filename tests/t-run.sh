@@ -597,6 +597,9 @@ t_doctor() {
         grep -qE "^(OK|WARN) +$c " <<< "$OUT" || { ctx; fail "no OK/WARN line for '$c'"; }
     done
     grep -qE '^OK +overlayfs in user namespaces' <<< "$OUT" || { ctx; fail "overlay probe did not pass"; }
+    grep -qE '^OK +unprivileged user namespaces +work \(user.max_user_namespaces = [0-9]+\)$' <<< "$OUT" ||
+        { ctx; fail "no limit shown next to working namespaces"; }
+    [ "$(tail -n 2 <<< "$OUT")" = $'root mode: overlay\nengine: ns (namespaces)' ] || { ctx; fail "the summary is not last, or not overlay and ns"; }
     if [ -n "$STORE_SUFFIX" ]; then   # subordinate ids really mapped (a child tries)
         grep -qE '^OK +subordinate ids +65537 uids and 65537 gids mapped' <<< "$OUT" || { ctx; fail "subids not reported as working"; }
     fi
