@@ -23,6 +23,7 @@
 #include "buildcmd.h"
 #include "save.h"
 #include "sign.h"
+#include "stubs.h"
 #include "../pack/writer.h"
 
 /* The stub, linked in as bytes (build/obj/stub_blob.S). */
@@ -200,7 +201,12 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 		cJSON_Delete(pa.trust);
 		return rc;
 	}
-	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), pa.level };
+	struct writer_opts wo = { .level = pa.level };
+	if (stub_select(pa.pc.pull.platform, &wo, &e) < 0) {
+		free(pa.pc.env);
+		cJSON_Delete(pa.trust);
+		return err_print(&e);
+	}
 	remove_tmp_on_signals();
 	if (!strcmp(verb, "commit"))
 		rc = commit_container(pa.src, &pa.pc, pa.trust, pa.out, &wo, &e);
@@ -211,6 +217,7 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 			rc = payload_write(&img, pa.out, &wo, &e);
 		image_free(&img);
 	}
+	stub_release(&wo);
 	free(pa.pc.env);
 	if (rc < 0)
 		return err_print(&e);
@@ -319,7 +326,10 @@ static int cmd_run(int argc, char **argv)
 	struct payload p;
 	if (payload_open(file, NULL, &p, &e) < 0)
 		return free_argv(nargv, n), err_print(&e);
+	int here = stub_runs_here(&p, file, &e);
 	payload_close(&p);
+	if (here < 0)
+		return free_argv(nargv, n), err_print(&e);
 	if (!strchr(file, '/') && asprintf(&file, "./%s", file) < 0)
 		return EXIT_SETUP;
 	nargv[0] = file;
@@ -354,7 +364,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "build")) {
 		/* (zstd 3: a build recompresses every base layer it imports; --level N to trade) */
-		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 3 };
+		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 3, NULL };
 		remove_tmp_on_signals();
 		return build_command(argc - 1, argv + 1, &wo);
 	}
