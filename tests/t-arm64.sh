@@ -279,3 +279,30 @@ t_a64_platform_errors() {   # no such variant; an arch boxcar has no stub for; n
     [ -z "$(ls -A out)" ] || fail "output left: $(ls -A out)"
 }
 test_case run "arm64: --platform errors: no such image in the index, no such stub" t_a64_platform_errors
+
+t_a64_build() {   # boxcar build --platform linux/arm64: FROM's index, scratch, TARGETARCH; no RUN
+    a64_need
+    fresh_cache "$T/c"
+    mkdir ctx; echo hello-arm64 > ctx/hello
+    printf 'FROM oci:%s:multi\nARG TARGETARCH\nCOPY hello /hello\nLABEL arch=$TARGETARCH\nCMD ["/bin/cat", "/hello"]\n' \
+        "$A64_LAYOUT" > ctx/Dockerfile
+    x "$BOXCAR" build --platform linux/arm64 -o app -q ctx; expect_ok
+    x "$BOXCAR" inspect app; expect_ok
+    [ "$(jq -r '[.stub.architecture, .config.architecture, .config.config.Labels.arch] | join(" ")' <<<"$OUT")" = "arm64 arm64 arm64" ] ||
+        { show "$OUT" >&2; fail "not an arm64 build"; }
+    q ./app --boxcar-extract=o; expect_ok
+    [ "$(cat o/hello)" = hello-arm64 ] && cmp o/bin/busybox "$PACKED/arm64-busybox" || fail "the arm64 build's tree"
+    x "$BOXCAR" build -o host -q ctx; expect_ok   # the same context for the host: its own FROM image
+    [ "$("$BOXCAR" inspect host | jq -r '[.stub.architecture, .config.config.Labels.arch] | join(" ")')" = "amd64 amd64" ] ||
+        fail "the host's build"
+    x ./host; expect_ok; expect_out hello-arm64
+    printf 'FROM scratch\nCOPY hello /hello\n' > ctx/Dockerfile
+    x "$BOXCAR" build --platform linux/arm64 -o s -q ctx; expect_ok
+    [ "$("$BOXCAR" inspect s | jq -r '[.stub.architecture, .config.architecture] | join(" ")')" = "arm64 arm64" ] || fail "scratch"
+    printf 'FROM oci:%s:multi\nRUN echo hi\n' "$A64_LAYOUT" > ctx/Dockerfile
+    x "$BOXCAR" build --platform linux/arm64 -o r -q ctx; expect_error 1
+    expect_err_has "Dockerfile:2: RUN runs programs of the image, and this linux/amd64 host cannot run linux/arm64 ones"
+    x "$BOXCAR" build --platform linux/mips64le -o r -q ctx; expect_error 2
+    [ -e r ] && fail "an output was written"; return 0
+}
+test_case run "arm64: boxcar build --platform linux/arm64 (FROM an index, scratch, TARGETARCH; RUN refused)" t_a64_build
