@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include "../common/arch.h"
 #include "../common/json.h"
@@ -84,17 +83,6 @@ void stub_release(struct writer_opts *wo)
 
 int stub_runs_here(const struct payload *p, const char *file, struct err *e)
 {
-	struct utsname u;
 	const char *arch = json_str(cJSON_GetObjectItemCaseSensitive(p->index, "stub"), "architecture");
-	const char *kname = arch_kernel_name(arch), *host;
-	if (!arch)   /* (packed before files said) */
-		return 0;
-	if (uname(&u) < 0)
-		return err_sys(e, EXIT_SETUP, "uname");
-	if (kname && !strcmp(kname, u.machine))
-		return 0;
-	host = arch_oci_name(u.machine);
-	return err_set(e, EXIT_SETUP, "%s is for linux/%s hosts (its stub is %s) and this one is %s: run it on a "
-		       "linux/%s host, or pack the image again%s%s", file, arch, kname ? kname : arch, u.machine, arch,
-		       host ? " with --platform linux/" : "", host ? host : "");
+	return arch ? arch_runs_here(arch, file, e) : 0;   /* (no "stub": packed before files said) */
 }

@@ -2,6 +2,8 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include "err.h"
 
 static const struct {
 	const char *oci, *kernel;
@@ -34,4 +36,20 @@ int arch_elf_machine(const char *oci)
 		if (!strcmp(oci, arches[i].oci))
 			return arches[i].elf;
 	return 0;
+}
+
+int arch_runs_here(const char *oci, const char *file, struct err *e)
+{
+	struct utsname u;
+	const char *mine = arch_kernel_name(oci), *host;
+	if (uname(&u) < 0)
+		return err_sys(e, EXIT_SETUP, "uname");
+	if (mine && !strcmp(u.machine, mine))
+		return 0;
+	if ((host = arch_oci_name(u.machine)))
+		return err_set(e, EXIT_SETUP, "%s is for linux/%s hosts (its stub is %s) and this one is %s: run it on "
+			       "a linux/%s host, or pack the image again with --platform linux/%s",
+			       file, oci, mine ? mine : oci, u.machine, oci, host);
+	return err_set(e, EXIT_SETUP, "%s is for linux/%s hosts (its stub is %s) and this one says it is %s: run it "
+		       "on a linux/%s host, outside setarch/linux32", file, oci, mine ? mine : oci, u.machine, oci);
 }

@@ -22,4 +22,10 @@ int arch_elf_machine(const char *oci);
 /* "linux/amd64, linux/arm64": the platforms boxcar has stubs for. */
 #define ARCH_PLATFORMS "linux/amd64, linux/arm64"
 
+struct err;
+/* Does this host (uname -m) run file, whose stub is for oci? 0, or -1
+ * with e (EXIT_SETUP): one line naming the file, both architectures and
+ * the fix. (An emulator, binfmt_misc's qemu, reports the arch it emulates.) */
+int arch_runs_here(const char *oci, const char *file, struct err *e);
+
 #endif

@@ -227,7 +227,7 @@ t_a64_wrong_host() {   # the arm64 file on this amd64 host; the amd64 file on a 
     # the stub's own check: a 32-bit personality makes uname say i686
     fresh_cache "$T/c"
     x setarch i686 "$(P a64-host)" true; expect_error 125
-    expect_err_has "is for linux/amd64 hosts \(x86_64\) and this one says it is i686"
+    expect_err_has "is for linux/amd64 hosts \(its stub is x86_64\) and this one says it is i686"
     [ -z "$(find "$T/c" -path '*/layers/*' -prune -print)" ] || fail "layers were extracted"
     x setarch i686 "$(P a64-host)" --boxcar-inspect; expect_ok
 }
