@@ -9,7 +9,7 @@
 # OCI index holding both.
 
 A64_QEMU=qemu-aarch64-static
-a64_stub() { echo "$(dirname "$BOXCAR")/stub-arm64"; }
+a64_stub() { readlink -f "$(dirname "$BOXCAR")/stub-arm64"; }   # (the sanitizer build links it)
 a64_need() {
     command -v $A64_QEMU >/dev/null || fail "no $A64_QEMU: apt-get install qemu-user-static (./build.sh does)"
     [ -f "$(a64_stub)" ] || fail "no $(a64_stub): make stub-arm64 (./build.sh does)"
