@@ -24,6 +24,8 @@ static int beside_me(const char *arch, char *path, size_t size, struct err *e)
 		return err_sys(e, EXIT_PACK, "cannot find where boxcar is (/proc/self/exe)");
 	self[n] = 0;
 	char *slash = strrchr(self, '/');
+	if (!slash)
+		return err_set(e, EXIT_PACK, "cannot find where boxcar is (/proc/self/exe: %s)", self);
 	*slash = 0;
 	if ((size_t)snprintf(path, size, "%s/stub-%s", self, arch) >= size)
 		return err_set(e, EXIT_PACK, "path too long: %s/stub-%s", self, arch);

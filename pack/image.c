@@ -140,15 +140,18 @@ int image_target_arch(const char *platform, const char **arch, struct err *e)
 		*arch = ARCH_SELF;
 		return 0;
 	}
-	const char *a = strchr(platform, '/');
+	char want[16];
+	const char *a = strchr(platform, '/'), *kernel = NULL;
 	size_t n = a ? strcspn(a + 1, "/") : 0;
-	static const char *const known[] = { "amd64", "arm64" };
-	for (size_t i = 0; a && (size_t)(a - platform) == 5 && !strncmp(platform, "linux", 5) &&
-	     i < sizeof known / sizeof known[0]; i++)
-		if (strlen(known[i]) == n && !strncmp(a + 1, known[i], n)) {
-			*arch = known[i];
-			return 0;
-		}
+	if (a && a - platform == 5 && !strncmp(platform, "linux", 5) && n < sizeof want) {
+		memcpy(want, a + 1, n);
+		want[n] = 0;
+		kernel = arch_kernel_name(want);
+	}
+	if (kernel) {
+		*arch = arch_oci_name(kernel);   /* (the table's own string) */
+		return 0;
+	}
 	return err_set(e, EXIT_USAGE, "--platform %s: boxcar makes files for %s (OS/ARCH[/VARIANT])",
 		       platform, ARCH_PLATFORMS);
 }

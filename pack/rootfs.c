@@ -14,8 +14,8 @@
 static int build_config(const struct pack_config *pc, struct image *img, struct err *e)
 {
 	cJSON *root = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(root, "config");
-	const char *arch = image_arch();
-	if (img->platform && image_target_arch(img->platform, &arch, e) < 0)
+	const char *arch;
+	if (image_target_arch(img->platform, &arch, e) < 0)
 		return cJSON_Delete(root), -1;
 	cJSON_AddStringToObject(root, "architecture", arch);   /* (a tree's: whatever --platform says) */
 	cJSON_AddStringToObject(root, "os", "linux");
