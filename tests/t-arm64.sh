@@ -82,12 +82,19 @@ t_a64_stub_elf() {   # readelf: static, AArch64, no interpreter; its size agains
     grep -Eq 'Type: +EXEC' h || { cat h >&2; fail "$s is not a static executable (ET_EXEC)"; }
     readelf -l "$s" | grep -q INTERP && fail "$s has an ELF interpreter (not static)"
     readelf -d "$s" 2>/dev/null | grep -q NEEDED && fail "$s needs shared libraries"
+    # its four default seccomp programs check for AArch64 (AUDIT_ARCH_AARCH64, 0xc00000b7:
+    # "jeq #k" with k little-endian), none for x86-64 (0xc000003e)
+    [ "$(a64_arch_checks "$s")" = "4 0" ] || fail "seccomp arch checks (aarch64, x86-64): $(a64_arch_checks "$s")"
     local size; size=$(stat -c %s "$s")
     [ "$size" -le $((650 * 1024)) ] || fail "stub-arm64 is $size bytes, over the 650 KB target"
     info "stub-arm64: $size bytes (amd64 stub in boxcar: see --boxcar-inspect's stub.size)"
 }
+a64_arch_checks() { python3 -c '
+import re, sys
+d = open(sys.argv[1], "rb").read()
+print(*(len(re.findall(b"\x15\x00..%s\x00\x00\xc0" % k, d, re.S)) for k in (b"\xb7", b"\x3e")))' "$1"; }
 # (the sanitizer build's boxcar finds the same stub-arm64 beside it)
-test_case pack "arm64: stub-arm64 is a static AArch64 executable within 650 KB" t_a64_stub_elf
+test_case pack "arm64: stub-arm64 is a static AArch64 executable within 650 KB, seccomp filters for AArch64" t_a64_stub_elf
 
 t_a64_inspect() {   # which stub went in, for which arch, and the image's platform
     a64_need
