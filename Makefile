@@ -43,11 +43,15 @@ $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# the default seccomp filters, compiled to BPF once here (runner/filter.h)
+# the default seccomp filters, compiled to BPF once here (runner/filter.h), by
+# a generator that runs on the build host (BPFGEN_CC), for BPF_ARCH (empty:
+# the host's; stub-arm64 names aarch64)
+BPFGEN_CC ?= $(CC) $(CFLAGS) $(LDFLAGS)
+BPF_ARCH ?=
 $(B)/obj/seccomp_bpf.h: tools/bpfgen.c runner/filter.c runner/filter.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $(B)/obj/bpfgen tools/bpfgen.c runner/filter.c -lseccomp
-	$(B)/obj/bpfgen > $@.tmp && mv $@.tmp $@
+	$(BPFGEN_CC) -o $(B)/obj/bpfgen tools/bpfgen.c runner/filter.c -lseccomp
+	$(B)/obj/bpfgen $(BPF_ARCH) > $@.tmp && mv $@.tmp $@
 $(B)/obj/runner/security.o: $(B)/obj/seccomp_bpf.h
 
 # the libraries' versions (common/version.h): "NAME VERSION" lines -> LIB(...) lines;
@@ -78,13 +82,26 @@ $(B)/obj/stub_blob.o: $(B)/stub
 $(B)/boxcar: $(call obj,cli/main.c) $(B)/obj/stub_blob.o $(call lib,cli builder containers pack stub runner common)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURL) $(LIBS)
 
+# The arm64 stub (build/stub-arm64): the same sources cross-compiled with
+# Debian's aarch64 musl wrapper against build/deps-arm64 (build.sh builds both),
+# its seccomp filters compiled for aarch64 by the host's bpfgen. boxcar finds
+# it beside itself (docs/architecture.md says why it is not embedded).
+ARM64_CC ?= aarch64-linux-musl-gcc
+ARM64_DEPS ?= build/deps-arm64
+stub-arm64: $(B)/stub-arm64
+$(B)/stub-arm64: FORCE
+	$(MAKE) B=$(B)/arm64 CC=$(ARM64_CC) PREFIX=$(ARM64_DEPS)/prefix KINC=$(ARM64_DEPS)/kinc \
+		BPF_ARCH=aarch64 BPFGEN_CC="$(CC) $(CFLAGS) $(LDFLAGS)" $(B)/arm64/stub
+	cmp -s $(B)/arm64/stub $@ || cp $(B)/arm64/stub $@
+FORCE:
+
 asan:
 	$(MAKE) SAN=1 B=build/asan VERSIONS=build/asan/versions
 
 clean:
-	rm -rf build/obj build/stub build/boxcar build/asan
+	rm -rf build/obj build/stub build/boxcar build/asan build/arm64 build/stub-arm64
 
-.PHONY: all asan clean
+.PHONY: all asan clean stub-arm64 FORCE
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj

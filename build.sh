@@ -4,7 +4,8 @@
 #   ./build.sh test     the same build, then the whole test suite (tests/run.sh), against
 #                       the static build and again against an ASan+UBSan build
 #   ./build.sh build    build only          ./build.sh asan   ASan/UBSan build + suite
-#   ./build.sh deps     static dependencies only
+#   ./build.sh deps     static dependencies only (amd64, then arm64's for the arm64 stub)
+#   ./build.sh deps-arm64   arm64's alone (build/deps-arm64)
 #   ./build.sh fetch PKG...   fetch (and unpack) Debian source packages into build/deps/src
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,10 +13,16 @@ TOP=$PWD
 DEPS=$TOP/build/deps          # sources, objects and the static prefix (cached between runs)
 PREFIX=$DEPS/prefix
 SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson mbedtls curl"
+# The arm64 stub (make stub-arm64): the same Debian sources, unpacked again from
+# the fetched .dsc and cross-built with Debian's aarch64 musl wrapper into a
+# deps dir of its own; only what the stub links (no curl, no mbedtls).
+DEPS_ARM64=$TOP/build/deps-arm64
+ARM64_PKGS="libzstd zlib libarchive libseccomp nettle cjson"
+ARM64_APT="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
           postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
-          bubblewrap"
+          bubblewrap qemu-user-static"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -42,12 +49,14 @@ enable_deb_src() {
 }
 
 # musl-gcc uses -nostdinc: give it the kernel headers libseccomp and we need.
+# $1 = the deps dir (default the host's), $2 = where that target's linux/, asm/
+# and asm-generic/ are (default the host's).
 kernel_headers() {
-    local inc=$DEPS/kinc
+    local inc=${1:-$DEPS}/kinc from=${2:-}
     [ -d "$inc/linux" ] && return 0
     mkdir -p "$inc"
-    cp -r /usr/include/linux /usr/include/asm-generic "$inc/"
-    cp -r "/usr/include/$(gcc -dumpmachine)/asm" "$inc/asm"
+    cp -r "${from:-/usr/include}/linux" "${from:-/usr/include}/asm-generic" "$inc/"
+    cp -r "${from:-/usr/include/$(gcc -dumpmachine)}/asm" "$inc/asm"
 }
 
 # One `apt-get source` try into a fresh scratch dir. $1 = package or package/release.
@@ -103,52 +112,82 @@ record_versions() {
 }
 
 MCFLAGS="-Os -fPIC -ffunction-sections -fdata-sections"
-build_dep() {      # $1 = source package
-    local pkg=$1 d stamp=$DEPS/stamp.$1
-    [ "$pkg" = nettle ] && stamp=$DEPS/stamp.nettle-hogweed   # (older builds lack libhogweed.a)
-    [ "$pkg" = libzstd ] && stamp=$DEPS/stamp.libzstd-mt      # (older builds lack threads)
+# The target build_dep builds for: its compiler, archiver, configure's --host,
+# deps dir and prefix. amd64 is the host's musl-gcc; arm64 is Debian's
+# aarch64-linux-musl-gcc (musl-dev:arm64's wrapper over gcc-aarch64-linux-gnu,
+# with its musl-gcc.specs).
+use_target() {
+    case $1 in
+    amd64) XCC=musl-gcc XAR=ar XRANLIB=ranlib XHOST= XDEPS=$DEPS ;;
+    arm64) XCC=aarch64-linux-musl-gcc XAR=aarch64-linux-gnu-ar XRANLIB=aarch64-linux-gnu-ranlib
+           XHOST=--host=aarch64-linux-musl XDEPS=$DEPS_ARM64 ;;
+    esac
+    XPREFIX=$XDEPS/prefix XTARGET=$1
+}
+use_target amd64
+
+# The arm64 build's own copy of a source: unpacked again (dpkg-source, Debian's
+# patches applied) from the .dsc fetch_source got, so the two builds never
+# share objects. Prints the unpacked dir.
+arm64_source() {
+    local pkg=$1 base=$DEPS_ARM64/src/$1 dsc dir name
+    dir=$(ls -d "$base"/*/ 2>/dev/null | head -1) || true
+    [ -n "$dir" ] && { echo "${dir%/}"; return 0; }
+    name=$(basename "$(fetch_source "$pkg")")
+    dsc=$(ls "$DEPS/src/$pkg"/*.dsc | head -1) || die "no .dsc for $pkg in $DEPS/src/$pkg"
+    rm -rf "$base" "$base.tmp"; mkdir -p "$base.tmp"
+    (cd "$base.tmp" && dpkg-source --no-check -x "$dsc" "$name") >"$DEPS_ARM64/log.unpack.$pkg" 2>&1 ||
+        die "cannot unpack $dsc (log: $DEPS_ARM64/log.unpack.$pkg)"
+    mv "$base.tmp" "$base" || die "cannot rename $base.tmp"
+    echo "$base/$name"
+}
+
+build_dep() {      # $1 = source package, for the target use_target chose
+    local pkg=$1 d stamp=$XDEPS/stamp.$1
+    [ "$pkg" = nettle ] && stamp=$XDEPS/stamp.nettle-hogweed   # (older builds lack libhogweed.a)
+    [ "$pkg" = libzstd ] && stamp=$XDEPS/stamp.libzstd-mt      # (older builds lack threads)
     [ -f "$stamp" ] && return 0
-    d=$(fetch_source "$pkg")
-    say "building static $pkg ($(basename "$d"))"
-    local I="-isystem $DEPS/kinc -I$PREFIX/include" L="-L$PREFIX/lib" log=$DEPS/log.$pkg
+    if [ "$XTARGET" = amd64 ]; then d=$(fetch_source "$pkg"); else d=$(arm64_source "$pkg"); fi
+    say "building static $pkg ($(basename "$d")) for $XTARGET"
+    local P=$XPREFIX I="-isystem $XDEPS/kinc -I$XPREFIX/include" L="-L$XPREFIX/lib" log=$XDEPS/log.$pkg
+    local CONF="$XHOST --prefix=$P --disable-shared --enable-static"
     (
     cd "$d"
+    export CC=$XCC AR=$XAR RANLIB=$XRANLIB
     case $pkg in
     libzstd)
-        env CC=musl-gcc CFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections" \
+        env CFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections" \
             make -C lib -j"$(nproc)" libzstd.a-mt ZSTD_LEGACY_SUPPORT=0 >/dev/null
-        mkdir -p "$PREFIX/lib" "$PREFIX/include"
-        cp lib/libzstd.a "$PREFIX/lib/"; cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$PREFIX/include/" ;;
+        mkdir -p "$P/lib" "$P/include"
+        cp lib/libzstd.a "$P/lib/"; cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$P/include/" ;;
     zlib)
-        CC=musl-gcc CFLAGS="$MCFLAGS" ./configure --static --prefix="$PREFIX" >/dev/null
+        CFLAGS="$MCFLAGS" ./configure --static --prefix="$P" >/dev/null
         make -j"$(nproc)" libz.a >/dev/null && make install >/dev/null ;;
     libarchive)
         autoreconf -fi >/dev/null 2>&1
-        CC=musl-gcc CFLAGS="$MCFLAGS $I" CPPFLAGS="$I" LDFLAGS="$L" ./configure --prefix="$PREFIX" \
-            --disable-shared --enable-static --disable-bsdtar --disable-bsdcpio --disable-bsdcat \
+        CFLAGS="$MCFLAGS $I" CPPFLAGS="$I" LDFLAGS="$L" ./configure $CONF \
+            --disable-bsdtar --disable-bsdcpio --disable-bsdcat \
             --disable-acl --disable-xattr --without-openssl --without-xml2 --without-expat \
             --without-iconv --without-lzma --without-bz2lib --without-lz4 --without-lzo2 \
             --without-nettle --without-mbedtls --without-cng --with-zlib --with-zstd >/dev/null
         make -j"$(nproc)" libarchive.la >/dev/null
         make install-libLTLIBRARIES install-includeHEADERS >/dev/null ;;
     libseccomp)
-        CC=musl-gcc CFLAGS="$MCFLAGS $I" ./configure --prefix="$PREFIX" --disable-shared \
-            --enable-static --disable-python >/dev/null
+        CFLAGS="$MCFLAGS $I" ./configure $CONF --disable-python >/dev/null
         make -j"$(nproc)" -C src libseccomp.la >/dev/null
         make -C src install-libLTLIBRARIES >/dev/null; make -C include install >/dev/null ;;
     nettle)   # hogweed (ed25519) on nettle's mini-gmp: no GMP needed
-        CC=musl-gcc CFLAGS="$MCFLAGS" ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
-            --disable-shared --enable-static --enable-fat --enable-mini-gmp --disable-openssl \
-            --disable-documentation >/dev/null
+        CFLAGS="$MCFLAGS" ./configure $CONF --libdir="$P/lib" --enable-fat \
+            --enable-mini-gmp --disable-openssl --disable-documentation >/dev/null
         make -j"$(nproc)" libnettle.a libhogweed.a >/dev/null
-        make install-headers >/dev/null; cp libnettle.a libhogweed.a "$PREFIX/lib/" ;;
+        make install-headers >/dev/null; cp libnettle.a libhogweed.a "$P/lib/" ;;
     mbedtls)   # TLS for curl (registry pulls): small, static-friendly, Debian-maintained
-        make -C library -j"$(nproc)" CC=musl-gcc CFLAGS="$MCFLAGS" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
-        cp library/libmbedcrypto.a library/libmbedx509.a library/libmbedtls.a "$PREFIX/lib/"
-        cp -r include/mbedtls include/psa "$PREFIX/include/" ;;
+        make -C library -j"$(nproc)" CC="$XCC" CFLAGS="$MCFLAGS" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
+        cp library/libmbedcrypto.a library/libmbedx509.a library/libmbedtls.a "$P/lib/"
+        cp -r include/mbedtls include/psa "$P/include/" ;;
     curl)      # HTTP(S) only, on mbedtls; boxcar finds the CA bundle at run time
-        CC=musl-gcc CFLAGS="$MCFLAGS" CPPFLAGS="$I" LDFLAGS="$L" ./configure --prefix="$PREFIX" \
-            --disable-shared --enable-static --with-mbedtls="$PREFIX" --without-zlib --without-brotli \
+        CFLAGS="$MCFLAGS" CPPFLAGS="$I" LDFLAGS="$L" ./configure $CONF \
+            --with-mbedtls="$P" --without-zlib --without-brotli \
             --without-zstd --without-libpsl --without-libidn2 --without-nghttp2 --without-librtmp \
             --without-libssh2 --without-ca-bundle --without-ca-path --disable-ldap --disable-ldaps \
             --disable-rtsp --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap \
@@ -158,12 +197,34 @@ build_dep() {      # $1 = source package
         make -C lib -j"$(nproc)" libcurl.la >/dev/null
         make -C lib install-libLTLIBRARIES >/dev/null; make -C include install >/dev/null ;;
     cjson)
-        mkdir -p "$PREFIX/include/cjson"
-        musl-gcc $MCFLAGS -c cJSON.c -o cJSON.o && ar rcs "$PREFIX/lib/libcjson.a" cJSON.o
-        cp cJSON.h "$PREFIX/include/cjson/" ;;
+        mkdir -p "$P/include/cjson"
+        $XCC $MCFLAGS -c cJSON.c -o cJSON.o && $XAR rcs "$P/lib/libcjson.a" cJSON.o
+        cp cJSON.h "$P/include/cjson/" ;;
     esac
-    ) >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "building $pkg failed (log: $log)"; }
+    ) >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "building $pkg for $XTARGET failed (log: $log)"; }
     touch "$stamp"
+}
+
+# arm64's compiler and headers: Debian's cross gcc, arm64 musl (multiarch, so
+# the arch is added to dpkg first) and the arm64 kernel headers.
+deps_arm64() {
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        say "adding the arm64 architecture to dpkg (for musl-dev:arm64)"
+        as_root dpkg --add-architecture arm64
+        as_root apt-get update -qq
+    fi
+    APT_PKGS=$ARM64_APT install_packages
+    kernel_headers "$DEPS_ARM64" /usr/aarch64-linux-gnu/include
+    use_target arm64
+    mkdir -p "$XPREFIX/lib" "$XPREFIX/include"
+    for p in $ARM64_PKGS; do build_dep "$p"; done
+    use_target amd64
+    # the tests' arm64 image (tests/t-arm64.sh): busybox-static's arm64 .deb
+    if ! ls "$DEPS_ARM64"/debs/busybox-static_*_arm64.deb >/dev/null 2>&1; then
+        mkdir -p "$DEPS_ARM64/debs"
+        (cd "$DEPS_ARM64/debs" && apt-get download busybox-static:arm64) >"$DEPS_ARM64/log.debs" 2>&1 ||
+            die "cannot download busybox-static:arm64 (log: $DEPS_ARM64/log.debs)"
+    fi
 }
 
 deps() {
@@ -173,13 +234,18 @@ deps() {
     mkdir -p "$PREFIX/lib" "$PREFIX/include"
     for p in $SRC_PKGS; do build_dep "$p"; done
     record_versions
+    deps_arm64
 }
 
 build() {
     deps
-    make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" "$@"
-    file -L build/boxcar | grep -q 'statically linked' || die "build/boxcar is not statically linked"
-    readelf -l build/boxcar | grep -q INTERP && die "build/boxcar has an ELF interpreter (not static)"
+    make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" all stub-arm64 "$@"
+    local f
+    for f in build/boxcar build/stub-arm64; do
+        file -L $f | grep -q 'statically linked' || die "$f is not statically linked"
+        readelf -l $f | grep -q INTERP && die "$f has an ELF interpreter (not static)"
+    done
+    readelf -h build/stub-arm64 | grep -q 'Machine: *AArch64' || die "build/stub-arm64 is not an AArch64 binary"
     return 0
 }
 
@@ -191,6 +257,7 @@ build_asan() {
         libseccomp-dev nettle-dev libcjson-dev libcurl4-openssl-dev |
         sed 's/^libzstd /zstd /; s/^cjson /cJSON /' >build/asan/versions
     make -s -j"$(nproc)" asan
+    ln -sf ../stub-arm64 build/asan/stub-arm64   # (boxcar finds it beside itself)
 }
 
 # Under the sanitizers the suite runs as the unprivileged user (the main
@@ -242,10 +309,11 @@ case ${1:-all} in
     all)   build; say "packing examples/hello"; examples/hello/build.sh; say "running it:"; build/hello ;;
     build) build ;;
     deps)  deps ;;
+    deps-arm64) deps_arm64 ;;
     fetch) shift; for p in "$@"; do fetch_source "$p"; done ;;
     test)  build; shift; test_all "$@" ;;
     asan)  build; build_asan; shift
            BOXCAR=$TOP/build/asan/boxcar BOXCAR_SANITIZED=1 exec tests/run.sh "$@" ;;
-    clean) rm -rf build/obj build/boxcar build/stub ;;
-    *)     die "unknown command '$1' (use: all, build, test, asan, deps, clean)" ;;
+    clean) rm -rf build/obj build/boxcar build/stub build/arm64 build/stub-arm64 ;;
+    *)     die "unknown command '$1' (use: all, build, test, asan, deps, deps-arm64, clean)" ;;
 esac

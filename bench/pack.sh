@@ -20,6 +20,7 @@ done
 build/boxcar pack -q "oci:$IMG" -o "$OUT/flask"
 "$OUT/flask" --boxcar-extract="$OUT/flat" 2>/dev/null
 stub=$(stat -c %s build/stub)
+stub_arm64=$(stat -c '%s bytes' build/stub-arm64 2>/dev/null || true)
 
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 size() { stat -c %s "$@" | paste -sd+ | bc; }
@@ -39,5 +40,6 @@ size() { stat -c %s "$@" | paste -sd+ | bc; }
     ts=$(t mksquashfs "$OUT/flat" "$OUT/flat15.sqfs" -comp zstd -noappend -quiet)
     row "mksquashfs -comp zstd (level 15)" "$ts" "$(stat -c %s "$OUT/flat15.sqfs")"
     echo
-    echo "image: $(du -sb "$OUT/layers" | cut -f1) bytes of layer tars, $(ls "$OUT/layers"/*.tar | wc -l) layers; stub $stub bytes"
+    echo "image: $(du -sb "$OUT/layers" | cut -f1) bytes of layer tars, $(ls "$OUT/layers"/*.tar | wc -l) layers; stub $stub bytes" \
+         "(arm64 stub: ${stub_arm64:-not built}, target 650 KB = 665,600 bytes)"
 } | tee "$TOP/build/bench/pack.md"

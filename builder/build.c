@@ -64,6 +64,15 @@ void vars_free(struct vars *vs)
 	vs->v = NULL, vs->n = 0;
 }
 
+const char *b_arch(const struct builder *b)
+{
+	const char *a = image_arch();
+	struct err e = { 0 };
+	if (b->o->pull.platform && image_target_arch(b->o->pull.platform, &a, &e) < 0)
+		a = image_arch();   /* (checked when the options were read) */
+	return a;
+}
+
 int b_fail(struct builder *b, struct err *e, const char *fmt, ...)
 {
 	char msg[768];
@@ -717,6 +726,11 @@ static char **json_to_argv(const cJSON *a)
 
 static int run_step(struct builder *b, struct err *e)
 {
+	/* (qemu-user, which could run another arch's programs, cannot make the namespaces a RUN needs) */
+	if (strcmp(b_arch(b), image_arch()))
+		return b_fail(b, e, "RUN runs programs of the image, and this linux/%s host cannot run linux/%s ones: "
+			      "build for linux/%s on a linux/%s host, or leave RUN out", image_arch(), b_arch(b),
+			      b_arch(b), b_arch(b));
 	char *text = b->in->json ? NULL : run_text(b, e);
 	if (!b->in->json && !text)
 		return e->code ? -1 : err_set(e, EXIT_PACK, "out of memory");
@@ -996,10 +1010,11 @@ static int parse_build_args(struct builder *b, struct err *e)
 /* The automatic platform ARGs (TARGETARCH & co.), in the global scope. */
 static int platform_args(struct builder *b, struct err *e)
 {
-	char plat[64];
+	char plat[64], target[64];
 	snprintf(plat, sizeof plat, "linux/%s", image_arch());
+	snprintf(target, sizeof target, "linux/%s", b_arch(b));
 	const char *kv[][2] = {
-		{ "TARGETPLATFORM", plat }, { "TARGETOS", "linux" }, { "TARGETARCH", image_arch() }, { "TARGETVARIANT", "" },
+		{ "TARGETPLATFORM", target }, { "TARGETOS", "linux" }, { "TARGETARCH", b_arch(b) }, { "TARGETVARIANT", "" },
 		{ "BUILDPLATFORM", plat }, { "BUILDOS", "linux" }, { "BUILDARCH", image_arch() }, { "BUILDVARIANT", "" },
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)

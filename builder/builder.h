@@ -58,6 +58,8 @@ char *b_expand_text(struct builder *b, const char *text, struct err *e);
 /* An error at the current instruction: "DOCKERFILE:LINE: ..." (code 1). */
 int b_fail(struct builder *b, struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The arch the build is for (OCI's name): --platform's, else this boxcar's. */
+const char *b_arch(const struct builder *b);
 /* The stage named (or numbered) ref, or NULL. */
 struct stage *b_stage(struct builder *b, const char *ref);
 

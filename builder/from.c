@@ -11,7 +11,7 @@
 #include "../pack/reference.h"
 #include "../stub/launch.h"
 
-static int scratch(struct bimage *out, char key[DIGEST_STR], struct err *e)
+static int scratch(struct builder *b, struct bimage *out, char key[DIGEST_STR], struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	cJSON *c = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(c, "config");
@@ -19,11 +19,11 @@ static int scratch(struct bimage *out, char key[DIGEST_STR], struct err *e)
 	if (!env)
 		return cJSON_Delete(c), err_set(e, EXIT_PACK, "out of memory");
 	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=" DEFAULT_PATH));
-	cJSON_AddStringToObject(c, "architecture", image_arch());
+	cJSON_AddStringToObject(c, "architecture", b_arch(b));
 	cJSON_AddStringToObject(c, "os", "linux");
 	out->config = c;
 	b_set_diff_ids(out);
-	b_key("scratch", image_arch(), strlen(image_arch()), key);
+	b_key("scratch", b_arch(b), strlen(b_arch(b)), key);
 	return 0;
 }
 
@@ -90,8 +90,12 @@ static int load_any(struct builder *b, const char *src, struct image *img, struc
 	for (int i = 0; transports[i]; i++)
 		if (!strncmp(src, transports[i], strlen(transports[i])))
 			return source_load(src, &pc, img, e);
-	if (is_path(src))
-		return load_packed(src, img, e);
+	if (is_path(src)) {   /* (its config says the arch its layers are for) */
+		if (load_packed(src, img, e) < 0)
+			return -1;
+		img->platform = b->o->pull.platform;
+		return image_check_platform(img, e);
+	}
 	if (asprintf(&s, "docker://%s", src) < 0)
 		return err_set(e, EXIT_PACK, "out of memory");
 	int rc = source_load(s, &pc, img, e);
@@ -121,11 +125,17 @@ static int is_local(const char *src)
 	       !strncmp(src, "docker-archive:", 15);
 }
 
-static void pulled_key(const char *src, char key[DIGEST_STR])
+/* (the platform's: one record for each arch an index resolves to) */
+static void pulled_key(struct builder *b, const char *src, char key[DIGEST_STR])
 {
+	char text[1200];
 	key[0] = 0;
+	if (strcmp(b_arch(b), image_arch()))
+		snprintf(text, sizeof text, "%s\n%s", src, b_arch(b));
+	else
+		snprintf(text, sizeof text, "%s", src);   /* (the host's: the key earlier builds made) */
 	if (!is_local(src))
-		b_key("FROM-PULLED", src, strlen(src), key);
+		b_key("FROM-PULLED", text, strlen(text), key);
 }
 
 static int key_of(struct bimage *out, char key[DIGEST_STR], struct err *e)
@@ -145,7 +155,7 @@ int from_source(struct builder *b, const char *ref, struct bimage *out, char key
 	const char *src = mapped(b, ref);
 	char pulled[DIGEST_STR];
 	memset(out, 0, sizeof *out);
-	pulled_key(src ? src : ref, pulled);
+	pulled_key(b, src ? src : ref, pulled);
 	if (*pulled && !b->o->pull_always && store_get_step(&b->s, pulled, out))
 		return key_of(out, key, e);
 	if (load_any(b, src ? src : ref, &img, e) < 0)
@@ -173,7 +183,7 @@ int from_image(struct builder *b, const char *ref, struct bimage *out, char key[
 	       struct err *e)
 {
 	if (!strcmp(ref, "scratch"))
-		return scratch(out, key, e);
+		return scratch(b, out, key, e);
 	struct stage *st = b_stage(b, ref);
 	if (st && st < b->cur) {
 		if (bimage_copy(out, &st->img) < 0)

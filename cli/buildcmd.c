@@ -10,6 +10,7 @@
 #include "../pack/export.h"
 #include "../runner/net.h"
 #include "args.h"
+#include "stubs.h"
 
 struct list {
 	const char **v;
@@ -75,11 +76,15 @@ static int compress(struct build_opts *o, const char *v)
 	return 0;
 }
 
-static int platform(const char *v)
+/* --platform: FROM's indexes resolve to it, and the file gets its stub */
+static int platform(struct build_opts *o, const char *v)
 {
-	char want[64];
-	snprintf(want, sizeof want, "linux/%s", image_arch());
-	return strcmp(v, want) ? usage_error("--platform %s: this boxcar builds for its own platform only", want) : 0;
+	const char *arch;
+	struct err e = { 0 };
+	if (image_target_arch(v, &arch, &e) < 0)
+		return err_print(&e);
+	o->pull.platform = v;
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct build_opts *o, struct list *ba, struct list *lb,
@@ -100,7 +105,7 @@ static int parse(int argc, char **argv, struct build_opts *o, struct list *ba, s
 		else if ((v = opt_value(argc, argv, &i, NULL, "--from-map"))) rc = from_map(fm, v, owned);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--network"))) rc = network(o, v);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--level"))) rc = level(o, v);
-		else if ((v = opt_value(argc, argv, &i, NULL, "--platform"))) rc = platform(v);
+		else if ((v = opt_value(argc, argv, &i, NULL, "--platform"))) rc = platform(o, v);
 		else if ((v = opt_value(argc, argv, &i, NULL, "--creds"))) o->pull.creds = v;
 		else if ((v = opt_value(argc, argv, &i, NULL, "--cert-dir"))) o->pull.cert_dir = v;
 		else if (!strcmp(a, "--tls-verify=false")) o->pull.tls_verify = 0;
@@ -128,12 +133,15 @@ int build_command(int argc, char **argv, const struct writer_opts *wo)
 	char *owned = NULL;
 	struct err e = { 0 };
 	int rc = parse(argc, argv, &o, &ba, &lb, &fm, &owned);
+	if (rc == 0 && o.pull.platform && stub_select(o.pull.platform, &o.wo, &e) < 0)
+		rc = err_print(&e);
 	if (rc == 0) {
 		o.build_args = ba.v, o.nbuild_args = ba.n;
 		o.labels = lb.v, o.nlabels = lb.n;
 		o.from_map = fm.v, o.nfrom_map = fm.n;
 		rc = build_run(&o, &e) < 0 ? err_print(&e) : 0;
 	}
+	stub_release(&o.wo);
 	free(ba.v), free(lb.v), free(fm.v), free(owned);
 	return rc;
 }

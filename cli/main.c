@@ -23,6 +23,7 @@
 #include "buildcmd.h"
 #include "save.h"
 #include "sign.h"
+#include "stubs.h"
 #include "../pack/writer.h"
 
 /* The stub, linked in as bytes (build/obj/stub_blob.S). */
@@ -32,6 +33,7 @@ static const char usage[] =
 "usage: boxcar pack SOURCE -o FILE [options]   pack an image into one executable\n"
 "       boxcar build [-f Dockerfile] [-o FILE] [--target STAGE] [--build-arg K=V]... [--label K=V]...\n"
 "              [--from-map NAME=SOURCE|FILE] [--no-cache] [--pull] [--network host|none] [--level N] [--quiet]\n"
+"              [--platform linux/amd64|linux/arm64 (another arch's: no RUN)]\n"
 "              [--oci DIR[:TAG] [--compress zstd|gzip|none]] [--docker-archive OUT.tar[:NAME:TAG]] CONTEXT\n"
 "                                               build a Dockerfile into one executable (rootless)\n"
 "       boxcar run FILE [-e K=V] [-v HOST:CTR[:ro]] [-w DIR] [-u USER]\n"
@@ -54,10 +56,12 @@ static const char usage[] =
 "       boxcar doctor                           can this host run boxcar files?\n"
 "       boxcar version | help\n"
 "SOURCE: oci:DIR[:TAG]  oci-archive:FILE[:TAG]  docker-archive:FILE[:NAME:TAG]\n"
-"        docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST] (a registry; with --platform OS/ARCH[/VARIANT],\n"
-"          --creds USER:PASS, --cert-dir DIR, --tls-verify=false)\n"
+"        docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST] (a registry; with --creds USER:PASS,\n"
+"          --cert-dir DIR, --tls-verify=false)\n"
 "        rootfs:DIR|TARBALL (with --entrypoint --cmd --env --workdir --user)\n"
 "pack options: -o FILE, --level N (zstd, default 6), --quiet, --verbose,\n"
+"  --platform linux/amd64|linux/arm64[/VARIANT] (an index's image, and the stub for it;\n"
+"    default: this host's; the arm64 stub is stub-arm64 beside boxcar),\n"
 "  --trust NAME.pub (the file then runs only when signed by that key; repeatable),\n"
 "  --entrypoint/--cmd (JSON array or words), --env K=V, --workdir DIR, --user U\n"
 "Exit status: 0 ok, 1 packing failed, 2 usage error; `run` exits as the container.\n";
@@ -200,7 +204,12 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 		cJSON_Delete(pa.trust);
 		return rc;
 	}
-	struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), pa.level };
+	struct writer_opts wo = { .level = pa.level };
+	if (stub_select(pa.pc.pull.platform, &wo, &e) < 0) {
+		free(pa.pc.env);
+		cJSON_Delete(pa.trust);
+		return err_print(&e);
+	}
 	remove_tmp_on_signals();
 	if (!strcmp(verb, "commit"))
 		rc = commit_container(pa.src, &pa.pc, pa.trust, pa.out, &wo, &e);
@@ -211,6 +220,7 @@ static int cmd_pack(int argc, char **argv, const char *verb)
 			rc = payload_write(&img, pa.out, &wo, &e);
 		image_free(&img);
 	}
+	stub_release(&wo);
 	free(pa.pc.env);
 	if (rc < 0)
 		return err_print(&e);
@@ -319,7 +329,10 @@ static int cmd_run(int argc, char **argv)
 	struct payload p;
 	if (payload_open(file, NULL, &p, &e) < 0)
 		return free_argv(nargv, n), err_print(&e);
+	int here = stub_runs_here(&p, file, &e);
 	payload_close(&p);
+	if (here < 0)
+		return free_argv(nargv, n), err_print(&e);
 	if (!strchr(file, '/') && asprintf(&file, "./%s", file) < 0)
 		return EXIT_SETUP;
 	nargv[0] = file;
@@ -354,7 +367,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "build")) {
 		/* (zstd 3: a build recompresses every base layer it imports; --level N to trade) */
-		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 3 };
+		struct writer_opts wo = { boxcar_stub_start, (size_t)(boxcar_stub_end - boxcar_stub_start), 3, NULL };
 		remove_tmp_on_signals();
 		return build_command(argc - 1, argv + 1, &wo);
 	}

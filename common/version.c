@@ -1,5 +1,6 @@
 /* boxcar's version line and its JSON form (version.h). */
 #include "version.h"
+#include "arch.h"
 #include "payload.h"
 
 struct lib_version {
@@ -22,7 +23,7 @@ static int linked(const struct lib_version *l, enum version_of which)
 
 int version_print(FILE *f, enum version_of which)
 {
-	fprintf(f, "boxcar %s (payload format %d)", BOXCAR_VERSION, PAYLOAD_VERSION);
+	fprintf(f, "boxcar %s (payload format %d, linux/%s)", BOXCAR_VERSION, PAYLOAD_VERSION, ARCH_SELF);
 	for (const struct lib_version *l = libs; l->name; l++)
 		if (linked(l, which))
 			fprintf(f, " %s/%s", l->name, l->version);
@@ -35,6 +36,7 @@ cJSON *version_json(enum version_of which)
 	cJSON *v = cJSON_CreateObject(), *lib = NULL;
 	if (!cJSON_AddStringToObject(v, "boxcar", BOXCAR_VERSION) ||
 	    !cJSON_AddNumberToObject(v, "payload_format", PAYLOAD_VERSION) ||
+	    !cJSON_AddStringToObject(v, "architecture", ARCH_SELF) ||
 	    !(lib = cJSON_AddObjectToObject(v, "libraries"))) {
 		cJSON_Delete(v);
 		return NULL;

@@ -15,10 +15,12 @@
 /* Which binary asks: the stub links fewer libraries than boxcar. */
 enum version_of { VERSION_STUB, VERSION_BOXCAR };
 
-/* Writes "boxcar V (payload format N) lib/version ..." and a newline.
+/* Writes "boxcar V (payload format N, linux/ARCH) lib/version ..." and a
+ * newline (ARCH: what this binary was compiled for).
  * Returns 0, or -1 when the write failed. */
 int version_print(FILE *f, enum version_of which);
-/* {"boxcar": V, "payload_format": N, "libraries": {name: version, ...}};
+/* {"boxcar": V, "payload_format": N, "architecture": ARCH,
+ *  "libraries": {name: version, ...}};
  * the caller frees it. NULL when out of memory. */
 cJSON *version_json(enum version_of which);
 

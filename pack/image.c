@@ -3,16 +3,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../common/arch.h"
 #include "../common/fsutil.h"
 #include "../common/json.h"
-
-#if defined(__x86_64__)
-#define ARCH "amd64"
-#elif defined(__aarch64__)
-#define ARCH "arm64"
-#else
-#define ARCH "unknown"
-#endif
 
 void image_free(struct image *img)
 {
@@ -139,15 +132,42 @@ int image_config_apply(cJSON *config, const struct pack_config *pc, struct err *
 	return 0;
 }
 
-const char *image_arch(void) { return ARCH; }
+const char *image_arch(void) { return ARCH_SELF; }
+
+int image_target_arch(const char *platform, const char **arch, struct err *e)
+{
+	if (!platform) {
+		*arch = ARCH_SELF;
+		return 0;
+	}
+	char want[16];
+	const char *a = strchr(platform, '/'), *kernel = NULL;
+	size_t n = a ? strcspn(a + 1, "/") : 0;
+	if (a && a - platform == 5 && !strncmp(platform, "linux", 5) && n < sizeof want) {
+		memcpy(want, a + 1, n);
+		want[n] = 0;
+		kernel = arch_kernel_name(want);
+	}
+	if (kernel) {
+		*arch = arch_oci_name(kernel);   /* (the table's own string) */
+		return 0;
+	}
+	return err_set(e, EXIT_USAGE, "--platform %s: boxcar makes files for %s (OS/ARCH[/VARIANT])",
+		       platform, ARCH_PLATFORMS);
+}
 
 int image_check_platform(const struct image *img, struct err *e)
 {
-	const char *arch = json_str(img->config, "architecture");
+	const char *arch = json_str(img->config, "architecture"), *want;
 	const char *os = json_str(img->config, "os");
+	if (image_target_arch(img->platform, &want, e) < 0)
+		return -1;
 	if (os && strcmp(os, "linux") != 0)
 		return err_set(e, EXIT_PACK, "image is for os '%s'; boxcar runs linux images", os);
-	if (arch && strcmp(arch, ARCH) != 0)
-		return err_set(e, EXIT_PACK, "image is for architecture '%s'; this boxcar runs %s images", arch, ARCH);
+	if (arch && strcmp(arch, want) != 0 && !arch_kernel_name(arch))
+		return err_set(e, EXIT_PACK, "image is for linux/%s; boxcar makes files for %s", arch, ARCH_PLATFORMS);
+	if (arch && strcmp(arch, want) != 0)
+		return err_set(e, EXIT_PACK, "image is for linux/%s, not linux/%s; pack it with --platform linux/%s "
+			       "(files for linux/%s hosts)", arch, want, arch, arch);
 	return 0;
 }

@@ -24,6 +24,9 @@ struct image {
 	int nlayers;
 	char *tmpdir;               /* scratch dir of the source, removed by image_free */
 	char *source;               /* the source as given */
+	const char *platform;       /* --platform os/arch[/variant] asked for (an
+				     * index resolves to it); NULL: linux/<this
+				     * boxcar's arch> */
 	cJSON *trust;               /* public keys the file requires a signature by
 				     * (common/sign.h), or NULL; owned */
 };
@@ -59,7 +62,11 @@ struct image_layer *image_add_layer(struct image *img, const char *path);
 int image_tmpdir(struct image *img, struct err *e);
 /* The architecture this boxcar's stub runs, in OCI's spelling ("amd64"). */
 const char *image_arch(void);
-/* Check the config's architecture/os against what the stub runs. */
+/* The architecture (OCI's name) a --platform value asks for: "linux/arm64",
+ * "linux/arm64/v8" -> "arm64"; NULL platform: this boxcar's own. 0, or -1
+ * (EXIT_USAGE) naming the platforms boxcar has stubs for. */
+int image_target_arch(const char *platform, const char **arch, struct err *e);
+/* Check the config's architecture/os against img->platform's (or ours). */
 int image_check_platform(const struct image *img, struct err *e);
 
 #endif

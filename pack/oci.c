@@ -99,7 +99,7 @@ const cJSON *oci_pick_platform(const cJSON *index, const char *platform, struct 
 }
 
 /* Follow index entries down to an image manifest (depth-limited). */
-static cJSON *resolve_manifest(int dfd, const cJSON *desc, struct err *e)
+static cJSON *resolve_manifest(int dfd, const cJSON *desc, const char *platform, struct err *e)
 {
 	cJSON *j = NULL;
 	for (int depth = 0; depth < 4; depth++) {
@@ -109,7 +109,7 @@ static cJSON *resolve_manifest(int dfd, const cJSON *desc, struct err *e)
 		const char *mt = json_str(j, "mediaType");
 		if (!is_index(mt) && !cJSON_GetObjectItemCaseSensitive(j, "manifests"))
 			return j;
-		if (!(desc = oci_pick_platform(j, NULL, e)))
+		if (!(desc = oci_pick_platform(j, platform, e)))
 			break;
 	}
 	cJSON_Delete(j);
@@ -178,11 +178,11 @@ int load_oci_dir(const char *dir, const char *tag, struct image *img, struct err
 	const cJSON *desc = index ? pick_by_tag(index, tag, dir, e) : NULL;
 	if (desc && is_index(json_str(desc, "mediaType"))) {
 		cJSON *sub = load_blob_json(dfd, desc, "image index", e);
-		desc = sub ? oci_pick_platform(sub, NULL, e) : NULL;
-		manifest = desc ? resolve_manifest(dfd, desc, e) : NULL;
+		desc = sub ? oci_pick_platform(sub, img->platform, e) : NULL;
+		manifest = desc ? resolve_manifest(dfd, desc, img->platform, e) : NULL;
 		cJSON_Delete(sub);
 	} else if (desc)
-		manifest = resolve_manifest(dfd, desc, e);
+		manifest = resolve_manifest(dfd, desc, img->platform, e);
 	if (manifest)
 		rc = oci_image_from_manifest(dfd, dir, manifest, img, e);
 out:

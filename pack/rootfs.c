@@ -14,7 +14,10 @@
 static int build_config(const struct pack_config *pc, struct image *img, struct err *e)
 {
 	cJSON *root = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(root, "config");
-	cJSON_AddStringToObject(root, "architecture", image_arch());
+	const char *arch;
+	if (image_target_arch(img->platform, &arch, e) < 0)
+		return cJSON_Delete(root), -1;
+	cJSON_AddStringToObject(root, "architecture", arch);   /* (a tree's: whatever --platform says) */
 	cJSON_AddStringToObject(root, "os", "linux");
 	cJSON *env = cJSON_AddArrayToObject(cfg, "Env");
 	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));

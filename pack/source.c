@@ -81,6 +81,10 @@ int source_load(const char *source, const struct pack_config *pc, struct image *
 			if (!colon[1])
 				return err_set(e, EXIT_USAGE, "source '%s' names no path", source);
 			img->source = (char *)source;
+			img->platform = pc->pull.platform;
+			const char *arch;
+			if (image_target_arch(img->platform, &arch, e) < 0)
+				return -1;
 			if (transports[i].load(colon + 1, pc, img, e) < 0)
 				return -1;
 			return image_check_platform(img, e);

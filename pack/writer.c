@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "../common/cpus.h"
+#include "../common/json.h"
 #include "../common/log.h"
 #include "../common/payload.h"
 #include "../common/version.h"
@@ -233,13 +234,37 @@ int writer_layer(int out, const struct image_layer *l, const struct writer_opts 
 	return l->verbatim ? copy_layer(out, l, what, pl, e) : write_layer(out, l, wo, what, pl, e);
 }
 
-static cJSON *index_new(struct image *img)
+/* "stub": which stub went in (its arch, size and digest); "platform": the
+ * image's, from its config (os/arch[/variant]) */
+static void index_platform(cJSON *idx, const struct image *img, const struct writer_opts *wo)
+{
+	struct digest d;
+	char sha[DIGEST_STR], plat[128];
+	digest_init(&d);
+	digest_update(&d, wo->stub, wo->stub_len);
+	digest_final(&d, sha);
+	cJSON *stub = cJSON_AddObjectToObject(idx, "stub");
+	cJSON_AddStringToObject(stub, "os", "linux");
+	cJSON_AddStringToObject(stub, "architecture", wo->stub_arch ? wo->stub_arch : image_arch());
+	cJSON_AddNumberToObject(stub, "size", (double)wo->stub_len);
+	cJSON_AddStringToObject(stub, "digest", sha);
+	const char *os = json_str(img->config, "os"), *arch = json_str(img->config, "architecture");
+	const char *v = json_str(img->config, "variant");
+	snprintf(plat, sizeof plat, "%s/%s%s%s", os ? os : "linux", arch ? arch : "unknown", v ? "/" : "", v ? v : "");
+	cJSON_AddStringToObject(idx, "platform", plat);
+}
+
+static cJSON *index_new(struct image *img, const struct writer_opts *wo)
 {
 	cJSON *idx = cJSON_CreateObject();
 	cJSON_AddNumberToObject(idx, "boxcar", PAYLOAD_VERSION);
 	cJSON_AddStringToObject(idx, "packed_by", "boxcar " BOXCAR_VERSION);
 	/* what the stub inside links: `boxcar inspect FILE` shows it without running it */
-	cJSON_AddItemToObject(idx, "build", version_json(VERSION_STUB));
+	cJSON *build = version_json(VERSION_STUB);
+	if (build && wo->stub_arch)   /* (the same sources and libraries, built for that arch) */
+		cJSON_ReplaceItemInObjectCaseSensitive(build, "architecture", cJSON_CreateString(wo->stub_arch));
+	cJSON_AddItemToObject(idx, "build", build);
+	index_platform(idx, img, wo);
 	if (img->source)
 		cJSON_AddStringToObject(idx, "source", img->source);
 	if (img->trust)
@@ -269,7 +294,7 @@ static int write_body(int fd, struct image *img, const struct writer_opts *wo, s
 {
 	if (write_full(fd, wo->stub, wo->stub_len) < 0)
 		return err_sys(e, EXIT_PACK, "writing the output");
-	cJSON *idx = index_new(img), *layers = cJSON_GetObjectItemCaseSensitive(idx, "layers");
+	cJSON *idx = index_new(img, wo), *layers = cJSON_GetObjectItemCaseSensitive(idx, "layers");
 	uint64_t off = wo->stub_len;
 	for (int i = 0; i < img->nlayers; i++) {
 		char what[64];

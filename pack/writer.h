@@ -12,6 +12,7 @@ struct writer_opts {
 	const unsigned char *stub;
 	size_t stub_len;
 	int level;                 /* zstd level */
+	const char *stub_arch;     /* the stub's arch, OCI's name; NULL: this boxcar's */
 };
 
 int payload_write(struct image *img, const char *out, const struct writer_opts *wo,

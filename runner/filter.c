@@ -43,14 +43,23 @@ int filter_fakeroot_rules(scmp_filter_ctx ctx)
 	return add_rules(ctx, faked, sizeof faked / sizeof faked[0], SCMP_ACT_ERRNO(0));
 }
 
-scmp_filter_ctx filter_default(int fakeroot, int lifted)
+scmp_filter_ctx filter_default(uint32_t arch, int fakeroot, int lifted)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);   /* bad arch: kill */
 	if (!ctx)
 		return NULL;
+	/* another arch than the native one: the filter checks for it alone,
+	 * and the rules (named calls) take its numbers */
+	int rc = 0;
+	if (arch && arch != seccomp_arch_native()) {
+		rc = seccomp_arch_add(ctx, arch);
+		if (rc == 0)
+			rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	}
 	/* a binary tree of syscall numbers, not a chain: every allowed call
 	 * (nearly all of them) runs ~7 comparisons instead of one per rule */
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (rc == 0 && fakeroot)
 		rc = filter_fakeroot_rules(ctx);
 	if (rc == 0 && !lifted)

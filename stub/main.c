@@ -20,6 +20,7 @@
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
+#include "platform.h"
 #include "state.h"
 #include "trust.h"
 #include "userns.h"
@@ -296,8 +297,9 @@ int main(int argc, char **argv)
 		return err_print(&e);
 	}
 	int rc;
-	/* a file that must be signed is checked before anything is extracted */
-	if (!o.inspect && !o.cache_prune && trust_check(&p, self, &e) < 0) {
+	/* a file for another host, or whose image does not fit its stub, and a
+	 * file that must be signed are checked before anything is extracted */
+	if (!o.inspect && !o.cache_prune && (platform_check(&p, self, &e) < 0 || trust_check(&p, self, &e) < 0)) {
 		payload_close(&p);
 		opts_free(&o);
 		return err_print(&e);

@@ -160,7 +160,7 @@ reg_multi() {
           annotations: {"org.opencontainers.image.ref.name": "multi"}}]}' > "$d/index.json"
 }
 
-t_reg_multiarch() {   # an index: the host's platform by default, --platform picks another
+t_reg_multiarch() {   # an index: the host's platform by default, --platform picks another (arm64: its stub)
     reg_setup
     reg_multi "$T/multi"
     skopeo copy -q --all --dest-tls-verify=false "oci:$T/multi:multi" "docker://127.0.0.1:$PUSHPORT/multi:v1" ||
@@ -168,10 +168,13 @@ t_reg_multiarch() {   # an index: the host's platform by default, --platform pic
     x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false -o m; expect_ok
     [ "$("$BOXCAR" inspect m | jq -r .config.architecture)" = amd64 ] || fail "not the amd64 image"
     x ./m cat /etc/fixture-release; expect_out "busybox fixture"
-    x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false --platform linux/arm64/v8 -o a; expect_error 1
-    expect_err_has "arm64"          # picked, then refused: this boxcar's stub runs amd64
-    x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false --platform linux/s390x -o a; expect_error 1
-    expect_err_has "no linux/s390x image \(it has: linux/amd64, linux/arm64/v8\)"
+    x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false --platform linux/arm64/v8 -o a; expect_ok
+    [ "$("$BOXCAR" inspect a | jq -r '.config.architecture, .stub.architecture' | tr '\n' ' ')" = "arm64 arm64 " ] ||
+        fail "not the arm64 image behind the arm64 stub"   # (tests/t-arm64.sh runs such files)
+    x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false --platform linux/arm64/v7 -o b; expect_error 1
+    expect_err_has "no linux/arm64/v7 image \(it has: linux/amd64, linux/arm64/v8\)"
+    x "$BOXCAR" pack "docker://127.0.0.1:$PUSHPORT/multi:v1" --tls-verify=false --platform linux/s390x -o b; expect_error 2
+    expect_err_has "boxcar makes files for linux/amd64, linux/arm64"
 }
 
 t_reg_damaged() {   # a blob that does not match its digest: refused, nothing cached, no file
