@@ -91,6 +91,63 @@ static int remount_ro(int mfd, const char *what, struct err *e)
 	return 0;
 }
 
+/* mountinfo's octal escapes (\040 for a space) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* The mount point field of a mountinfo line (the fifth), unescaped. */
+static char *mount_point_of(char *line)
+{
+	char *p = line;
+	for (int i = 0; i < 4 && p; i++)
+		if ((p = strchr(p, ' ')))
+			p++;
+	if (!p || !*p)
+		return NULL;
+	p[strcspn(p, " \n")] = 0;
+	unescape(p);
+	return p;
+}
+
+/* Legacy: the submounts of the bind whose root mfd holds made read-only
+ * too, as mount_setattr's AT_RECURSIVE does (mount(2) remounts one mount
+ * at a time): found in /proc/self/mountinfo below the bind's path, each
+ * opened beneath the bind (never by the path string itself). */
+static int remount_ro_below(int mfd, const char *what, struct err *e)
+{
+	char at[32], top[PATH_MAX];
+	ssize_t n = readlink(fd_path(at, mfd), top, sizeof top - 1);
+	FILE *f = n < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return err_sys(e, EXIT_SETUP, "list the mounts below %s", what);
+	top[n] = 0;
+	char *line = NULL, *mp;
+	size_t cap = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		if (!(mp = mount_point_of(line)) || strncmp(mp, top, (size_t)n) || mp[n] != '/')
+			continue;
+		int fd = open_in_root(mfd, mp + n, O_PATH | O_NOFOLLOW);
+		rc = fd < 0 ? err_sys(e, EXIT_SETUP, "open %s%s", what, mp + n) : remount_ro(fd, mp, e);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 enum { B_DIR = 1, B_REC = 2, B_RO = 4 };
 
 /* Legacy: bind src (a host path, before pivot_root, or a /proc/self/fd
@@ -118,6 +175,8 @@ static int bind_legacy(int root, const char *src, const char *path, int how, str
 			: err_set(e, EXIT_SETUP, "%s is not what was bound there", path);
 	} else {
 		rc = remount_ro(mfd, path, e);
+		if (rc == 0 && (how & B_REC))
+			rc = remount_ro_below(mfd, path, e);
 	}
 	if (mfd >= 0)
 		close(mfd);
@@ -257,7 +316,7 @@ int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target
 		return 0;
 	/* (overlay wants two lowers without an upper; one layer is itself) */
 	int rc = nlowers == 1 ? mount(lowers[0], target, NULL, MS_BIND, NULL)
-		: (fallback_forced("overlay-legacy") || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
+		: (fallback_forced("overlay-legacy") || legacy() || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
 		  mount_overlay_legacy(lowers, nlowers, NULL, NULL, target) < 0 ? -1 : 0;
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
@@ -355,7 +414,7 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 	lowers[0] = init;
 	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
 	int rc = fallback_forced("deny-overlay") ? (errno = EPERM, -1)
-		: (fallback_forced("overlay-legacy") ||
+		: (fallback_forced("overlay-legacy") || legacy() ||
 		   mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		  mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
 	free(lowers);
