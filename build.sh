@@ -270,7 +270,7 @@ build_asan() {
 # static build runs it all (CI's time: issue 17). A PATTERN given runs as asked.
 asan_fallback_subset() {
     [ $# = 0 ] || return 0
-    echo '\] (robust|fidelity|fs|volume|security|net|error|stdio|pid|signals|exit|config|lifecycle|identity): |build: (multi-stage|the same tree)'
+    echo '\] (robust|fidelity|fs|flat|volume|security|net|error|stdio|pid|signals|exit|config|lifecycle|identity): |build: (multi-stage|the same tree)'
 }
 
 # The whole suite twice: against the static build, then the sanitizer build.

@@ -5,9 +5,16 @@
  *   no-openat2       resolve paths beneath a root component by component (< 5.6)
  *   no-close-range   close fds one by one from /proc/self/fd (< 5.9)
  *   no-own-sysfs     bind the host's /sys where a private one would be made
+ *   no-mount-api     mounts with mount(2) alone, all made before pivot_root
+ *                    (no open_tree/move_mount/fsopen: < 5.2; no
+ *                    mount_setattr for read-only binds: < 5.12)
  * and, not included in "all", what a host may deny:
  *   deny-overlay     overlayfs refused (EPERM), as before Linux 5.11 or
  *                    under a policy: --boxcar-root=auto takes the flat root
+ *   no-whiteout-dev  store whiteouts as empty files with the xattr
+ *                    user.overlay.whiteout (mknod 0/0 refused in a user
+ *                    namespace: < 5.8); for the flat root only: overlayfs
+ *                    hides such a name but still lists it (t-flat.sh)
  * Not for use outside tests: it only ever picks a slower, older path. */
 #ifndef BOXCAR_FALLBACK_H
 #define BOXCAR_FALLBACK_H

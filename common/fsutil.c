@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "beneath.h"
 #include "xio.h"
@@ -159,4 +160,18 @@ char *cache_root_path(void)
 	if (v && *v == '/')
 		return path_join(v, ".cache/boxcar");
 	return NULL;
+}
+
+int is_whiteout_at(int dirfd, const char *name, const struct stat *st)
+{
+	if (S_ISCHR(st->st_mode) && st->st_rdev == 0)
+		return 1;
+	if (!S_ISREG(st->st_mode) || st->st_size != 0)
+		return 0;
+	char v[2];
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int yes = fd >= 0 && fgetxattr(fd, "user.overlay.whiteout", v, sizeof v) >= 0;
+	if (fd >= 0)
+		close(fd);
+	return yes;
 }

@@ -19,6 +19,12 @@ int dir_dup(int dirfd);
 DIR *dir_stream(int dirfd);
 /* Remove every entry inside the directory dirfd (not the directory). */
 int empty_dir(int dirfd);
+/* An overlay whiteout as the cache stores it (stub/layer.c): a character
+ * device 0/0, or, where a user namespace may not make one (Linux < 5.8),
+ * an empty regular file with the xattr user.overlay.whiteout. st is the
+ * lstat of name in dirfd. 1 or 0. */
+struct stat;
+int is_whiteout_at(int dirfd, const char *name, const struct stat *st);
 /* mkdir -p with `mode` for created components. 0 or -1 with errno. */
 int mkdir_p(const char *path, mode_t mode);
 /* Change into a directory (path, or dirfd when path is NULL) for code

@@ -221,7 +221,7 @@ static int lookup_lower(const char *lower, const char *path)
 			rc = opaque ? LOWER_ABSENT : LOWER_NEXT;   /* an opaque dir hides what is below */
 			break;
 		}
-		if ((S_ISCHR(st.st_mode) && st.st_rdev == 0) || (!last && !S_ISDIR(st.st_mode))) {
+		if (is_whiteout_at(dfd, comp, &st) || (!last && !S_ISDIR(st.st_mode))) {
 			rc = LOWER_ABSENT;
 			break;
 		}

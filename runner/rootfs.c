@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
@@ -36,6 +37,152 @@ struct host_trees {
 	char *etc[NETC];   /* contents of the host's files, NULL if absent */
 	int etcfd[NETC_ALL];
 };
+
+/* 1 when mounts are made with mount(2) alone (MS_BIND, MS_REMOUNT, MS_MOVE):
+ * the new mount API is missing (open_tree, move_mount, fsopen: Linux 5.2;
+ * mount_setattr: 5.12), or forced by the test switch. Asked once per
+ * process, of mount_setattr, the newest of them: a kernel that has it has
+ * them all, and one without it could not make a read-only bind with them. */
+static int legacy(void)
+{
+	static int cached = -1;
+	if (cached < 0) {
+		int saved = errno;
+		cached = fallback_forced("no-mount-api") ||
+			 (sys_mount_setattr(-1, "", 0, NULL) < 0 && errno == ENOSYS);
+		errno = saved;
+	}
+	return cached;
+}
+
+/* fd's path for mount(2): the object the fd holds, never a path string
+ * the image's symlinks could redirect */
+static const char *fd_path(char at[32], int fd)
+{
+	snprintf(at, 32, "/proc/self/fd/%d", fd);
+	return at;
+}
+
+/* A remount of a bind in a user namespace must keep the flags the kernel
+ * locked on it (those of the mount it copies), or it is refused (EPERM):
+ * the atime mode too, strictatime being the absence of the others. */
+static unsigned long locked_flags(unsigned long f)
+{
+	static const unsigned long map[][2] = {
+		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long m = f & (ST_NOATIME | ST_RELATIME) ? 0 : MS_STRICTATIME;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (f & map[i][0])
+			m |= map[i][1];
+	return m;
+}
+
+/* Make the mount whose root mfd holds read-only (that mount only: a
+ * recursive bind's submounts keep their flags; see bind_legacy). */
+static int remount_ro(int mfd, const char *what, struct err *e)
+{
+	struct statvfs sv;
+	char at[32];
+	/* (the bind's own flags are those of its source, copied when bound) */
+	if (fstatvfs(mfd, &sv) < 0 ||
+	    mount(NULL, fd_path(at, mfd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(sv.f_flag), NULL) < 0)
+		return err_sys(e, EXIT_SETUP, "make %s read-only", what);
+	return 0;
+}
+
+/* mountinfo's octal escapes (\040 for a space) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* The mount point field of a mountinfo line (the fifth), unescaped. */
+static char *mount_point_of(char *line)
+{
+	char *p = line;
+	for (int i = 0; i < 4 && p; i++)
+		if ((p = strchr(p, ' ')))
+			p++;
+	if (!p || !*p)
+		return NULL;
+	p[strcspn(p, " \n")] = 0;
+	unescape(p);
+	return p;
+}
+
+/* Legacy: the submounts of the bind whose root mfd holds made read-only
+ * too, as mount_setattr's AT_RECURSIVE does (mount(2) remounts one mount
+ * at a time): found in /proc/self/mountinfo below the bind's path, each
+ * opened beneath the bind (never by the path string itself). */
+static int remount_ro_below(int mfd, const char *what, struct err *e)
+{
+	char at[32], top[PATH_MAX];
+	ssize_t n = readlink(fd_path(at, mfd), top, sizeof top - 1);
+	FILE *f = n < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return err_sys(e, EXIT_SETUP, "list the mounts below %s", what);
+	top[n] = 0;
+	char *line = NULL, *mp;
+	size_t cap = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		if (!(mp = mount_point_of(line)) || strncmp(mp, top, (size_t)n) || mp[n] != '/')
+			continue;
+		int fd = open_in_root(mfd, mp + n, O_PATH | O_NOFOLLOW);
+		rc = fd < 0 ? err_sys(e, EXIT_SETUP, "open %s%s", what, mp + n) : remount_ro(fd, mp, e);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+enum { B_DIR = 1, B_REC = 2, B_RO = 4 };
+
+/* Legacy: bind src (a host path, before pivot_root, or a /proc/self/fd
+ * path) on path in the new root, through the target's fd; with B_RO, the
+ * new mount, opened again by its path (the target's fd still names what
+ * it covers) and checked to be src, is made read-only. */
+static int bind_legacy(int root, const char *src, const char *path, int how, struct err *e)
+{
+	struct stat want, got;
+	char at[32];
+	if (stat(src, &want) < 0)
+		return err_sys(e, EXIT_SETUP, "cannot bind '%s'", src);
+	int tfd = target_in_root(root, path, how & B_DIR, e);
+	if (tfd < 0)
+		return -1;
+	int rc = mount(src, fd_path(at, tfd), NULL, MS_BIND | (how & B_REC ? MS_REC : 0), NULL);
+	close_keep_errno(tfd);
+	if (rc < 0)
+		return err_sys(e, EXIT_SETUP, "bind '%s' on %s", src, path);
+	if (!(how & B_RO))
+		return 0;
+	int mfd = open_in_root(root, path, O_PATH | O_NOFOLLOW);
+	if (mfd < 0 || fstat(mfd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+		rc = mfd < 0 ? err_sys(e, EXIT_SETUP, "open %s", path)
+			: err_set(e, EXIT_SETUP, "%s is not what was bound there", path);
+	} else {
+		rc = remount_ro(mfd, path, e);
+		if (rc == 0 && (how & B_REC))
+			rc = remount_ro_below(mfd, path, e);
+	}
+	if (mfd >= 0)
+		close(mfd);
+	return rc;
+}
 
 /* A detached copy of the mount tree at path in dfd (dfd itself when path
  * is ""), to attach elsewhere. */
@@ -66,7 +213,7 @@ static int clone_tree(const char *path, int recursive, int readonly, struct err 
  * kernel refuses (then the host's is used, as with host networking). */
 static int own_sysfs(void)
 {
-	if (fallback_forced("no-own-sysfs"))
+	if (fallback_forced("no-own-sysfs") || legacy())
 		return -1;
 	int fd = sys_fsopen("sysfs", BC_FSOPEN_CLOEXEC);
 	if (fd < 0)
@@ -78,9 +225,18 @@ static int own_sysfs(void)
 	return m;
 }
 
+/* (legacy: the host's trees are bound by path before pivot_root, by
+ * mounts_inside; only the /etc files are read here) */
 static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
 	char path[64];
+	h->vol = calloc((size_t)s->nvolumes + 1, sizeof *h->vol);
+	if (!h->vol)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	for (int i = 0; i < NETC; i++)
+		h->etc[i] = read_file_at(AT_FDCWD, etc_files[i], 1 << 20, NULL);
+	if (legacy())
+		return 0;
 	h->sys = s->net != RUNNER_NET_HOST ? own_sysfs() : -1;
 	if (h->sys < 0 && (h->sys = clone_tree("/sys", 1, 1, e)) < 0)
 		return -1;
@@ -89,16 +245,11 @@ static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, st
 		if ((h->dev[i] = clone_tree(path, 0, 0, e)) < 0)
 			return -1;
 	}
-	h->vol = calloc((size_t)s->nvolumes + 1, sizeof *h->vol);
-	if (!h->vol)
-		return err_set(e, EXIT_SETUP, "out of memory");
 	for (int i = 0; i < s->nvolumes; i++) {
 		const struct runner_volume *v = &s->volumes[i];
 		if ((h->vol[i] = clone_tree(v->host, 1, v->readonly, e)) < 0)
 			return err_ctx(e, "volume %s:%s", v->host, v->target);
 	}
-	for (int i = 0; i < NETC; i++)
-		h->etc[i] = read_file_at(AT_FDCWD, etc_files[i], 1 << 20, NULL);
 	return 0;
 }
 
@@ -166,7 +317,7 @@ int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target
 		return 0;
 	/* (overlay wants two lowers without an upper; one layer is itself) */
 	int rc = nlowers == 1 ? mount(lowers[0], target, NULL, MS_BIND, NULL)
-		: (fallback_forced("overlay-legacy") || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
+		: (fallback_forced("overlay-legacy") || legacy() || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
 		  mount_overlay_legacy(lowers, nlowers, NULL, NULL, target) < 0 ? -1 : 0;
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
@@ -211,12 +362,27 @@ static int init_layer(const struct runner_spec *s, const char *init, struct err 
 
 static int put_tree(int fd, int tdir, const char *tpath, const char *what, struct err *e);
 
+/* Legacy: the merged tree bound on root, then made read-only (root is
+ * ours, in the state tmpfs: the path string is safe here) */
+static int mount_flat_legacy(const char *tree, const char *root, struct err *e)
+{
+	if (mount(tree, root, NULL, MS_BIND, NULL) < 0)
+		return err_sys(e, EXIT_SETUP, "bind %s on %s", tree, root);
+	int fd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = fd < 0 ? err_sys(e, EXIT_SETUP, "open %s", root) : remount_ro(fd, root, e);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* The flat root: the merged tree bound read-only (its mount points were
  * made when it was merged, or by the launcher). */
 static int mount_flat(const struct runner_spec *s, const char *root, struct err *e)
 {
 	if (mkdir(root, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s", root);
+	if (legacy())
+		return mount_flat_legacy(s->lowers[0], root, e);
 	int fd = clone_tree(s->lowers[0], 0, 1, e);
 	return fd < 0 ? -1 : put_tree(fd, AT_FDCWD, root, root, e);
 }
@@ -255,7 +421,7 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 	lowers[0] = init;
 	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
 	int rc = fallback_forced("deny-overlay") ? (errno = EPERM, -1)
-		: (fallback_forced("overlay-legacy") ||
+		: (fallback_forced("overlay-legacy") || legacy() ||
 		   mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		  mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
 	int sys = errno;
@@ -329,35 +495,71 @@ static int mount_on(int root, const char *src, const char *path, const char *typ
 	return rc;
 }
 
+/* mount(2) of a new file system on name in dirfd, a directory of ours
+ * (in a tmpfs boxcar made), through its fd */
+static int mount_in(int dirfd, const char *name, const char *src, const char *type, unsigned long flags,
+		    const char *data, struct err *e)
+{
+	char at[32];
+	int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = fd < 0 ? -1 : mount(src, fd_path(at, fd), type, flags, data);
+	if (rc < 0)
+		err_sys(e, EXIT_SETUP, "mount %s on /dev/%s", type, name);
+	if (fd >= 0)
+		close_keep_errno(fd);
+	return rc;
+}
+
+/* The host's device nodes, each on an empty file in our /dev (dev). */
+static int dev_nodes_in(int root, int dev, struct host_trees *h, struct err *e)
+{
+	char path[64];
+	for (size_t i = 0; i < NDEV; i++) {
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+		if (legacy()) {   /* (before pivot_root: path is the host's node) */
+			if (bind_legacy(root, path, path, 0, e) < 0)
+				return -1;
+			continue;
+		}
+		/* (a fresh tmpfs: the target needs no checks, just creating) */
+		int fd = openat(dev, dev_nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) < 0)
+			return err_sys(e, EXIT_SETUP, "create %s", path);
+		if (put_tree(h->dev[i], dev, dev_nodes[i], path, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* /dev: a tmpfs of ours, its names made through its fd (in legacy mode
+ * this runs before pivot_root, where "/dev/..." is the host's). */
 static int setup_dev(int root, struct host_trees *h, struct err *e)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
-		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
-		{ "pts/ptmx", "/dev/ptmx" }
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" }
 	};
-	char path[64];
+	struct statfs sf;
 	if (mount_on(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=65536k", e) < 0)
 		return -1;
-	for (size_t i = 0; i < NDEV; i++) {
-		/* (a fresh tmpfs: the target needs no checks, just creating) */
-		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 || close(fd) < 0)
-			return err_sys(e, EXIT_SETUP, "create %s", path);
-		if (put_tree(h->dev[i], AT_FDCWD, path, path, e) < 0)
-			return -1;
+	int dev = open_in_root(root, "/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW);
+	if (dev < 0 || fstatfs(dev, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+		if (dev >= 0)
+			close(dev);
+		return err_sys(e, EXIT_SETUP, "open the new /dev");
 	}
-	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
-		return err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");
-	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
-		return err_sys(e, EXIT_SETUP, "mount devpts on /dev/pts");
-	if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
-		return err_sys(e, EXIT_SETUP, "mount tmpfs on /dev/shm");
-	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-		if (symlink(links[i][0], links[i][1]) < 0)
-			return err_sys(e, EXIT_SETUP, "symlink %s", links[i][1]);
-	return 0;
+	int rc = dev_nodes_in(root, dev, h, e);
+	if (rc == 0 && (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0))
+		rc = err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");
+	if (rc == 0 && (mount_in(dev, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", e) < 0 ||
+			mount_in(dev, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e) < 0))
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < sizeof links / sizeof links[0]; i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+			rc = err_sys(e, EXIT_SETUP, "symlink /dev/%s", links[i][1]);
+	close(dev);
+	return rc;
 }
 
 /* Before pivot_root: the files' contents in the state tmpfs, each cloned
@@ -377,7 +579,7 @@ static int etc_trees(const struct runner_spec *s, struct host_trees *h, struct e
 			close(fd);
 		if (!ok)
 			rc = err_sys(e, EXIT_SETUP, "write %s", path);
-		else if ((h->etcfd[i] = clone_tree(path, 0, 0, e)) < 0)
+		else if (!legacy() && (h->etcfd[i] = clone_tree(path, 0, 0, e)) < 0)
 			rc = -1;
 	}
 	free(hosts);
@@ -386,18 +588,57 @@ static int etc_trees(const struct runner_spec *s, struct host_trees *h, struct e
 	return rc;
 }
 
-static int setup_etc(int root, struct host_trees *h, struct err *e)
+static int setup_etc(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
-	for (int i = 0; i < NETC_ALL; i++)
-		if (attach(root, h->etcfd[i], etc_files[i], 0, e) < 0)
+	char path[PATH_MAX];
+	for (int i = 0; i < NETC_ALL; i++) {
+		snprintf(path, sizeof path, "%s/etc-%s", s->state_dir, strrchr(etc_files[i], '/') + 1);
+		if (legacy() ? bind_legacy(root, path, etc_files[i], 0, e) < 0
+			     : attach(root, h->etcfd[i], etc_files[i], 0, e) < 0)
 			return -1;
+	}
 	return 0;
 }
 
+/* Mask the path p (pfd, an O_PATH fd of it): /dev/null over a file, an
+ * empty read-only tmpfs over a directory; the first such tmpfs (*empty,
+ * its fd once made) is bound on the next directories. */
+static int mask_one(int root, int pfd, const char *p, int *empty)
+{
+	char at[32], from[32];
+	struct stat st;
+	if (fstat(pfd, &st) < 0)
+		return -1;
+	fd_path(at, pfd);
+	/* (legacy, before pivot_root: the host's /dev/null; else our bind of it) */
+	if (!S_ISDIR(st.st_mode))
+		return mount("/dev/null", at, NULL, MS_BIND, NULL);
+	if (*empty >= 0)   /* (its tmpfs is read-only as a file system) */
+		return mount(fd_path(from, *empty), at, NULL, MS_BIND, NULL);
+	if (mount("tmpfs", at, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
+		return -1;
+	*empty = open_in_root(root, p, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+	return *empty < 0 ? -1 : 0;
+}
+
+/* Bind the path p (pfd) on itself, read-only, with what is below it. */
+static int readonly_one(int root, int pfd, const char *p, struct err *e)
+{
+	char at[32];
+	struct stat st;
+	if (fstat(pfd, &st) < 0)
+		return err_sys(e, EXIT_SETUP, "stat %s", p);
+	if (legacy())
+		return bind_legacy(root, fd_path(at, pfd), p, B_REC | B_RO | (S_ISDIR(st.st_mode) ? B_DIR : 0), e);
+	int fd = clone_tree_at(pfd, "", 1, 1, e);
+	return fd < 0 ? -1 : put_tree(fd, pfd, "", p, e);
+}
+
 /* Docker's masked and read-only paths: kernel interfaces a container has
- * no business reading (masked: /dev/null over files, an empty read-only
- * tmpfs over directories) or changing (read-only binds). */
-static int mask_paths(struct err *e)
+ * no business reading (masked) or changing (read-only binds). They lie in
+ * our own mounts (proc, /sys), found beneath the new root through fds: in
+ * legacy mode this runs before pivot_root, where "/proc/..." is the host's. */
+static int mask_paths(int root, struct err *e)
 {
 	static const char *const masked[] = {
 		"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -407,55 +648,31 @@ static int mask_paths(struct err *e)
 	static const char *const readonly[] = {
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 	};
-	struct stat st;
-	const char *empty = NULL;   /* the first masked dir: the others bind it */
-	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
-		const char *p = masked[i];
-		if (stat(p, &st) < 0)
+	int empty = -1, rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof masked / sizeof masked[0]; i++) {
+		int fd = open_in_root(root, masked[i], O_PATH | O_NOFOLLOW);
+		if (fd < 0)
 			continue;   /* not on this kernel */
-		int rc;
-		if (!S_ISDIR(st.st_mode))
-			rc = mount("/dev/null", p, NULL, MS_BIND, NULL);
-		else if (empty)   /* (its tmpfs is read-only as a file system) */
-			rc = mount(empty, p, NULL, MS_BIND, NULL);
-		else if ((rc = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				     "size=0,mode=0555")) == 0)
-			empty = p;
-		if (rc < 0)
-			return err_sys(e, EXIT_SETUP, "mask %s", p);
-	}
-	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
-		if (stat(readonly[i], &st) < 0)
-			continue;
-		int fd = clone_tree(readonly[i], 1, 1, e);
-		if (fd < 0 || sys_move_mount(fd, "", AT_FDCWD, readonly[i], BC_MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-			if (fd >= 0)
-				close(fd);
-			return err_sys(e, EXIT_SETUP, "make %s read-only", readonly[i]);
-		}
+		if (mask_one(root, fd, masked[i], &empty) < 0)
+			rc = err_sys(e, EXIT_SETUP, "mask %s", masked[i]);
 		close(fd);
 	}
-	return 0;
+	if (empty >= 0)
+		close(empty);
+	for (size_t i = 0; rc == 0 && i < sizeof readonly / sizeof readonly[0]; i++) {
+		int fd = open_in_root(root, readonly[i], O_PATH | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (readonly_one(root, fd, readonly[i], e) < 0)
+			rc = err_ctx(e, "make %s read-only", readonly[i]);
+		close(fd);
+	}
+	return rc;
 }
 
-/* A writable spot in a flat root: a new tmpfs holding a copy of what the
- * image has at dir (its owner and mode too), as Docker seeds an anonymous
- * volume, mounted there. A spot that is a tmpfs already (/var/tmp as a
- * link to /tmp) is left as it is. */
-static int seeded_tmpfs(int dir, const char *path, struct err *e)
+/* A new tmpfs (new mount API) filled from src, then put on dir. */
+static int seed_new(int dir, int src, const struct stat *st, const char *path, struct err *e)
 {
-	struct statfs sf;
-	struct stat st;
-	int src = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (src < 0 || fstatfs(src, &sf) < 0 || fstat(src, &st) < 0) {
-		if (src >= 0)
-			close(src);
-		return err_sys(e, EXIT_SETUP, "open %s", path);
-	}
-	if (sf.f_type == TMPFS_MAGIC) {
-		close(src);
-		return 0;
-	}
 	/* (no nosuid: it stands in for the writable root, where setuid works) */
 	int fs = sys_fsopen("tmpfs", BC_FSOPEN_CLOEXEC), m = -1;
 	if (fs >= 0 && sys_fsconfig(fs, BC_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
@@ -463,7 +680,7 @@ static int seeded_tmpfs(int dir, const char *path, struct err *e)
 	/* (the mount's fd is O_PATH: its root opened again, for writing into) */
 	int dst = m < 0 ? -1 : openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = dst < 0 ? err_sys(e, EXIT_SETUP, "make a tmpfs for %s", path)
-		: copy_tree_at(src, dst) < 0 || copy_meta_at(dst, "", &st) < 0
+		: copy_tree_at(src, dst) < 0 || copy_meta_at(dst, "", st) < 0
 		? err_sys(e, EXIT_SETUP, "copy the image's %s into its tmpfs", path) : 0;
 	if (dst >= 0)
 		close(dst);
@@ -473,6 +690,44 @@ static int seeded_tmpfs(int dir, const char *path, struct err *e)
 		close(m);
 	if (fs >= 0)
 		close(fs);
+	return rc;
+}
+
+/* Legacy: the tmpfs mounted on dir first (through its fd), then filled
+ * from src, which still reads the image's directory it now covers; the
+ * tmpfs is found again by path beneath the new root, and must be one. */
+static int seed_legacy(int root, int dir, int src, const struct stat *st, const char *path, struct err *e)
+{
+	char at[32];
+	struct statfs sf;
+	if (mount("tmpfs", fd_path(at, dir), "tmpfs", 0, NULL) < 0)
+		return err_sys(e, EXIT_SETUP, "mount a tmpfs on %s", path);
+	int dst = open_in_root(root, path, O_RDONLY | O_DIRECTORY);
+	int rc = dst < 0 || fstatfs(dst, &sf) < 0 ? err_sys(e, EXIT_SETUP, "open the tmpfs on %s", path)
+		: sf.f_type != TMPFS_MAGIC ? err_set(e, EXIT_SETUP, "%s is not the tmpfs mounted there", path)
+		: copy_tree_at(src, dst) < 0 || copy_meta_at(dst, "", st) < 0
+		? err_sys(e, EXIT_SETUP, "copy the image's %s into its tmpfs", path) : 0;
+	if (dst >= 0)
+		close(dst);
+	return rc;
+}
+
+/* A writable spot in a flat root: a new tmpfs holding a copy of what the
+ * image has at dir (its owner and mode too), as Docker seeds an anonymous
+ * volume, mounted there. A spot that is a tmpfs already (/var/tmp as a
+ * link to /tmp) is left as it is. */
+static int seeded_tmpfs(int root, int dir, const char *path, struct err *e)
+{
+	struct statfs sf;
+	struct stat st;
+	int src = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src < 0 || fstatfs(src, &sf) < 0 || fstat(src, &st) < 0) {
+		if (src >= 0)
+			close(src);
+		return err_sys(e, EXIT_SETUP, "open %s", path);
+	}
+	int rc = sf.f_type == TMPFS_MAGIC ? 0
+		: legacy() ? seed_legacy(root, dir, src, &st, path, e) : seed_new(dir, src, &st, path, e);
 	close(src);
 	return rc;
 }
@@ -487,14 +742,14 @@ static int flat_spots(int root, const struct runner_spec *s, struct err *e)
 		int d = open_in_root(root, spots[i], O_PATH | O_DIRECTORY);
 		if (d < 0)
 			continue;   /* none in the image: none made (the root is read-only) */
-		int rc = seeded_tmpfs(d, spots[i], e);
+		int rc = seeded_tmpfs(root, d, spots[i], e);
 		close(d);
 		if (rc < 0)
 			return -1;
 	}
 	for (int i = 0; i < s->nmkdirs; i++) {
 		int d = dir_in_root(root, s->mkdirs[i], e);
-		int rc = d < 0 ? -1 : seeded_tmpfs(d, s->mkdirs[i], e);
+		int rc = d < 0 ? -1 : seeded_tmpfs(root, d, s->mkdirs[i], e);
 		if (d >= 0)
 			close(d);
 		if (rc < 0)
@@ -510,37 +765,74 @@ static int flat_spots(int root, const struct runner_spec *s, struct err *e)
  * before, by flat_spots.) */
 static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 {
+	char at[32];
 	for (int i = 0; !s->flat && i < s->nmkdirs; i++) {
 		int src = dir_in_root(root, s->mkdirs[i], e);
-		int fd = src < 0 ? -1 : clone_tree_at(src, "", 1, 0, e);
+		int fd = src < 0 || legacy() ? -1 : clone_tree_at(src, "", 1, 0, e);
+		int rc = src < 0 ? -1 : legacy() ? bind_legacy(root, fd_path(at, src), s->mkdirs[i], B_DIR | B_REC, e)
+			: fd < 0 ? -1 : attach(root, fd, s->mkdirs[i], 1, e);
 		if (src >= 0)
 			close(src);
-		if (fd < 0 || attach(root, fd, s->mkdirs[i], 1, e) < 0)
+		if (rc < 0)
 			return err_ctx(e, "image volume %s", s->mkdirs[i]);
 	}
 	for (int i = 0; i < s->ntmpfs; i++)
 		if (mount_on(root, "tmpfs", s->tmpfs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) < 0)
 			return -1;
+	if (!s->read_only || s->flat)
+		return 0;
+	/* (legacy: before pivot_root, root is the new root's own mount) */
+	if (legacy())
+		return remount_ro(root, "the root file system", e);
 	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
-	if (s->read_only && !s->flat && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+	if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
 		return err_sys(e, EXIT_SETUP, "make the root file system read-only");
 	return 0;
 }
 
-/* After pivot_root: /dev, /sys, the masks, the /etc files, volumes, the
- * working directory, the image's Volumes and --tmpfs, --read-only. */
+/* Legacy /sys: with its own network namespace a sysfs of its own (as
+ * own_sysfs), else, or where refused, the host's bound read-only. */
+static int sys_legacy(int root, const struct runner_spec *s, struct err *e)
+{
+	char at[32];
+	if (s->net != RUNNER_NET_HOST && !fallback_forced("no-own-sysfs")) {
+		int t = target_in_root(root, "/sys", 1, e);
+		if (t < 0)
+			return -1;
+		int rc = mount("sysfs", fd_path(at, t), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		close(t);
+		if (rc == 0)
+			return 0;
+	}
+	return bind_legacy(root, "/sys", "/sys", B_DIR | B_REC | B_RO, e);
+}
+
+/* The user's volumes: host trees (legacy: bound by path, before pivot_root). */
+static int volumes(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	for (int i = 0; i < s->nvolumes; i++) {
+		const struct runner_volume *v = &s->volumes[i];
+		struct stat st;
+		if (legacy() ? stat(v->host, &st) < 0 : fstat(h->vol[i], &st) < 0)
+			return err_sys(e, EXIT_SETUP, "volume %s", v->host);
+		int dir = S_ISDIR(st.st_mode);
+		if (legacy() ? bind_legacy(root, v->host, v->target, B_REC | (v->readonly ? B_RO : 0) | (dir ? B_DIR : 0), e) < 0
+			     : attach(root, h->vol[i], v->target, dir, e) < 0)
+			return err_ctx(e, "volume %s:%s", v->host, v->target);
+	}
+	return 0;
+}
+
+/* After pivot_root (legacy: before it, through the new root's fd): /dev,
+ * /sys, the masks, the /etc files, volumes, the working directory, the
+ * image's Volumes and --tmpfs, --read-only. */
 static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
-	if (setup_dev(root, h, e) < 0 || attach(root, h->sys, "/sys", 1, e) < 0 || mask_paths(e) < 0 ||
-	    setup_etc(root, h, e) < 0 || (s->flat && flat_spots(root, s, e) < 0))
+	if (setup_dev(root, h, e) < 0 ||
+	    (legacy() ? sys_legacy(root, s, e) : attach(root, h->sys, "/sys", 1, e)) < 0 ||
+	    mask_paths(root, e) < 0 || setup_etc(root, s, h, e) < 0 || (s->flat && flat_spots(root, s, e) < 0) ||
+	    volumes(root, s, h, e) < 0)
 		return -1;
-	for (int i = 0; i < s->nvolumes; i++) {
-		struct stat st;
-		if (fstat(h->vol[i], &st) < 0)
-			return err_sys(e, EXIT_SETUP, "volume %s", s->volumes[i].host);
-		if (attach(root, h->vol[i], s->volumes[i].target, S_ISDIR(st.st_mode), e) < 0)
-			return err_ctx(e, "volume %s", s->volumes[i].host);
-	}
 	free(h->vol);
 	int cwd = dir_in_root(root, s->cwd, e);
 	if (cwd < 0)
@@ -562,6 +854,16 @@ static int mount_proc(const char *root, struct err *e)
 	return rc;
 }
 
+static int legacy_inside(const char *root, const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	int r = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r < 0)
+		return err_sys(e, EXIT_SETUP, "open %s", root);
+	int rc = mounts_inside(r, s, h, e);
+	close(r);
+	return rc;
+}
+
 int rootfs_setup(const struct runner_spec *s, struct err *e)
 {
 	struct host_trees h = { 0 };
@@ -578,8 +880,16 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 	 * refuses a new proc mount in a namespace that shows none */
 	if (mount_proc(root, e) < 0)
 		return -1;
+	/* Legacy: mount(2) binds by path, and the host's paths are gone after
+	 * pivot_root; so every mount is made before it, each target still
+	 * opened beneath the new root (its fd) and reached through
+	 * /proc/self/fd (the host's proc, which shows our fds) */
+	if (legacy() && legacy_inside(root, s, &h, e) < 0)
+		return -1;
 	if (pivot_into(root, e) < 0)
 		return -1;
+	if (legacy())
+		return 0;
 	/* the new root, once: every mount target is opened beneath it */
 	int nr = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nr < 0)

@@ -74,12 +74,6 @@ static void walk_pop(struct walk *w, size_t len)
 	w->depth--;
 }
 
-/* An overlay whiteout, as the cache stores it (stub/layer.c) */
-static int is_whiteout(const struct stat *st)
-{
-	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
-}
-
 static int is_opaque(int dfd)
 {
 	char v[2];
@@ -145,7 +139,7 @@ static int merge_dir(struct walk *w, int sdir, int ddir)
 		int have = fstatat(ddir, name, &old, AT_SYMLINK_NOFOLLOW) == 0;
 		if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -1;
-		else if (is_whiteout(&st))
+		else if (is_whiteout_at(sdir, name, &st))
 			rc = rmtree_at(ddir, name);
 		else if (S_ISDIR(st.st_mode))
 			rc = merge_subdir(w, sdir, ddir, name, &st, have, &old);
@@ -453,7 +447,7 @@ static int visible(const struct view *v, const char *rel, struct stat *out)
 			struct stat st;
 			if (fstatat(v->fds[i], pre, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				break;   /* not in this layer: look lower */
-			if (is_whiteout(&st))
+			if (is_whiteout_at(v->fds[i], pre, &st))
 				return -1;
 			if (k == len) {
 				*out = st;
@@ -581,7 +575,7 @@ static int tree_entry(const struct view *v, const char *rel, const struct stat *
 static int layer_entry(const struct view *v, const char *rel, const struct stat *st, void *arg)
 {
 	struct stat img, got;
-	if (is_whiteout(st) || visible(v, rel, &img) != *(int *)arg)
+	if (is_whiteout_at(v->fds[*(int *)arg], rel, st) || visible(v, rel, &img) != *(int *)arg)
 		return 0;
 	if (fstatat(v->flat, rel, &got, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(v->e, EXIT_SETUP, "/%s is missing", rel);

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "../common/fallback.h"
 #include "../common/fsutil.h"
 #include "../common/log.h"
 #include "../common/xio.h"
@@ -192,6 +193,28 @@ static int clear_name(int dfd, const char *leaf)
 	return S_ISDIR(st.st_mode) ? rmtree_at(dfd, leaf) : unlinkat(dfd, leaf, 0);
 }
 
+/* An overlay whiteout: a character device 0/0; where a user namespace may
+ * not make one (EPERM before Linux 5.8; asked once), or forced, an empty
+ * file with the xattr user.overlay.whiteout (fsutil.h's is_whiteout_at:
+ * the flat root, the tree digest and diff read either form). */
+static int make_whiteout(int dfd, const char *name)
+{
+	static int refused;
+	if (!refused && !fallback_forced("no-whiteout-dev")) {
+		if (mknodat(dfd, name, S_IFCHR | 0600, makedev(0, 0)) == 0)
+			return 0;
+		if (errno != EPERM)
+			return -1;
+		refused = 1;
+	}
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = fsetxattr(fd, "user.overlay.whiteout", "y", 1, 0);
+	close_keep_errno(fd);
+	return rc;
+}
+
 /* A whiteout entry: delete (flatten) or mark (overlay) what it names. */
 static int apply_whiteout(struct writer *w, const char *rel)
 {
@@ -213,7 +236,7 @@ static int apply_whiteout(struct writer *w, const char *rel)
 	if (strcmp(leaf, WH_OPQ) == 0)
 		rc = mode == LAYER_OVERLAY ? fsetxattr(dfd, "user.overlay.opaque", "y", 1, 0) : empty_dir(dfd);
 	else if (mode == LAYER_OVERLAY)
-		rc = clear_name(dfd, name) < 0 ? -1 : mknodat(dfd, name, S_IFCHR | 0600, makedev(0, 0));
+		rc = clear_name(dfd, name) < 0 ? -1 : make_whiteout(dfd, name);
 	else
 		rc = rmtree_at(dfd, name);
 	if (rc < 0)

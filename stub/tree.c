@@ -65,6 +65,12 @@ static int hash_entry(struct walk *w, int dirfd, const char *name, const char *p
 	char rec[128], link[PATH_MAX];
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_sys(e, EXIT_SETUP, "stat %s", path);
+	/* a whiteout of either form (fsutil.h) counts as the device 0/0: a
+	 * layer digests the same however its whiteouts could be stored */
+	if (S_ISREG(st.st_mode) && is_whiteout_at(dirfd, name, &st)) {
+		st.st_mode = S_IFCHR | (st.st_mode & 07777);
+		st.st_rdev = 0;
+	}
 	digest_update(d, path, strlen(path));
 	int n = snprintf(rec, sizeof rec, "\n%o %llu\n", (unsigned)st.st_mode,
 			 S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (unsigned long long)st.st_size : 0ULL);
