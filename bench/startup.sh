@@ -29,7 +29,7 @@ if [ "$(id -u)" = 0 ]; then
     u=${BENCH_USER:-boxcartest}
     id "$u" >/dev/null 2>&1 || useradd -m "$u"
     chmod 0755 "$OUT"; chown "$u" "$OUT"
-    exec setpriv --reuid="$u" --regid="$u" --init-groups env HOME="$OUT" PATH="$PATH" "$TOP/bench/startup.sh" "$@"
+    exec setpriv --reuid="$u" --regid="$u" --init-groups env HOME="$OUT" USER="$u" PATH="$PATH" "$TOP/bench/startup.sh" "$@"
 fi
 export BOXCAR_CACHE=$OUT/cache XDG_RUNTIME_DIR=$OUT/run
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
