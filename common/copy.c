@@ -76,6 +76,25 @@ int copy_entry_at(int sdir, const char *name, const struct stat *st, int ddir)
 	return rc < 0 ? -1 : copy_meta_at(ddir, name, st);
 }
 
+int dir_pair_open(int sdir, int ddir, const char *name, int fds[2])
+{
+	fds[0] = beneath_step(sdir, name, 0);
+	fds[1] = fds[0] < 0 ? -1 : beneath_step(ddir, name, 0);
+	if (fds[1] >= 0)
+		return 0;
+	dir_pair_close(fds);
+	return -1;
+}
+
+void dir_pair_close(const int fds[2])
+{
+	int saved = errno;
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	errno = saved;
+}
+
 int copy_tree_at(int sdir, int ddir)
 {
 	DIR *d = dir_stream(sdir);
@@ -96,16 +115,13 @@ int copy_tree_at(int sdir, int ddir)
 			rc = copy_entry_at(sdir, name, &st, ddir);
 			continue;
 		}
-		if (mkdirat(ddir, name, 0700) < 0)
+		int fds[2];
+		if (mkdirat(ddir, name, 0700) < 0 || dir_pair_open(sdir, ddir, name, fds) < 0) {
 			rc = -1;
-		int s = rc ? -1 : beneath_step(sdir, name, 0), t = s < 0 ? -1 : beneath_step(ddir, name, 0);
-		rc = t < 0 || copy_tree_at(s, t) < 0 || copy_meta_at(t, "", &st) < 0 ? -1 : 0;
-		int saved = errno;
-		if (s >= 0)
-			close(s);
-		if (t >= 0)
-			close(t);
-		errno = saved;
+			break;
+		}
+		rc = copy_tree_at(fds[0], fds[1]) < 0 || copy_meta_at(fds[1], "", &st) < 0 ? -1 : 0;
+		dir_pair_close(fds);
 	}
 	if (rc == 0 && errno)
 		rc = -1;

@@ -100,22 +100,19 @@ static int merge_subdir(struct walk *w, int sdir, int ddir, const char *name, co
 		return -1;
 	if ((!have || !S_ISDIR(old->st_mode)) && mkdirat(ddir, name, 0700) < 0)
 		return -1;
-	int s = beneath_step(sdir, name, 0), t = s < 0 ? -1 : beneath_step(ddir, name, 0);
+	int fds[2];
 	size_t len = w->len;
-	int rc = t < 0 ? -1 : walk_push(w, name);
+	if (dir_pair_open(sdir, ddir, name, fds) < 0)
+		return -1;
+	int rc = walk_push(w, name);
 	if (rc == 0) {
-		rc = merge_dir(w, s, t);
+		rc = merge_dir(w, fds[0], fds[1]);
 		walk_pop(w, len);
 	}
 	/* (after its entries: making them changed its times) */
-	if (rc == 0 && copy_meta_at(t, "", st) < 0)
+	if (rc == 0 && copy_meta_at(fds[1], "", st) < 0)
 		rc = -1;
-	int saved = errno;
-	if (s >= 0)
-		close(s);
-	if (t >= 0)
-		close(t);
-	errno = saved;
+	dir_pair_close(fds);
 	return rc;
 }
 
