@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "../common/fsutil.h"
 #include "../common/xio.h"
 #include "diagnose.h"
+#include "legacymount.h"
 #include "net.h"
 #include "sys.h"
 
@@ -37,152 +37,6 @@ struct host_trees {
 	char *etc[NETC];   /* contents of the host's files, NULL if absent */
 	int etcfd[NETC_ALL];
 };
-
-/* 1 when mounts are made with mount(2) alone (MS_BIND, MS_REMOUNT, MS_MOVE):
- * the new mount API is missing (open_tree, move_mount, fsopen: Linux 5.2;
- * mount_setattr: 5.12), or forced by the test switch. Asked once per
- * process, of mount_setattr, the newest of them: a kernel that has it has
- * them all, and one without it could not make a read-only bind with them. */
-static int legacy(void)
-{
-	static int cached = -1;
-	if (cached < 0) {
-		int saved = errno;
-		cached = fallback_forced("no-mount-api") ||
-			 (sys_mount_setattr(-1, "", 0, NULL) < 0 && errno == ENOSYS);
-		errno = saved;
-	}
-	return cached;
-}
-
-/* fd's path for mount(2): the object the fd holds, never a path string
- * the image's symlinks could redirect */
-static const char *fd_path(char at[32], int fd)
-{
-	snprintf(at, 32, "/proc/self/fd/%d", fd);
-	return at;
-}
-
-/* A remount of a bind in a user namespace must keep the flags the kernel
- * locked on it (those of the mount it copies), or it is refused (EPERM):
- * the atime mode too, strictatime being the absence of the others. */
-static unsigned long locked_flags(unsigned long f)
-{
-	static const unsigned long map[][2] = {
-		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
-		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
-	};
-	unsigned long m = f & (ST_NOATIME | ST_RELATIME) ? 0 : MS_STRICTATIME;
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (f & map[i][0])
-			m |= map[i][1];
-	return m;
-}
-
-/* Make the mount whose root mfd holds read-only (that mount only: a
- * recursive bind's submounts keep their flags; see bind_legacy). */
-static int remount_ro(int mfd, const char *what, struct err *e)
-{
-	struct statvfs sv;
-	char at[32];
-	/* (the bind's own flags are those of its source, copied when bound) */
-	if (fstatvfs(mfd, &sv) < 0 ||
-	    mount(NULL, fd_path(at, mfd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(sv.f_flag), NULL) < 0)
-		return err_sys(e, EXIT_SETUP, "make %s read-only", what);
-	return 0;
-}
-
-/* mountinfo's octal escapes (\040 for a space) undone in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = 0;
-}
-
-/* The mount point field of a mountinfo line (the fifth), unescaped. */
-static char *mount_point_of(char *line)
-{
-	char *p = line;
-	for (int i = 0; i < 4 && p; i++)
-		if ((p = strchr(p, ' ')))
-			p++;
-	if (!p || !*p)
-		return NULL;
-	p[strcspn(p, " \n")] = 0;
-	unescape(p);
-	return p;
-}
-
-/* Legacy: the submounts of the bind whose root mfd holds made read-only
- * too, as mount_setattr's AT_RECURSIVE does (mount(2) remounts one mount
- * at a time): found in /proc/self/mountinfo below the bind's path, each
- * opened beneath the bind (never by the path string itself). */
-static int remount_ro_below(int mfd, const char *what, struct err *e)
-{
-	char at[32], top[PATH_MAX];
-	ssize_t n = readlink(fd_path(at, mfd), top, sizeof top - 1);
-	FILE *f = n < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return err_sys(e, EXIT_SETUP, "list the mounts below %s", what);
-	top[n] = 0;
-	char *line = NULL, *mp;
-	size_t cap = 0;
-	int rc = 0;
-	while (rc == 0 && getline(&line, &cap, f) > 0) {
-		if (!(mp = mount_point_of(line)) || strncmp(mp, top, (size_t)n) || mp[n] != '/')
-			continue;
-		int fd = open_in_root(mfd, mp + n, O_PATH | O_NOFOLLOW);
-		rc = fd < 0 ? err_sys(e, EXIT_SETUP, "open %s%s", what, mp + n) : remount_ro(fd, mp, e);
-		if (fd >= 0)
-			close(fd);
-	}
-	free(line);
-	fclose(f);
-	return rc;
-}
-
-enum { B_DIR = 1, B_REC = 2, B_RO = 4 };
-
-/* Legacy: bind src (a host path, before pivot_root, or a /proc/self/fd
- * path) on path in the new root, through the target's fd; with B_RO, the
- * new mount, opened again by its path (the target's fd still names what
- * it covers) and checked to be src, is made read-only. */
-static int bind_legacy(int root, const char *src, const char *path, int how, struct err *e)
-{
-	struct stat want, got;
-	char at[32];
-	if (stat(src, &want) < 0)
-		return err_sys(e, EXIT_SETUP, "cannot bind '%s'", src);
-	int tfd = target_in_root(root, path, how & B_DIR, e);
-	if (tfd < 0)
-		return -1;
-	int rc = mount(src, fd_path(at, tfd), NULL, MS_BIND | (how & B_REC ? MS_REC : 0), NULL);
-	close_keep_errno(tfd);
-	if (rc < 0)
-		return err_sys(e, EXIT_SETUP, "bind '%s' on %s", src, path);
-	if (!(how & B_RO))
-		return 0;
-	int mfd = open_in_root(root, path, O_PATH | O_NOFOLLOW);
-	if (mfd < 0 || fstat(mfd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
-		rc = mfd < 0 ? err_sys(e, EXIT_SETUP, "open %s", path)
-			: err_set(e, EXIT_SETUP, "%s is not what was bound there", path);
-	} else {
-		rc = remount_ro(mfd, path, e);
-		if (rc == 0 && (how & B_REC))
-			rc = remount_ro_below(mfd, path, e);
-	}
-	if (mfd >= 0)
-		close(mfd);
-	return rc;
-}
 
 /* A detached copy of the mount tree at path in dfd (dfd itself when path
  * is ""), to attach elsewhere. */
@@ -213,7 +67,7 @@ static int clone_tree(const char *path, int recursive, int readonly, struct err 
  * kernel refuses (then the host's is used, as with host networking). */
 static int own_sysfs(void)
 {
-	if (fallback_forced("no-own-sysfs") || legacy())
+	if (fallback_forced("no-own-sysfs") || mount_legacy())
 		return -1;
 	int fd = sys_fsopen("sysfs", BC_FSOPEN_CLOEXEC);
 	if (fd < 0)
@@ -235,7 +89,7 @@ static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, st
 		return err_set(e, EXIT_SETUP, "out of memory");
 	for (int i = 0; i < NETC; i++)
 		h->etc[i] = read_file_at(AT_FDCWD, etc_files[i], 1 << 20, NULL);
-	if (legacy())
+	if (mount_legacy())
 		return 0;
 	h->sys = s->net != RUNNER_NET_HOST ? own_sysfs() : -1;
 	if (h->sys < 0 && (h->sys = clone_tree("/sys", 1, 1, e)) < 0)
@@ -317,7 +171,7 @@ int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target
 		return 0;
 	/* (overlay wants two lowers without an upper; one layer is itself) */
 	int rc = nlowers == 1 ? mount(lowers[0], target, NULL, MS_BIND, NULL)
-		: (fallback_forced("overlay-legacy") || legacy() || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
+		: (fallback_forced("overlay-legacy") || mount_legacy() || mount_overlay_fsconfig(lowers, nlowers, NULL, NULL, target) < 0) &&
 		  mount_overlay_legacy(lowers, nlowers, NULL, NULL, target) < 0 ? -1 : 0;
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
@@ -381,7 +235,7 @@ static int mount_flat(const struct runner_spec *s, const char *root, struct err 
 {
 	if (mkdir(root, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s", root);
-	if (legacy())
+	if (mount_legacy())
 		return mount_flat_legacy(s->lowers[0], root, e);
 	int fd = clone_tree(s->lowers[0], 0, 1, e);
 	return fd < 0 ? -1 : put_tree(fd, AT_FDCWD, root, root, e);
@@ -421,7 +275,7 @@ static int mount_root(const struct runner_spec *s, char *root, size_t rootsz, st
 	lowers[0] = init;
 	memcpy(lowers + 1, s->lowers, (size_t)s->nlowers * sizeof *lowers);
 	int rc = fallback_forced("deny-overlay") ? (errno = EPERM, -1)
-		: (fallback_forced("overlay-legacy") || legacy() ||
+		: (fallback_forced("overlay-legacy") || mount_legacy() ||
 		   mount_overlay_fsconfig(lowers, s->nlowers + 1, upper, work, root) < 0) &&
 		  mount_overlay_legacy(lowers, s->nlowers + 1, upper, work, root) < 0 ? -1 : 0;
 	int sys = errno;
@@ -516,7 +370,7 @@ static int dev_nodes_in(int root, int dev, struct host_trees *h, struct err *e)
 	char path[64];
 	for (size_t i = 0; i < NDEV; i++) {
 		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-		if (legacy()) {   /* (before pivot_root: path is the host's node) */
+		if (mount_legacy()) {   /* (before pivot_root: path is the host's node) */
 			if (bind_legacy(root, path, path, 0, e) < 0)
 				return -1;
 			continue;
@@ -579,7 +433,7 @@ static int etc_trees(const struct runner_spec *s, struct host_trees *h, struct e
 			close(fd);
 		if (!ok)
 			rc = err_sys(e, EXIT_SETUP, "write %s", path);
-		else if (!legacy() && (h->etcfd[i] = clone_tree(path, 0, 0, e)) < 0)
+		else if (!mount_legacy() && (h->etcfd[i] = clone_tree(path, 0, 0, e)) < 0)
 			rc = -1;
 	}
 	free(hosts);
@@ -593,7 +447,7 @@ static int setup_etc(int root, const struct runner_spec *s, struct host_trees *h
 	char path[PATH_MAX];
 	for (int i = 0; i < NETC_ALL; i++) {
 		snprintf(path, sizeof path, "%s/etc-%s", s->state_dir, strrchr(etc_files[i], '/') + 1);
-		if (legacy() ? bind_legacy(root, path, etc_files[i], 0, e) < 0
+		if (mount_legacy() ? bind_legacy(root, path, etc_files[i], 0, e) < 0
 			     : attach(root, h->etcfd[i], etc_files[i], 0, e) < 0)
 			return -1;
 	}
@@ -628,7 +482,7 @@ static int readonly_one(int root, int pfd, const char *p, struct err *e)
 	struct stat st;
 	if (fstat(pfd, &st) < 0)
 		return err_sys(e, EXIT_SETUP, "stat %s", p);
-	if (legacy())
+	if (mount_legacy())
 		return bind_legacy(root, fd_path(at, pfd), p, B_REC | B_RO | (S_ISDIR(st.st_mode) ? B_DIR : 0), e);
 	int fd = clone_tree_at(pfd, "", 1, 1, e);
 	return fd < 0 ? -1 : put_tree(fd, pfd, "", p, e);
@@ -727,7 +581,7 @@ static int seeded_tmpfs(int root, int dir, const char *path, struct err *e)
 		return err_sys(e, EXIT_SETUP, "open %s", path);
 	}
 	int rc = sf.f_type == TMPFS_MAGIC ? 0
-		: legacy() ? seed_legacy(root, dir, src, &st, path, e) : seed_new(dir, src, &st, path, e);
+		: mount_legacy() ? seed_legacy(root, dir, src, &st, path, e) : seed_new(dir, src, &st, path, e);
 	close(src);
 	return rc;
 }
@@ -768,8 +622,8 @@ static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 	char at[32];
 	for (int i = 0; !s->flat && i < s->nmkdirs; i++) {
 		int src = dir_in_root(root, s->mkdirs[i], e);
-		int fd = src < 0 || legacy() ? -1 : clone_tree_at(src, "", 1, 0, e);
-		int rc = src < 0 ? -1 : legacy() ? bind_legacy(root, fd_path(at, src), s->mkdirs[i], B_DIR | B_REC, e)
+		int fd = src < 0 || mount_legacy() ? -1 : clone_tree_at(src, "", 1, 0, e);
+		int rc = src < 0 ? -1 : mount_legacy() ? bind_legacy(root, fd_path(at, src), s->mkdirs[i], B_DIR | B_REC, e)
 			: fd < 0 ? -1 : attach(root, fd, s->mkdirs[i], 1, e);
 		if (src >= 0)
 			close(src);
@@ -782,7 +636,7 @@ static int extra_mounts(int root, const struct runner_spec *s, struct err *e)
 	if (!s->read_only || s->flat)
 		return 0;
 	/* (legacy: before pivot_root, root is the new root's own mount) */
-	if (legacy())
+	if (mount_legacy())
 		return remount_ro(root, "the root file system", e);
 	struct bc_mount_attr ro = { .attr_set = BC_MOUNT_ATTR_RDONLY };
 	if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
@@ -813,10 +667,10 @@ static int volumes(int root, const struct runner_spec *s, struct host_trees *h, 
 	for (int i = 0; i < s->nvolumes; i++) {
 		const struct runner_volume *v = &s->volumes[i];
 		struct stat st;
-		if (legacy() ? stat(v->host, &st) < 0 : fstat(h->vol[i], &st) < 0)
+		if (mount_legacy() ? stat(v->host, &st) < 0 : fstat(h->vol[i], &st) < 0)
 			return err_sys(e, EXIT_SETUP, "volume %s", v->host);
 		int dir = S_ISDIR(st.st_mode);
-		if (legacy() ? bind_legacy(root, v->host, v->target, B_REC | (v->readonly ? B_RO : 0) | (dir ? B_DIR : 0), e) < 0
+		if (mount_legacy() ? bind_legacy(root, v->host, v->target, B_REC | (v->readonly ? B_RO : 0) | (dir ? B_DIR : 0), e) < 0
 			     : attach(root, h->vol[i], v->target, dir, e) < 0)
 			return err_ctx(e, "volume %s:%s", v->host, v->target);
 	}
@@ -829,7 +683,7 @@ static int volumes(int root, const struct runner_spec *s, struct host_trees *h, 
 static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
 	if (setup_dev(root, h, e) < 0 ||
-	    (legacy() ? sys_legacy(root, s, e) : attach(root, h->sys, "/sys", 1, e)) < 0 ||
+	    (mount_legacy() ? sys_legacy(root, s, e) : attach(root, h->sys, "/sys", 1, e)) < 0 ||
 	    mask_paths(root, e) < 0 || setup_etc(root, s, h, e) < 0 || (s->flat && flat_spots(root, s, e) < 0) ||
 	    volumes(root, s, h, e) < 0)
 		return -1;
@@ -884,11 +738,11 @@ int rootfs_setup(const struct runner_spec *s, struct err *e)
 	 * pivot_root; so every mount is made before it, each target still
 	 * opened beneath the new root (its fd) and reached through
 	 * /proc/self/fd (the host's proc, which shows our fds) */
-	if (legacy() && legacy_inside(root, s, &h, e) < 0)
+	if (mount_legacy() && legacy_inside(root, s, &h, e) < 0)
 		return -1;
 	if (pivot_into(root, e) < 0)
 		return -1;
-	if (legacy())
+	if (mount_legacy())
 		return 0;
 	/* the new root, once: every mount target is opened beneath it */
 	int nr = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
