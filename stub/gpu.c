@@ -177,6 +177,9 @@ static int pick_list(const char *list, const char *what, const struct gpu *g, in
 		for (int j = 0; idx < 0 && j < ng; j++)
 			if (g[j].uuid[0] && !strcasecmp(g[j].uuid, item))
 				idx = j;
+		if (idx < 0 && ng == 0)
+			return err_set(e, EXIT_SETUP, "--boxcar-gpu: %s names GPU '%s', and this host shows none "
+				       "(no /dev/nvidiaN); run on a GPU node", what, item);
 		if (idx < 0)
 			return err_set(e, EXIT_SETUP, "--boxcar-gpu: %s names GPU '%s', which this host does not have (it has %d%s); "
 				       "give indices 0 to %d or the UUIDs nvidia-smi -L lists", what, item, ng,

@@ -85,6 +85,17 @@ node-bound"
         expect_ok; expect_out $'\n0\ndlopen: libcuda.so.1:'
     done
 }
+t_gpu_diff() {   # the driver's directory is boxcar's mount point, not a change to the image
+    gpu_host "$T/host"
+    fresh_cache "$T/c"
+    export XDG_RUNTIME_DIR=$T/run; mkdir -p "$XDG_RUNTIME_DIR"; chmod 0700 "$XDG_RUNTIME_DIR"
+    x "$(P debian)" --boxcar-root=overlay --boxcar-name=gpu --boxcar-gpu sh -c 'ls /usr/local/nvidia/lib64/libcuda.so.1 /dev/nvidia0'
+    expect_ok
+    x "$BOXCAR" diff gpu; expect_ok; expect_out ""
+    x "$BOXCAR" rm gpu; expect_ok
+}
+test_case run "gpu: nothing of the driver lands in a named container's writable layer (boxcar diff)" t_gpu_diff
+
 test_case run "gpu: device nodes, the driver's libraries and tools bound (overlay and flat), the loader's path" t_gpu_binds
 
 t_gpu_select() {
