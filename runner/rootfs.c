@@ -189,35 +189,45 @@ int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
 
-/* init/rel, a directory of the init layer, given the owner, mode and times
- * of the image's own (from the topmost layer that has it): it sits above
- * them. */
-static int imitate(const struct runner_spec *s, const char *init, const char *rel, struct err *e)
+/* What the image has at rel, from the topmost layer that has it: 1 (and
+ * *st) for a directory, 0 for nothing, -1 for anything else (a link, a
+ * whiteout), which a directory of the init layer would hide. */
+static int image_dir(const struct runner_spec *s, const char *rel, struct stat *st)
 {
 	char path[PATH_MAX];
-	struct stat st;
 	for (int i = 0; i < s->nlowers; i++) {
 		snprintf(path, sizeof path, "%s/%s", s->lowers[i], rel);
-		if (lstat(path, &st) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode))
-			break;   /* a whiteout or a symlink: no image directory to imitate */
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-		snprintf(path, sizeof path, "%s/%s", init, rel);
-		/* an owner this map lacks (EINVAL) leaves root's: cosmetic, not fatal */
-		if ((chown(path, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
-		    chmod(path, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, path, ts, 0) < 0)
-			return err_sys(e, EXIT_SETUP, "set up %s", path);
-		break;
+		if (lstat(path, st) == 0)
+			return S_ISDIR(st->st_mode) ? 1 : -1;
 	}
 	return 0;
 }
 
+/* init/rel, a directory of the init layer, given the owner, mode and times
+ * of the image's own directory there (if any): it sits above it. */
+static int imitate(const struct runner_spec *s, const char *init, const char *rel, struct err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (image_dir(s, rel, &st) != 1)
+		return 0;
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	snprintf(path, sizeof path, "%s/%s", init, rel);
+	/* an owner this map lacks (EINVAL) leaves root's: cosmetic, not fatal */
+	if ((chown(path, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
+	    chmod(path, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, path, ts, 0) < 0)
+		return err_sys(e, EXIT_SETUP, "set up %s", path);
+	return 0;
+}
+
 /* The driver directory (runner.h) and its parents in the init layer,
- * each imitating the image's. */
+ * each imitating the image's; from where the image has a link (or a
+ * whiteout) on the way, nothing: the mount point is then made through
+ * it, in the writable layer, as a volume's is. */
 static int init_driver_dir(const struct runner_spec *s, const char *init, struct err *e)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
+	struct stat st;
 	const char *d = s->driver_dir + strspn(s->driver_dir, "/");
 	if (snprintf(rel, sizeof rel, "%s", d) >= (int)sizeof rel)
 		return err_set(e, EXIT_SETUP, "the driver directory's path is too long");
@@ -226,9 +236,13 @@ static int init_driver_dir(const struct runner_spec *s, const char *init, struct
 			continue;
 		char c = rel[k];
 		rel[k] = 0;
+		if (image_dir(s, rel, &st) < 0)
+			return 0;
 		snprintf(path, sizeof path, "%s/%s", init, rel);
-		if ((mkdir(path, 0755) < 0 && errno != EEXIST) || imitate(s, init, rel, e) < 0)
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
 			return err_sys(e, EXIT_SETUP, "create %s", path);
+		if (imitate(s, init, rel, e) < 0)
+			return -1;
 		rel[k] = c;
 	}
 	return 0;

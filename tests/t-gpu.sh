@@ -94,6 +94,21 @@ t_gpu_diff() {   # the driver's directory is boxcar's mount point, not a change 
     x "$BOXCAR" diff gpu; expect_ok; expect_out ""
     x "$BOXCAR" rm gpu; expect_ok
 }
+t_gpu_linked_dir() {   # an image whose /usr/local is a link: the mount goes through it, the link stays
+    gpu_host "$T/host"
+    fresh_cache "$T/c"
+    cp -a "$FIX/rootfs-busybox" "$T/rootfs"
+    mkdir -p "$T/rootfs/opt/local/keep" "$T/rootfs/usr"
+    rm -rf "$T/rootfs/usr/local"; ln -s ../opt/local "$T/rootfs/usr/local"
+    x "$BOXCAR" pack "rootfs:$T/rootfs" --cmd /bin/sh -o "$T/linked" --quiet; expect_ok
+    local m
+    for m in overlay flat; do
+        x "$T/linked" --boxcar-root=$m --boxcar-gpu sh -c 'readlink /usr/local; ls /opt/local; ls /opt/local/nvidia/lib64'
+        expect_ok; expect_out $'../opt/local\nkeep\nnvidia\nlibcuda.so.1\nlibnvidia-ml.so.1'
+    done
+}
+test_case run "gpu: an image whose /usr/local is a link keeps it (the driver's directory made through it)" t_gpu_linked_dir
+
 test_case run "gpu: nothing of the driver lands in a named container's writable layer (boxcar diff)" t_gpu_diff
 
 test_case run "gpu: device nodes, the driver's libraries and tools bound (overlay and flat), the loader's path" t_gpu_binds
