@@ -17,7 +17,7 @@ gpu_node() { if [ "$(id -u)" = 0 ]; then mknod "$1" c 1 3; else : > "$1"; fi; }
 # gpu_host DIR: the fake driver. Index 0 (bus 3b) is /dev/nvidia1, index 1
 # (bus 86) is /dev/nvidia0, as the driver's /proc files say.
 gpu_host() {
-    local d=$1 bus n
+    local d=$1 bus n a b c minor uuid
     mkdir -p "$d/dev" "$d/etc" "$d/lib" "$d/usr/bin"
     for bus in 0000:3b:00.0:1:$UUID0 0000:86:00.0:0:$UUID1; do
         IFS=: read -r a b c minor uuid <<< "$bus"
@@ -134,7 +134,7 @@ t_gpu_select() {
         expect_ok; expect_out 'nvidia1 '
         SLURM_JOB_GPUS=1 CUDA_VISIBLE_DEVICES=0 gx "$m" --boxcar-gpu sh -c "$GPU_NODES"
         expect_ok; expect_out 'nvidia0 '
-        CUDA_VISIBLE_DEVICES= gx "$m" --boxcar-gpu sh -c "$GPU_NODES"' /probe/cudaprobe'
+        CUDA_VISIBLE_DEVICES='' gx "$m" --boxcar-gpu sh -c "$GPU_NODES"' /probe/cudaprobe'
         expect_ok; expect_out $'\nfake driver: 0 devices'
         # all: every GPU, whatever the job's are
         CUDA_VISIBLE_DEVICES=1 gx "$m" --boxcar-gpu=all sh -c "$GPU_NODES"
