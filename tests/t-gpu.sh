@@ -14,6 +14,20 @@ UUID1=GPU-1b1b1b1b-1111-2222-3333-000000000001
 # gpu_node PATH: a stand-in device node (root: /dev/null's numbers; a user: a file)
 gpu_node() { if [ "$(id -u)" = 0 ]; then mknod "$1" c 1 3; else : > "$1"; fi; }
 
+# gpu_build: the fake driver's libraries (libcuda.so.1, libnvidia-ml.so.1 and
+# libnvidia-other.so.1, which is not the driver's) and the probe, built once a
+# pass into $TMPDIR/gpu-driver
+gpu_build() {
+    local o=$TMPDIR/gpu-driver
+    [ -x "$o/cudaprobe" ] && return 0
+    mkdir -p "$o.$$" && printf 'int nvmlInit(void) { return 0; }\n' > "$o.$$/ml.c" &&
+        cc -shared -fPIC -O2 -Wl,-soname,libcuda.so.1 -o "$o.$$/libcuda.so.1" "$TOP/tests/helpers/fakecuda.c" &&
+        cc -shared -fPIC -Wl,-soname,libnvidia-ml.so.1 -o "$o.$$/libnvidia-ml.so.1" "$o.$$/ml.c" &&
+        cc -shared -fPIC -Wl,-soname,libnvidia-other.so.1 -o "$o.$$/libnvidia-other.so.1" "$o.$$/ml.c" &&
+        cc -O2 -o "$o.$$/cudaprobe" "$TOP/tests/helpers/cudaprobe.c" && rm -rf "$o" && mv "$o.$$" "$o" ||
+        fail "cannot build the fake driver or the probe with cc"
+}
+
 # gpu_host DIR: the fake driver. Index 0 (bus 3b) is /dev/nvidia1, index 1
 # (bus 86) is /dev/nvidia0, as the driver's /proc files say.
 gpu_host() {
@@ -26,17 +40,14 @@ gpu_host() {
             "$uuid" "$a:$b:$c" "$minor" > "$d/proc/driver/nvidia/gpus/$a:$b:$c/information"
     done
     for n in nvidiactl nvidia-uvm nvidia-uvm-tools nvidia0 nvidia1; do gpu_node "$d/dev/$n"; done
-    cc -shared -fPIC -O2 -Wl,-soname,libcuda.so.1 -o "$d/lib/libcuda.so.1" "$TOP/tests/helpers/fakecuda.c" &&
-        printf 'int nvmlInit(void) { return 0; }\n' > "$d/ml.c" &&
-        cc -shared -fPIC -Wl,-soname,libnvidia-ml.so.1 -o "$d/lib/libnvidia-ml.so.1" "$d/ml.c" &&
-        cc -shared -fPIC -Wl,-soname,libnvidia-other.so.1 -o "$d/lib/libnvidia-other.so.1" "$d/ml.c" ||
-        fail "cannot build the fake driver's libraries"
+    gpu_build
+    cp "$TMPDIR/gpu-driver/"*.so.1 "$d/lib/" || fail "cannot copy the fake driver"
     printf '%s/lib\n' "$d" > "$d/ld.so.conf"
     ldconfig -X -C "$d/etc/ld.so.cache" -f "$d/ld.so.conf" || fail "ldconfig failed"
     printf '#!/bin/sh\necho "fake nvidia-smi $*"\n' > "$d/usr/bin/nvidia-smi"
     chmod 755 "$d/usr/bin/nvidia-smi"
     mkdir -p "$T/bin"
-    cc -O2 -o "$T/bin/cudaprobe" "$TOP/tests/helpers/cudaprobe.c" || fail "cannot build the probe"
+    cp "$TMPDIR/gpu-driver/cudaprobe" "$T/bin/" || fail "cannot copy the probe"
     export BOXCAR_TEST_GPUHOST=$d
     unset CUDA_VISIBLE_DEVICES SLURM_STEP_GPUS SLURM_JOB_GPUS
 }
