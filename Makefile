@@ -109,7 +109,7 @@ FUZZ_SRC = $(wildcard common/*.c) stub/user.c stub/layer.c stub/tree.c runner/pr
 	   runner/filter.c $(filter-out pack/writer.c pack/save.c,$(wildcard pack/*.c)) \
 	   builder/ignore.c builder/dockerfile.c builder/expand.c
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
-FUZZERS = payload user oci docker layer profile registry ignore dockerfile
+FUZZERS = payload user oci docker layer profile registry ignore dockerfile ldcache
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h build/obj/libversions.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)

@@ -34,6 +34,7 @@ struct host_trees {
 	int sys;
 	int dev[NDEV];
 	int *vol;
+	int *devices, *driver;   /* s->devices, s->driver_files */
 	char *etc[NETC];   /* contents of the host's files, NULL if absent */
 	int etcfd[NETC_ALL];
 };
@@ -79,6 +80,17 @@ static int own_sysfs(void)
 	return m;
 }
 
+/* Host files to bind, cloned (read-only ones made so) */
+static int grab_binds(const struct runner_bind *b, int n, int readonly, int **fds, struct err *e)
+{
+	if (!(*fds = calloc((size_t)n + 1, sizeof **fds)))
+		return err_set(e, EXIT_SETUP, "out of memory");
+	for (int i = 0; i < n; i++)
+		if (((*fds)[i] = clone_tree(b[i].host, 0, readonly, e)) < 0)
+			return -1;
+	return 0;
+}
+
 /* (legacy: the host's trees are bound by path before pivot_root, by
  * mounts_inside; only the /etc files are read here) */
 static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, struct err *e)
@@ -104,7 +116,8 @@ static int grab_host_trees(const struct runner_spec *s, struct host_trees *h, st
 		if ((h->vol[i] = clone_tree(v->host, 1, v->readonly, e)) < 0)
 			return err_ctx(e, "volume %s:%s", v->host, v->target);
 	}
-	return 0;
+	return grab_binds(s->devices, s->ndevices, 0, &h->devices, e) < 0 ||
+	       grab_binds(s->driver_files, s->ndriver_files, 1, &h->driver, e) < 0 ? -1 : 0;
 }
 
 /* overlay with the new mount API: one fsconfig per lower dir ("lowerdir+",
@@ -176,15 +189,73 @@ int rootfs_mount_view(const char *const *lowers, int nlowers, const char *target
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "mount a view of %d layers on %s", nlowers, target) : 0;
 }
 
+/* What the image has at rel, from the topmost layer that has it: 1 (and
+ * *st) for a directory, 0 for nothing, -1 for anything else (a link, a
+ * whiteout), which a directory of the init layer would hide. */
+static int image_dir(const struct runner_spec *s, const char *rel, struct stat *st)
+{
+	char path[PATH_MAX];
+	for (int i = 0; i < s->nlowers; i++) {
+		snprintf(path, sizeof path, "%s/%s", s->lowers[i], rel);
+		if (lstat(path, st) == 0)
+			return S_ISDIR(st->st_mode) ? 1 : -1;
+	}
+	return 0;
+}
+
+/* init/rel, a directory of the init layer, given the owner, mode and times
+ * of the image's own directory there (if any): it sits above it. */
+static int imitate(const struct runner_spec *s, const char *init, const char *rel, struct err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (image_dir(s, rel, &st) != 1)
+		return 0;
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	snprintf(path, sizeof path, "%s/%s", init, rel);
+	/* an owner this map lacks (EINVAL) leaves root's: cosmetic, not fatal */
+	if ((chown(path, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
+	    chmod(path, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, path, ts, 0) < 0)
+		return err_sys(e, EXIT_SETUP, "set up %s", path);
+	return 0;
+}
+
+/* The driver directory (runner.h) and its parents in the init layer,
+ * each imitating the image's; from where the image has a link (or a
+ * whiteout) on the way, nothing: the mount point is then made through
+ * it, in the writable layer, as a volume's is. */
+static int init_driver_dir(const struct runner_spec *s, const char *init, struct err *e)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	const char *d = s->driver_dir + strspn(s->driver_dir, "/");
+	if (snprintf(rel, sizeof rel, "%s", d) >= (int)sizeof rel)
+		return err_set(e, EXIT_SETUP, "the driver directory's path is too long");
+	for (size_t k = 1, n = strlen(rel); k <= n; k++) {
+		if (rel[k] != '/' && rel[k] != 0)
+			continue;
+		char c = rel[k];
+		rel[k] = 0;
+		if (image_dir(s, rel, &st) < 0)
+			return 0;
+		snprintf(path, sizeof path, "%s/%s", init, rel);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return err_sys(e, EXIT_SETUP, "create %s", path);
+		if (imitate(s, init, rel, e) < 0)
+			return -1;
+		rel[k] = c;
+	}
+	return 0;
+}
+
 /* The init layer, topmost of the lowers (Docker's "-init" layer): the
  * mount points boxcar itself needs, so that they never land in the
  * writable layer (`boxcar diff`/`commit` show only what the app changed).
- * Its etc/ takes the image's owner and mode, since it sits above them. */
+ * Its directories take the image's owner and mode, since they sit above. */
 static int init_layer(const struct runner_spec *s, const char *init, struct err *e)
 {
 	static const char *const dirs[] = { "proc", "sys", "dev", "etc" };
 	char path[PATH_MAX];
-	struct stat st;
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", init, dirs[i]);
 		if (mkdir(path, 0755) < 0)
@@ -197,21 +268,9 @@ static int init_layer(const struct runner_spec *s, const char *init, struct err 
 			return err_sys(e, EXIT_SETUP, "create %s", path);
 		close(fd);
 	}
-	for (int i = 0; i < s->nlowers; i++) {
-		snprintf(path, sizeof path, "%s/etc", s->lowers[i]);
-		if (lstat(path, &st) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode))
-			break;   /* a whiteout or a symlink: no image /etc to imitate */
-		struct timespec ts[2] = { st.st_atim, st.st_mtim };
-		snprintf(path, sizeof path, "%s/etc", init);
-		/* an owner this map lacks (EINVAL) leaves root's: cosmetic, not fatal */
-		if ((chown(path, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
-		    chmod(path, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, path, ts, 0) < 0)
-			return err_sys(e, EXIT_SETUP, "set up %s", path);
-		break;
-	}
-	return 0;
+	if (imitate(s, init, "etc", e) < 0)
+		return -1;
+	return s->driver_dir ? init_driver_dir(s, init, e) : 0;
 }
 
 static int put_tree(int fd, int tdir, const char *tpath, const char *what, struct err *e);
@@ -677,17 +736,41 @@ static int volumes(int root, const struct runner_spec *s, struct host_trees *h, 
 	return 0;
 }
 
+/* Host files bound at their targets, each made beneath the new root
+ * (legacy: by path, before pivot_root). */
+static int put_binds(int root, const struct runner_bind *b, int n, const int *fds, int readonly, struct err *e)
+{
+	for (int i = 0; i < n; i++)
+		if (mount_legacy() ? bind_legacy(root, b[i].host, b[i].target, readonly ? B_RO : 0, e) < 0
+			     : attach(root, fds[i], b[i].target, 0, e) < 0)
+			return err_ctx(e, "bind %s on %s", b[i].host, b[i].target);
+	return 0;
+}
+
+/* The driver's files: a tmpfs of ours on driver_dir (whatever the image
+ * has there is hidden), each file bound read-only beneath it. */
+static int driver_files(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
+{
+	if (!s->driver_dir)
+		return 0;
+	if (mount_on(root, "tmpfs", s->driver_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m", e) < 0)
+		return -1;
+	return put_binds(root, s->driver_files, s->ndriver_files, h->driver, 1, e);
+}
+
 /* After pivot_root (legacy: before it, through the new root's fd): /dev,
  * /sys, the masks, the /etc files, volumes, the working directory, the
  * image's Volumes and --tmpfs, --read-only. */
 static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
-	if (setup_dev(root, h, e) < 0 ||
+	if (setup_dev(root, h, e) < 0 || put_binds(root, s->devices, s->ndevices, h->devices, 0, e) < 0 ||
 	    (mount_legacy() ? sys_legacy(root, s, e) : attach(root, h->sys, "/sys", 1, e)) < 0 ||
-	    mask_paths(root, e) < 0 || setup_etc(root, s, h, e) < 0 || (s->flat && flat_spots(root, s, e) < 0) ||
-	    volumes(root, s, h, e) < 0)
+	    mask_paths(root, e) < 0 || setup_etc(root, s, h, e) < 0 || driver_files(root, s, h, e) < 0 ||
+	    (s->flat && flat_spots(root, s, e) < 0) || volumes(root, s, h, e) < 0)
 		return -1;
 	free(h->vol);
+	free(h->devices);
+	free(h->driver);
 	int cwd = dir_in_root(root, s->cwd, e);
 	if (cwd < 0)
 		return err_ctx(e, "working directory");

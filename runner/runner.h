@@ -18,6 +18,12 @@ struct runner_volume {
 	int readonly;
 };
 
+/* A host file or device node bound at target (absolute, in the container). */
+struct runner_bind {
+	const char *host;
+	const char *target;
+};
+
 struct runner_spec {
 	const char **lowers;     /* absolute paths of the lower dirs, topmost first */
 	int nlowers;
@@ -46,6 +52,14 @@ struct runner_spec {
 				  * (a flat root's: writable tmpfs, with its content) */
 	int nmkdirs;
 	int read_only;           /* the root itself read-only (docker run --read-only) */
+	const struct runner_bind *devices;     /* host device nodes, bound at targets in /dev (GPUs) */
+	int ndevices;
+	const char *driver_dir;  /* NULL, or a fresh tmpfs here holding driver_files: host
+				  * files bound read-only at targets beneath it (a GPU
+				  * driver's libraries and tools); the directory is made in
+				  * the init layer (a flat root's by the launcher) */
+	const struct runner_bind *driver_files;
+	int ndriver_files;
 	const struct runner_rlimit *rlimits;   /* --ulimit */
 	int nrlimits;
 	struct cgroup_limits limits;           /* --memory, --cpus, --pids-limit */

@@ -384,6 +384,8 @@ int flat_mount_points(const char *tree, const struct runner_spec *s, struct err 
 			close(fd);
 	if (fd >= 0 && (fd = dir_in_root(root, s->cwd, e)) >= 0)
 		close(fd);
+	if (fd >= 0 && s->driver_dir && (fd = dir_in_root(root, s->driver_dir, e)) >= 0)
+		close(fd);
 	close(root);
 	return fd < 0 ? err_ctx(e, "make a mount point in the flat root") : 0;
 }

@@ -12,6 +12,7 @@
 #include "../runner/init.h"
 #include "../runner/runner.h"
 #include "flatroot.h"
+#include "gpu.h"
 #include "user.h"
 
 /* A growable NULL-terminated string vector (strings borrowed). */
@@ -50,6 +51,43 @@ static int env_has(const struct strv *env, const char *key)
 		if (strncmp(env->v[i], key, k) == 0 && env->v[i][k] == '=')
 			return 1;
 	return 0;
+}
+
+static const char *env_get(const struct strv *env, const char *key)
+{
+	size_t k = strlen(key);
+	for (int i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], key, k) == 0 && env->v[i][k] == '=')
+			return env->v[i] + k + 1;
+	return NULL;
+}
+
+/* Is dir one of the list's colon-separated entries? */
+static int list_has(const char *list, const char *dir)
+{
+	size_t n = strlen(dir);
+	for (const char *p = list; p; p = strchr(p, ':'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, dir, n) && (p[n] == ':' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
+static char *cat3(struct strv *owned, const char *a, const char *b, const char *c);
+
+/* --boxcar-gpu: the driver's libraries first on LD_LIBRARY_PATH (they
+ * must be the host's), its tools last on PATH, unless named already (as
+ * NVIDIA's CUDA images name them). */
+static int gpu_env(struct strv *env, struct strv *owned, struct err *e)
+{
+	const char *lib = env_get(env, "LD_LIBRARY_PATH"), *path = env_get(env, "PATH");
+	int ok = 1;
+	if (!lib || !*lib)
+		ok = env_set(env, "LD_LIBRARY_PATH=" GPU_LIB) == 0;
+	else if (!list_has(lib, GPU_LIB))
+		ok = env_set(env, cat3(owned, "LD_LIBRARY_PATH=" GPU_LIB ":", lib, "")) == 0;
+	if (ok && path && !list_has(path, GPU_BIN))
+		ok = env_set(env, cat3(owned, "PATH=", path, ":" GPU_BIN)) == 0;
+	return ok ? 0 : err_set(e, EXIT_SETUP, "out of memory");
 }
 
 /* a + b + c, malloc'd and remembered in `owned` (freed after the run) */
@@ -213,6 +251,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	char host[256] = "boxcar";
 	struct strv env = { 0 }, argv = { 0 }, owned = { 0 }, vols = { 0 };
 	struct user_info u;
+	struct gpu_set gpu = { 0 };
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
 	char **paths = calloc((size_t)p->nlayers + 1, sizeof *paths);
 	char *run = path_join(c->root, "run");
@@ -230,7 +269,8 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, paths, e) < 0 || resolve_user(cfg, o, ns, fds, p->nlayers, &u, e) < 0 ||
 	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
-	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0)
+	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0 ||
+	    (o->gpu && (gpu_discover(o->gpu, &gpu, e) < 0 || gpu_env(&env, &owned, e) < 0)))
 		goto out;
 	struct runner_spec s = {
 		.lowers = (const char **)paths, .nlowers = p->nlayers, .state_dir = run, .keep_dir = keep,
@@ -240,6 +280,8 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		.tmpfs = o->tmpfs, .ntmpfs = o->ntmpfs, .read_only = o->read_only,
 		.mkdirs = vols.v, .nmkdirs = vols.n, .rlimits = o->rlimits, .nrlimits = o->nrlimits,
 		.limits = o->limits, .net = o->net, .ports = o->ports, .nports = o->nports,
+		.devices = gpu.devs, .ndevices = gpu.ndevs, .driver_dir = o->gpu ? GPU_DIR : NULL,
+		.driver_files = gpu.files, .ndriver_files = gpu.nfiles,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
@@ -273,5 +315,6 @@ out:
 	free(env.v);
 	free(argv.v);
 	free(vols.v);
+	gpu_free(&gpu);
 	return rc;
 }

@@ -227,6 +227,12 @@ static int set_userns(struct run_opts *o, const char *val, struct err *e)
 	return 0;
 }
 
+static int set_gpu(struct run_opts *o, const char *val, struct err *e)
+{
+	o->gpu = val ? val : "";
+	return 0;
+}
+
 static int set_root(struct run_opts *o, const char *val, struct err *e)
 {
 	static const char *const names[] = { "auto", "overlay", "flat" };
@@ -262,6 +268,8 @@ const struct opt_def opt_table[] = {
 	{ "cap-drop", OPT_VALUE, "CAP", "--cap-drop", set_cap_drop, "drop from Docker's default capabilities" },
 	{ "root", OPT_VALUE, "auto|overlay|flat", NULL, set_root,
 	  "overlayfs with a writable layer, or the merged image read-only; auto: overlay where it mounts" },
+	{ "gpu", OPT_OPTIONAL, "all|LIST", NULL, set_gpu,
+	  "NVIDIA GPUs with their driver's libraries and tools (default: the job's GPUs)" },
 	{ "read-only", OPT_FLAG, NULL, "--read-only", set_read_only, "read-only root file system" },
 	{ "tmpfs", OPT_VALUE, "PATH", "--tmpfs", add_tmpfs, "a fresh tmpfs at PATH" },
 	{ "hostname", OPT_VALUE, "NAME", "-h --hostname", set_hostname,

@@ -15,6 +15,7 @@ struct run_opts {
 	char **tmpfs;                /* --boxcar-tmpfs paths */
 	int ntmpfs;
 	int read_only;
+	const char *gpu;             /* --boxcar-gpu: NULL (none), "" (the job's), "all" or a list */
 	int detach;                  /* --boxcar-detach */
 	int rm;                      /* --boxcar-rm: no record or kept layer after it ends */
 	const char *name;            /* --boxcar-name */

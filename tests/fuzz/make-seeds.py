@@ -73,3 +73,26 @@ put("profile", "dupargs", b"\0" + json.dumps({
         {"names": ["ptrace"], "action": "SCMP_ACT_TRACE", "errnoRet": 5},
     ]}).encode())
 put("profile", "bad-action", b"\1" + b'{"defaultAction": "SCMP_ACT_NOTIFY"}')
+
+# loader caches (fuzz_ldcache): glibc's new format, alone and after the old
+# table; new.cache and compat.cache beside them were written by the real
+# `ldconfig [-c compat] -r ROOT` over a root holding one library
+os.makedirs(os.path.join(here, "ldcache"), exist_ok=True)
+def ldcache(entries, old=False):
+    strs, offs = b"", []
+    head = 48 + 24 * len(entries)
+    for name, path in entries:
+        offs.append((head + len(strs), head + len(strs) + len(name) + 1))
+        strs += name + b"\0" + path + b"\0"
+    new = b"glibc-ld.so.cache1.1" + struct.pack("<IIB3xI12x", len(entries), len(strs), 2, 0)
+    for k, v in offs:
+        new += struct.pack("<iIIIQ", 0x0303, k, v, 0, 0)
+    new += strs
+    if not old:
+        return new
+    pre = b"ld.so-1.7.0\0" + struct.pack("<I", 0)
+    return pre + b"\0" * (-len(pre) % 8) + new
+two = [(b"libcuda.so.1", b"/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
+       (b"libnvidia-ml.so.1", b"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1")]
+put("ldcache", "two.cache", ldcache(two))
+put("ldcache", "two-compat.cache", ldcache(two, old=True))
