@@ -184,13 +184,14 @@ if [ "$(id -u)" = 0 ]; then
     # And as the user on the flat root (stub/flatroot.h): the image's layers
     # merged, bound read-only. Tests that need a writable root say so and
     # are skipped (needs_writable_root in lib.sh); `boxcar build`'s, whose
-    # steps always run on overlayfs, are left out. $BOXCAR_TEST_FLAT_FILTER
+    # steps always run on overlayfs, are left out, and so are the files whose
+    # tests run each case on both roots themselves (gpu, cluster-cache). $BOXCAR_TEST_FLAT_FILTER
     # narrows it.
     if [[ $configs == *" flat "* ]]; then
     prepare_config_dir flat "$TUID:$TGID"
     echo "# runtime tests as $TEST_USER on the flat root (BOXCAR_ROOT=flat)"
     common_env user flat
-    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] build: ' \
+    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] (build|gpu|cluster-cache): ' \
         FILTER="${BOXCAR_TEST_FLAT_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
     fi
