@@ -161,3 +161,27 @@ t_slurm_cold8() {
     info "8 tasks, cold cache: $n extractions for $want layers"
 }
 test_case run "slurm: eight tasks, cold first launch at once: one extraction per layer" t_slurm_cold8
+
+# MPI: Debian's mpich inside the image (tests/mpich-image.sh), its PMI-2 client
+# talking to srun's mpi/pmi2 through PMI_FD, its shared memory through the
+# host's IPC namespace and /dev/shm
+pa_mpich() {
+    [ -d "$FIX/oci-mpich" ] || fail "no $FIX/oci-mpich: tests/mpich-image.sh failed (see build/test-work.fixtures.log)"
+    pack_artifact mpich "oci:$FIX/oci-mpich:latest"
+}
+test_case artifact "mpich <- oci-mpich (tests/mpich-image.sh)" pa_mpich
+
+t_slurm_mpi() {
+    sl_ready
+    local F i; F=$(P mpich)
+    TMO=120 x srun --mpi=pmi2 -n 4 "$F"
+    expect_ok
+    for i in 0 1 2 3; do expect_out_has "rank $i of 4 on $(hostname -s)"; done
+    expect_out_has "allreduce sum 6"
+    [ "$(grep -c '' <<<"$OUT")" = 5 ] || { ctx; fail "want 5 lines"; }
+    # its shared memory needs the node's one IPC namespace and /dev/shm
+    TMO=60 x srun --mpi=pmi2 -n 2 "$F" --boxcar-ipc=private
+    [ "$RC" != 0 ] || { ctx; fail "MPI ran with a /dev/shm per task: the shared /dev/shm is not what it used"; }
+    expect_err_has 'shared memory'
+}
+test_case run "slurm: MPI (Debian's mpich in the image): srun --mpi=pmi2 -n 4: ranks 0-3 of 4, allreduce" t_slurm_mpi
