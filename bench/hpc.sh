@@ -14,19 +14,22 @@
 #           mpicc, on the host and inside the MPI image (tests/mpich-image.sh,
 #           Debian's mpich), same round
 #   bench/hpc.sh [ROUNDS] [SRUNS]    (default 10 rounds, 10 sruns per contender a round)
+#   bench/hpc.sh --report            the tables again, from the last run's rounds
 #   results: build/bench/hpc.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TOP=$PWD ROUNDS=${1:-10} SRUNS=${2:-10} OUT=$TOP/build/bench
+TOP=$PWD ROUNDS=${1:-10} SRUNS=${2:-10} OUT=$TOP/build/bench REPORT=0
+[ "${1:-}" = --report ] && { REPORT=1; ROUNDS=$(grep -c '^host' "$OUT/hpc/mpi.txt"); }
 U=${BENCH_USER:-boxcartest}
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it starts slurmd)" >&2; exit 1; }
 [ -x build/boxcar ] || { echo "bench: build first (./build.sh build)" >&2; exit 1; }
 command -v ch-run >/dev/null || { echo "bench: needs ch-run (apt-get install charliecloud-runtime)" >&2; exit 1; }
-FIX=$TOP/build/test-fixtures
+FIX=$TOP/build/test-fixtures W=$OUT/hpc
+if [ $REPORT = 0 ]; then
 [ -d "$FIX/rootfs-busybox" ] || { echo "bench: run tests/fixtures.sh first" >&2; exit 1; }
 tests/mpich-image.sh "$FIX"
 mkdir -p "$OUT"; chmod 0755 "$OUT"
-W=$OUT/hpc; rm -rf "$W"; mkdir -p "$W"
+rm -rf "$W"; mkdir -p "$W"
 . tests/slurm.sh
 trap 'slurm_stop "$W/slurm"' EXIT
 slurm_start "$W/slurm"
@@ -39,6 +42,7 @@ chown -R "$U" "$W"; chmod -R a+rX "$W"
 as_user() { setpriv --reuid="$U" --regid="$U" --init-groups env -i PATH="$PATH" HOME="$W" USER="$U" \
     SLURM_CONF="$SLURM_CONF" BOXCAR_CACHE="$W/cache" "$@"; }
 as_user "$W/app" true; as_user "$W/mpi-app" true   # warm caches
+as_user "$W/app" --boxcar-userns=root true; as_user "$W/app" --boxcar-userns=root --boxcar-root=flat true
 
 # microseconds per `srun -n 8 CMD...`, SRUNS of them as steps of one
 # allocation (salloc): the launch of a step, not the scheduler's queue
@@ -55,32 +59,39 @@ per_srun() { as_user salloc -Q -n 8 "$W/steps.sh" "$SRUNS" "$@"; }
 pingpong() {
     as_user salloc -Q -n 2 srun --mpi=pmi2 -n 2 "$@" 2>/dev/null | awk '/latency_us/ {l = $2} /bandwidth_MBps/ {b = $2} END {print l, b}'
 }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 : > "$W/srun.txt"; : > "$W/mpi.txt"
 for ((r = 1; r <= ROUNDS; r++)); do
-    printf 'plain %s\nboxcar %s\nchrun %s\n' "$(per_srun true)" "$(per_srun "$W/app" true)" \
-        "$(per_srun ch-run "$W/chroot" -- true)" >> "$W/srun.txt"
+    printf 'plain %s\nboxcar %s\nchrun %s\nboxcar1 %s\nflat1 %s\n' "$(per_srun true)" "$(per_srun "$W/app" true)" \
+        "$(per_srun ch-run "$W/chroot" -- true)" "$(per_srun "$W/app" --boxcar-userns=root true)" \
+        "$(per_srun "$W/app" --boxcar-userns=root --boxcar-root=flat true)" >> "$W/srun.txt"
     printf 'host %s\nboxcar %s\n' "$(pingpong "$W/mpi-pingpong")" "$(pingpong "$W/mpi-app" mpi-pingpong)" >> "$W/mpi.txt"
     echo "round $r/$ROUNDS done" >&2
 done
+slurm_stop "$W/slurm"; trap - EXIT
+echo "$(date -u +%F), $(nproc) cores, load during the run $(cut -d' ' -f1-3 /proc/loadavg), $ROUNDS rounds" > "$W/when"
+fi
 
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 m() { awk -v k="$1" -v c="$2" '$1 == k {print $c}' "$3" | median; }
 # best: the lowest (or, with -r, highest) value over the rounds: what the
 # machine does when the VM's neighbours leave it alone
-best() { awk -v k="$1" -v c="$2" '$1 == k {print $c}' "$3" | sort -n $4 | head -1; }
+best() { awk -v k="$1" -v c="$2" '$1 == k {print $c}' "$3" | sort -n ${4:-} | head -1; }
 plain=$(m plain 2 "$W/srun.txt") bx=$(m boxcar 2 "$W/srun.txt") ch=$(m chrun 2 "$W/srun.txt")
+b1=$(m boxcar1 2 "$W/srun.txt") f1=$(m flat1 2 "$W/srun.txt")
 hl=$(m host 2 "$W/mpi.txt") bl=$(m boxcar 2 "$W/mpi.txt") hb=$(m host 3 "$W/mpi.txt") bb=$(m boxcar 3 "$W/mpi.txt")
 hl1=$(best host 2 "$W/mpi.txt") bl1=$(best boxcar 2 "$W/mpi.txt")
 hb1=$(best host 3 "$W/mpi.txt" -r) bb1=$(best boxcar 3 "$W/mpi.txt" -r)
 {
-    echo "# bench/hpc.sh: $(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $ROUNDS rounds"
+    echo "# bench/hpc.sh: $(cat "$W/when" 2>/dev/null)"
     echo
     echo "| srun -n 8 (warm cache, steps of one allocation) | ms per srun (median) | added to plain srun |"
     echo "|---|---|---|"
-    awk -v p="$plain" -v b="$bx" -v c="$ch" 'BEGIN {
+    awk -v p="$plain" -v b="$bx" -v c="$ch" -v b1="$b1" -v f1="$f1" 'BEGIN {
         printf "| srun -n 8 true | %.1f | - |\n", p / 1000
-        printf "| srun -n 8 ./app true (boxcar) | %.1f | %.1f ms |\n", b / 1000, (b - p) / 1000
+        printf "| srun -n 8 ./app true (boxcar, subordinate ids) | %.1f | %.1f ms |\n", b / 1000, (b - p) / 1000
+        printf "| srun -n 8 ./app --boxcar-userns=root true (one id) | %.1f | %.1f ms |\n", b1 / 1000, (b1 - p) / 1000
+        printf "| srun -n 8 ./app --boxcar-userns=root --boxcar-root=flat true | %.1f | %.1f ms |\n", f1 / 1000, (f1 - p) / 1000
         printf "| srun -n 8 ch-run DIR -- true | %.1f | %.1f ms |\n", c / 1000, (c - p) / 1000 }'
     echo
     echo "| ping-pong, 2 ranks, one node | host | boxcar | boxcar / host |"
