@@ -108,7 +108,7 @@ slurm_stop() {
         rm -f "$d/$f.pid"
     done
     # slurmstepd of a job still running when slurmd stopped
-    left=$(pgrep -x slurmstepd -P 1 2>/dev/null | while read -r pid; do
+    left=$( (pgrep -x slurmstepd -P 1 2>/dev/null || true) | while read -r pid; do
         grep -qF "$d" "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null && echo "$pid"; done)
     [ -n "$left" ] && kill -KILL $left 2>/dev/null
     return 0
