@@ -445,8 +445,10 @@ static int dev_nodes_in(int root, int dev, struct host_trees *h, struct err *e)
 }
 
 /* /dev: a tmpfs of ours, its names made through its fd (in legacy mode
- * this runs before pivot_root, where "/dev/..." is the host's). */
-static int setup_dev(int root, struct host_trees *h, struct err *e)
+ * this runs before pivot_root, where "/dev/..." is the host's). /dev/shm
+ * gets a tmpfs of its own, or, with the host's IPC namespace, the host's
+ * (bound later, as a volume: with_host_shm). */
+static int setup_dev(int root, int host_shm, struct host_trees *h, struct err *e)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -466,7 +468,7 @@ static int setup_dev(int root, struct host_trees *h, struct err *e)
 	if (rc == 0 && (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0))
 		rc = err_sys(e, EXIT_SETUP, "create /dev/pts, /dev/shm");
 	if (rc == 0 && (mount_in(dev, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", e) < 0 ||
-			mount_in(dev, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e) < 0))
+			(!host_shm && mount_in(dev, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e) < 0)))
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < sizeof links / sizeof links[0]; i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
@@ -763,7 +765,7 @@ static int driver_files(int root, const struct runner_spec *s, struct host_trees
  * image's Volumes and --tmpfs, --read-only. */
 static int mounts_inside(int root, const struct runner_spec *s, struct host_trees *h, struct err *e)
 {
-	if (setup_dev(root, h, e) < 0 || put_binds(root, s->devices, s->ndevices, h->devices, 0, e) < 0 ||
+	if (setup_dev(root, s->ipc_host, h, e) < 0 || put_binds(root, s->devices, s->ndevices, h->devices, 0, e) < 0 ||
 	    (mount_legacy() ? sys_legacy(root, s, e) : attach(root, h->sys, "/sys", 1, e)) < 0 ||
 	    mask_paths(root, e) < 0 || setup_etc(root, s, h, e) < 0 || driver_files(root, s, h, e) < 0 ||
 	    (s->flat && flat_spots(root, s, e) < 0) || volumes(root, s, h, e) < 0)
@@ -801,10 +803,34 @@ static int legacy_inside(const char *root, const struct runner_spec *s, struct h
 	return rc;
 }
 
-int rootfs_setup(const struct runner_spec *s, struct err *e)
+/* With the host's IPC namespace, the host's /dev/shm: its POSIX shared
+ * memory (shm_open) is a file there, so containers that share one need
+ * it too. Added after the user's volumes, as one more. */
+static const struct runner_spec *with_host_shm(const struct runner_spec *s, struct runner_spec *copy,
+					       struct err *e)
+{
+	if (!s->ipc_host)
+		return s;
+	struct runner_volume *v = calloc((size_t)s->nvolumes + 1, sizeof *v);
+	if (!v)
+		return err_set(e, EXIT_SETUP, "out of memory"), NULL;
+	if (s->nvolumes)
+		memcpy(v, s->volumes, (size_t)s->nvolumes * sizeof *v);
+	v[s->nvolumes] = (struct runner_volume){ .host = "/dev/shm", .target = "/dev/shm" };
+	*copy = *s;
+	copy->volumes = v;
+	copy->nvolumes = s->nvolumes + 1;
+	return copy;   /* (PID 1's, for its life: not freed) */
+}
+
+int rootfs_setup(const struct runner_spec *spec, struct err *e)
 {
 	struct host_trees h = { 0 };
+	struct runner_spec copy;
 	char root[PATH_MAX];
+	const struct runner_spec *s = with_host_shm(spec, &copy, e);
+	if (!s)
+		return -1;
 	/* the namespace's first mount: a denial here is the host's policy
 	 * (diagnose.h), named as doctor names it */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -21,8 +21,9 @@
 #include "process.h"
 #include "rootfs.h"
 
-#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS)
 #define NET_FLAG(s) ((s)->net == RUNNER_NET_HOST ? 0 : CLONE_NEWNET)
+#define IPC_FLAG(s) ((s)->ipc_host ? 0 : CLONE_NEWIPC)
 
 /* The container's app. With a mirrored map it becomes the image's user
  * here; with a single-id map the map already made it that user. */
@@ -39,9 +40,19 @@ static void exec_process(const struct runner_spec *s, int mirrored, int errfd)
 /* PID 1 is a copy of the launcher: it still holds the launcher's file
  * descriptors (the cache's directories, the packed file). The app must not
  * reach them through /proc/1/fd, nor the relay's host-side sockets through
- * /proc/2/fd: close all but stdio and the ports, and make PID 1 (and so the
- * relay) non-dumpable, which puts /proc/PID/fd out of reach without
- * CAP_SYS_PTRACE. */
+ * /proc/2/fd: close all but stdio, the ports and the fds the app is to
+ * inherit, and make PID 1 (and so the relay) non-dumpable, which puts
+ * /proc/PID/fd out of reach without CAP_SYS_PTRACE. */
+static int kept(const struct runner_spec *s, int errfd, int fd)
+{
+	int keep = fd <= 2 || fd == errfd;
+	for (int i = 0; !keep && i < s->nports; i++)
+		keep = fd == s->ports[i].fd;
+	for (int i = 0; !keep && i < s->nkeep_fds; i++)
+		keep = fd == s->keep_fds[i];
+	return keep;
+}
+
 static int close_listed(const struct runner_spec *s, int errfd, struct err *e)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -50,28 +61,35 @@ static int close_listed(const struct runner_spec *s, int errfd, struct err *e)
 		return err_sys(e, EXIT_SETUP, "list open files");
 	int self = dirfd(d);
 	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name), keep = fd <= 2 || fd == self || fd == errfd || de->d_name[0] == '.';
-		for (int i = 0; !keep && i < s->nports; i++)
-			keep = fd == s->ports[i].fd;
-		if (!keep)
+		int fd = atoi(de->d_name);
+		if (fd != self && de->d_name[0] != '.' && !kept(s, errfd, fd))
 			close(fd);
 	}
 	closedir(d);
 	return 0;
 }
 
-/* Close every fd above stderr but the ports' and errfd: close_range over
- * the gaps (Linux 5.9+), else one by one from /proc/self/fd. */
-static int close_all_but_ports(const struct runner_spec *s, int errfd, struct err *e)
+/* The lowest fd to keep at or above lo; ~0U if none. */
+static unsigned next_kept(const struct runner_spec *s, int errfd, unsigned lo)
+{
+	unsigned next = ~0U;
+	for (int i = 0; i <= s->nports + s->nkeep_fds; i++) {
+		unsigned fd = (unsigned)(i < s->nports ? s->ports[i].fd
+					 : i < s->nports + s->nkeep_fds ? s->keep_fds[i - s->nports] : errfd);
+		if (fd >= lo && fd < next)
+			next = fd;
+	}
+	return next;
+}
+
+/* Close every fd above stderr but those kept (the ports', the app's,
+ * errfd): close_range over the gaps (Linux 5.9+), else one by one from
+ * /proc/self/fd. */
+static int close_all_but_kept(const struct runner_spec *s, int errfd, struct err *e)
 {
 	unsigned lo = 3;
 	for (;;) {
-		unsigned next = ~0U;   /* the lowest fd to keep at or above lo */
-		for (int i = 0; i <= s->nports; i++) {
-			unsigned fd = (unsigned)(i < s->nports ? s->ports[i].fd : errfd);
-			if (fd >= lo && fd < next)
-				next = fd;
-		}
+		unsigned next = next_kept(s, errfd, lo);
 		if (next > lo && (fallback_forced("no-close-range") ||
 				  syscall(SYS_close_range, lo, next == ~0U ? ~0U : next - 1, 0) < 0))
 			return close_listed(s, errfd, e);
@@ -83,7 +101,7 @@ static int close_all_but_ports(const struct runner_spec *s, int errfd, struct er
 
 static int seal(const struct runner_spec *s, int errfd, struct err *e)
 {
-	if (close_all_but_ports(s, errfd, e) < 0)
+	if (close_all_but_kept(s, errfd, e) < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "prctl(PR_SET_DUMPABLE)");
@@ -161,7 +179,7 @@ int runner_run(const struct runner_spec *s, struct err *e)
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	/* clone without a new stack behaves like fork, in new namespaces */
-	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | NET_FLAG(s) | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = (pid_t)syscall(SYS_clone, NS_FLAGS | NET_FLAG(s) | IPC_FLAG(s) | SIGCHLD, 0, 0, 0, 0);
 	int clone_errno = errno;
 	if (pid == 0) {
 		close(sync[1]);

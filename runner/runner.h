@@ -12,6 +12,9 @@
 #include "rlimits.h"
 #include "security.h"
 
+/* The IPC namespace (and /dev/shm): the container's own, or the host's. */
+enum runner_ipc { RUNNER_IPC_PRIVATE, RUNNER_IPC_HOST };
+
 struct runner_volume {
 	const char *host;        /* absolute host path (file or directory) */
 	const char *target;      /* absolute path inside the container */
@@ -66,6 +69,13 @@ struct runner_spec {
 	int net;                               /* enum runner_net */
 	struct runner_port *ports;             /* published (net private) */
 	int nports;
+	int ipc_host;            /* the host's IPC namespace and /dev/shm (bound),
+				  * not a new namespace and a fresh tmpfs: what
+				  * MPI's shared memory between one node's
+				  * containers needs */
+	const int *keep_fds;     /* fds above stderr the app inherits (a PMI
+				  * socket); every other one is closed */
+	int nkeep_fds;
 };
 
 /* Run the container and wait for it. Returns the exit status to hand to

@@ -13,6 +13,7 @@
 #include "../runner/runner.h"
 #include "flatroot.h"
 #include "gpu.h"
+#include "hpc.h"
 #include "user.h"
 
 /* A growable NULL-terminated string vector (strings borrowed). */
@@ -106,8 +107,11 @@ static char *cat3(struct strv *owned, const char *a, const char *b, const char *
 	return NULL;
 }
 
-/* Image Env, then -e overrides ("K" alone takes the host's value), then
- * what docker adds when missing: PATH, HOME, HOSTNAME, TERM on a tty. */
+extern char **environ;
+
+/* Image Env, then in a Slurm job the caller's SLURM* and PMI* (hpc.h),
+ * then -e overrides ("K" alone takes the host's value), then what docker
+ * adds when missing: PATH, HOME, HOSTNAME, TERM on a tty. */
 static int build_env(const cJSON *cfg, const struct run_opts *o, const struct user_info *u,
 		     const char *host, struct strv *env, struct strv *owned, struct err *e)
 {
@@ -118,6 +122,8 @@ static int build_env(const cJSON *cfg, const struct run_opts *o, const struct us
 	for (int i = 0; ok && img[i]; i++)
 		ok = strchr(img[i], '=') ? env_set(env, img[i]) == 0 : 1;
 	free(img);
+	for (char **h = environ; ok && hpc_under_slurm() && *h; h++)
+		ok = hpc_env_passed(*h) ? env_set(env, *h) == 0 : 1;
 	for (int i = 0; ok && i < o->nenv; i++) {
 		const char *kv = o->env[i];
 		if (!strchr(kv, '=')) {
@@ -266,7 +272,12 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	}
 	for (int i = 0; i < p->nlayers; i++)
 		fds[i] = -1;
-	const char *cwd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
+	char here[4096];
+	int slurm = hpc_under_slurm(), pmi_fd = slurm ? hpc_pmi_fd() : -1;
+	/* in a Slurm job, the caller's directory where a volume shows it */
+	const char *cwd = o->workdir ? o->workdir
+			: slurm && hpc_cwd(o->vols, o->nvols, here, sizeof here) ? here
+			: json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, paths, e) < 0 || resolve_user(cfg, o, ns, fds, p->nlayers, &u, e) < 0 ||
 	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
 	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0 ||
@@ -282,6 +293,8 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		.limits = o->limits, .net = o->net, .ports = o->ports, .nports = o->nports,
 		.devices = gpu.devs, .ndevices = gpu.ndevs, .driver_dir = o->gpu ? GPU_DIR : NULL,
 		.driver_files = gpu.files, .ndriver_files = gpu.nfiles,
+		.ipc_host = o->ipc < 0 ? slurm : o->ipc == RUNNER_IPC_HOST,
+		.keep_fds = &pmi_fd, .nkeep_fds = pmi_fd >= 0,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;

@@ -192,6 +192,13 @@ static int set_caps(struct run_opts *o, const char *val, int add, struct err *e)
 static int set_cap_add(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 1, e); }
 static int set_cap_drop(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 0, e); }
 
+static int set_ipc(struct run_opts *o, const char *val, struct err *e)
+{
+	if ((o->ipc = value_ipc(val)) < 0)
+		return err_set(e, EXIT_SETUP, "bad --boxcar-ipc '%s' (host or private)", val);
+	return 0;
+}
+
 static int set_net(struct run_opts *o, const char *val, struct err *e)
 {
 	if ((o->net = value_net(val)) < 0)
@@ -259,6 +266,8 @@ const struct opt_def opt_table[] = {
 	  "a resource limit, as docker run --ulimit (nofile=1024)" },
 	{ "net", OPT_VALUE, "host|none|private", "--net --network", set_net,
 	  "the host's network (default), loopback only, or loopback plus published ports" },
+	{ "ipc", OPT_VALUE, "host|private", "--ipc", set_ipc,
+	  "the host's IPC namespace and /dev/shm (default in a Slurm job), or the container's own" },
 	{ "publish", OPT_VALUE, "[IP:]HOSTPORT:CTRPORT[/udp]", "-p --publish", add_port,
 	  "relay a host port into the container (implies --boxcar-net=private)" },
 	{ "memory", OPT_VALUE, "SIZE", "-m --memory", set_memory, "cgroup v2 memory limit (a delegated subtree)" },
@@ -337,6 +346,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 {
 	memset(o, 0, sizeof *o);
 	o->net = -1;
+	o->ipc = -1;
 	o->sec = (struct security){ .seccomp = 1, .no_new_privs = 1, .caps = security_default_caps };
 	const char *root = getenv("BOXCAR_ROOT");
 	if (root && *root && set_root(o, root, e) < 0)

@@ -24,6 +24,7 @@ struct run_opts {
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
 	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */
 	int net;                         /* enum runner_net; -1: not given */
+	int ipc;                         /* enum runner_ipc; -1: not given (host in a Slurm job) */
 	struct runner_port *ports;       /* --boxcar-publish */
 	int nports;
 	int nrlimits;

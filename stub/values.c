@@ -125,6 +125,11 @@ int value_net(const char *s)
 	       !strcmp(s, "private") ? RUNNER_NET_PRIVATE : -1;
 }
 
+int value_ipc(const char *s)
+{
+	return !strcmp(s, "host") ? RUNNER_IPC_HOST : !strcmp(s, "private") ? RUNNER_IPC_PRIVATE : -1;
+}
+
 int value_size(const char *s, uint64_t *out)
 {
 	char *end;

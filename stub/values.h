@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "../common/err.h"
 #include "../runner/net.h"
+#include "../runner/runner.h"
 #include "../runner/relay.h"
 #include "../runner/rlimits.h"
 
@@ -16,6 +17,8 @@ int value_ulimit(const char *spec, struct runner_rlimit *out, struct err *e);
 int value_publish(const char *spec, struct runner_port *p, struct err *e);
 /* "host", "none", "private" -> enum runner_net; -1 if unknown. */
 int value_net(const char *s);
+/* "host", "private" -> enum runner_ipc; -1 if unknown. */
+int value_ipc(const char *s);
 /* "512m", "1g", "1048576" (bytes) -> bytes; "1.5" cpus -> millis. -1 if bad. */
 int value_size(const char *s, uint64_t *out);
 int value_cpus(const char *s, uint64_t *out);

@@ -112,6 +112,11 @@ if ! "$TOP/tests/fixtures.sh" > "$TW.fixtures.log" 2>&1; then
     bail "fixtures (tests/fixtures.sh)" "${tail_lines[@]}"
 fi
 
+# the MPI image (t-slurm.sh), kept apart from fixtures.sh's stamp: seconds to make
+if ! "$TOP/tests/mpich-image.sh" "$FIX" >> "$TW.fixtures.log" 2>&1; then
+    echo "# tests/mpich-image.sh failed (the MPI test will fail): $(tail -n1 "$TW.fixtures.log")"
+fi
+
 [ -d "$TW" ] && chmod -R u+rwX "$TW" 2>/dev/null
 rm -rf "$TW"
 mkdir -p "$PACKED"
@@ -122,7 +127,7 @@ common_env() {   # CONFIG [DIR]: sets ENVV, the environment of the inner runs
     local d=${2:-$1}
     ENVV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
         TOP="$TOP" BOXCAR="$BOXCAR" BOXCAR_SANITIZED="${BOXCAR_SANITIZED:-}" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
-        CONFIG="$1" HOME="$TW/$d/home" BOXCAR_CACHE="$TW/$d/cache" TMPDIR="$TW/$d/tmp")
+        CONFIG="$1" HOME="$TW/$d/home" BOXCAR_CACHE="$TW/$d/cache" TMPDIR="$TW/$d/tmp" ${SLURM_ENV[@]+"${SLURM_ENV[@]}"})
 }
 prepare_config_dir() {   # CONFIG [OWNER]
     mkdir -p "$TW/$1/home" "$TW/$1/cache" "$TW/$1/tmp"
@@ -154,6 +159,22 @@ if [ "$(id -u)" = 0 ]; then
     chmod -R a+rX "$TOP/tests"
 
     prepare_config_dir root
+    # A single-node Slurm (tests/slurm.sh) for t-slurm.sh's tests, when any is
+    # selected: started once, as root, for every pass; stopped on exit
+    SLURM_ENV=()
+    if grep -hoE '^ *test_case run "slurm[^"]*"' "$TOP"/tests/t-*.sh | sed 's/.*test_case run "//; s/"$//' |
+        while read -r n; do printf '[user] %s\n[root] %s\n' "$n" "$n"; done | grep -qE -- "${FILTER:-.}"; then
+        # shellcheck source=tests/slurm.sh
+        . "$TOP/tests/slurm.sh"
+        trap 'slurm_stop "$TW.slurm"' EXIT
+        if slurm_start "$TW.slurm" 2> "$TW.slurm.log"; then
+            SLURM_ENV=(SLURM_CONF="$SLURM_CONF")
+            echo "# slurm: a single node on loopback ($SLURM_CONF)"
+        else
+            SLURM_ENV=(BOXCAR_TEST_NO_SLURM="$(head -n1 "$TW.slurm.log")")
+            echo "# slurm did not start, its tests skip: $(head -n1 "$TW.slurm.log") (log: $TW.slurm.log)"
+        fi
+    fi
     echo "# pack phase (root)"
     common_env root; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner pack 2>&1 | report
     chmod -R a+rX "$PACKED"
