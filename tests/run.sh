@@ -206,13 +206,15 @@ if [ "$(id -u)" = 0 ]; then
     # merged, bound read-only. Tests that need a writable root say so and
     # are skipped (needs_writable_root in lib.sh); `boxcar build`'s, whose
     # steps always run on overlayfs, are left out, and so are the files whose
-    # tests run each case on both roots themselves (gpu, cluster-cache). $BOXCAR_TEST_FLAT_FILTER
+    # tests run each case on both roots themselves (gpu, cluster-cache), and
+    # those whose concern lies elsewhere: Slurm's and the SPANK plugin's (the
+    # user and root passes have them), the trace engine's (always flat). $BOXCAR_TEST_FLAT_FILTER
     # narrows it.
     if [[ $configs == *" flat "* ]]; then
     prepare_config_dir flat "$TUID:$TGID"
     echo "# runtime tests as $TEST_USER on the flat root (BOXCAR_ROOT=flat)"
     common_env user flat
-    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] (build|gpu|cluster-cache): ' \
+    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] (build|gpu|cluster-cache|slurm|spank|trace): ' \
         FILTER="${BOXCAR_TEST_FLAT_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
     fi
