@@ -20,11 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <slurm/spank.h>
@@ -75,9 +73,9 @@ static int check_ids(spank_t sp, char *why, size_t len)
 	if (getresuid(&r, &e, &s) < 0)
 		return snprintf(why, len, "getresuid: %s", strerror(errno)), -1;
 	if (r != job_uid || e != job_uid || s != job_uid)
-		return snprintf(why, len, "refusing to start: the task runs as uid %u/%u/%u, not the job's "
-				"user %u (put spank_boxcar.so in plugstack.conf as 'required', with no plugin "
-				"that changes ids after it)", (unsigned)r, (unsigned)e, (unsigned)s,
+		return snprintf(why, len, "refusing to start: the task runs as uid %u/%u/%u (real/effective/"
+				"saved), not only as the job's user %u (does a plugin before spank_boxcar.so "
+				"in plugstack.conf change ids?)", (unsigned)r, (unsigned)e, (unsigned)s,
 				(unsigned)job_uid), -1;
 	return 0;
 }
