@@ -25,7 +25,7 @@ trap 'slurm_stop "$W.slurm"' EXIT
 mkdir -p "$W" && chmod 0755 "$OUT" "$W"
 slurm_start "$W.slurm" "required $TOP/build/spank_boxcar.so"
 build/boxcar pack "oci:build/test-fixtures/oci-busybox:latest" -o "$W/bb" --quiet
-chmod a+rx "$W/bb"; rm -rf "$W/cache"; mkdir -p "$W/cache"; chown "$U" "$W/cache"; chmod 0700 "$W/cache"
+chmod a+rx "$W/bb"; rm -rf "$W/cache" "$W/spank.json"; mkdir -p "$W/cache"; chown "$U" "$W" "$W/cache"; chmod 0700 "$W/cache"
 
 as_user() { setpriv --reuid="$U" --regid="$U" --init-groups env -i PATH="$PATH" HOME="$W" \
     SLURM_CONF="$SLURM_CONF" BOXCAR_CACHE="$W/cache" "$@"; }
