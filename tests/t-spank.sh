@@ -144,7 +144,10 @@ t_spank_errors() {
     sp_one_line 'boxcar: --boxcar-env is given twice.*separated by commas'
     sp_run srun -n 1 --boxcar="$F" --boxcar-mount="$T/d" true
     [ "$RC" != 0 ] || { ctx; fail "a mount without DST was accepted"; }
-    sp_one_line "boxcar: bad --boxcar-mount '$T/d': use SRC:DST"
+    sp_one_line "boxcar: bad --boxcar-mount '$T/d': use /SRC:/DST"
+    sp_run srun -n 1 --boxcar="$F" --boxcar-mount="/a:/a,relative:/b" true
+    [ "$RC" != 0 ] || { ctx; fail "a relative mount source was accepted"; }
+    sp_one_line "boxcar: bad --boxcar-mount 'relative:/b': use /SRC:/DST\[:ro\] \(absolute paths\)"
     sp_run srun -n 1 --boxcar="$F" --boxcar-env='1X=2' true
     [ "$RC" != 0 ] || { ctx; fail "a bad variable name was accepted"; }
     sp_one_line "boxcar: bad --boxcar-env '1X=2'"
@@ -167,7 +170,10 @@ t_spank_untouched() {
         { ctx; fail "without --boxcar the tasks differ from the host's"; }
     sp_run srun -n 1 sh -c 'exit 5'
     expect_rc 5
-    grep -q spank_boxcar.so "$(dirname "$SLURM_CONF")/plugstack.conf" || fail "the plugin was not loaded"
+    # (the plugin is loaded: srun lists its options)
+    sp_run srun --help
+    expect_ok
+    [ "$(grep -cE -- '--boxcar(-mount|-env)?=' <<<"$OUT")" = 3 ] || { ctx; fail "srun --help lacks the plugin's 3 options"; }
 }
 test_case run "slurm spank: without --boxcar the job runs on the host untouched" t_spank_untouched
 

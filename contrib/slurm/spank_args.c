@@ -28,13 +28,14 @@ static int push(struct spank_args *a, const char *prefix, const char *val, size_
 	return 0;
 }
 
-/* One SRC:DST[:ro|rw] of --boxcar-mount: the shape is checked here, so srun
- * refuses it before the job starts; the packed file checks the paths. */
+/* One /SRC:/DST[:ro|rw] of --boxcar-mount: the shape is checked here (as
+ * the packed file's --boxcar-volume wants it), so srun refuses it before the
+ * job starts; the packed file checks the paths themselves. */
 static int add_mount(struct spank_args *a, const char *m, size_t n, char *why, size_t len)
 {
 	const char *c = memchr(m, ':', n);
-	if (!n || !c || c == m || c + 1 == m + n || c[1] != '/')
-		return FAIL("bad --boxcar-mount '%.*s': use SRC:DST[:ro] with an absolute DST", (int)n, m);
+	if (!n || !c || m[0] != '/' || c + 1 == m + n || c[1] != '/')
+		return FAIL("bad --boxcar-mount '%.*s': use /SRC:/DST[:ro] (absolute paths)", (int)n, m);
 	const char *c2 = memchr(c + 1, ':', (size_t)(m + n - c - 1));
 	if (c2 && !((m + n - c2 == 3 && !memcmp(c2, ":ro", 3)) || (m + n - c2 == 3 && !memcmp(c2, ":rw", 3))))
 		return FAIL("bad --boxcar-mount '%.*s': the only flags are :ro and :rw", (int)n, m);

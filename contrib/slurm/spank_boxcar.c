@@ -5,7 +5,7 @@
  *
  * Each task becomes, in its own process, the packed file run as
  *
- *   FILE --boxcar-volume=SRC:DST... --boxcar-env=K=V... --boxcar-entrypoint=CMD -- ARGS...
+ *   FILE --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]... --boxcar-entrypoint=CMD --boxcar-- ARGS...
  *
  * with the step's environment: slurm_spank_task_init, the last callback
  * before slurmstepd's own execve, runs with the job user's ids only (after
@@ -55,8 +55,8 @@ static int opt_env(int val, const char *optarg, int remote) { return add(SPANK_A
 struct spank_option spank_options[] = {
 	{ "boxcar", "FILE", "run each task's command inside FILE, a file packed by boxcar",
 	  1, 0, opt_file },
-	{ "boxcar-mount", "SRC:DST[:ro][,...]", "bind SRC on the node to DST in the container "
-	  "(several: separate them with commas)", 1, 0, opt_mount },
+	{ "boxcar-mount", "SRC:DST[:ro][,...]", "bind SRC on the node to DST in the container (absolute paths; "
+	  "several: separate them with commas)", 1, 0, opt_mount },
 	{ "boxcar-env", "NAME[=VALUE][,...]", "set NAME in the container (NAME alone: its value "
 	  "in srun's environment; several: separate them with commas)", 1, 0, opt_env },
 	SPANK_OPTIONS_TABLE_END
