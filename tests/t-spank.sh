@@ -151,6 +151,9 @@ t_spank_errors() {
     sp_run srun -n 1 --boxcar="$F" --boxcar-env='1X=2' true
     [ "$RC" != 0 ] || { ctx; fail "a bad variable name was accepted"; }
     sp_one_line "boxcar: bad --boxcar-env '1X=2'"
+    sp_run srun -n 1 --boxcar-env=A=1 true
+    [ "$RC" != 0 ] || { ctx; fail "--boxcar-env without --boxcar was accepted"; }
+    sp_one_line 'boxcar: --boxcar-mount and --boxcar-env need --boxcar=FILE'
     sp_run srun -n 1 --boxcar= true
     [ "$RC" != 0 ] || { ctx; fail "--boxcar= was accepted"; }
     sp_one_line 'boxcar: --boxcar needs a file'

@@ -62,6 +62,16 @@ struct spank_option spank_options[] = {
 	SPANK_OPTIONS_TABLE_END
 };
 
+/* In srun, once every option is read: mounts and variables without a
+ * file would silently do nothing, so srun stops there. */
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	if (spank_context() != S_CTX_LOCAL || args.file || !args.nopts)
+		return 0;
+	slurm_error("boxcar: --boxcar-mount and --boxcar-env need --boxcar=FILE (the packed file to run in)");
+	return -1;
+}
+
 /* The task runs with the job user's ids, all of them, or not at all: a
  * plugin stack that called us before become_user must not run boxcar as
  * root for another user's job. */
