@@ -112,6 +112,11 @@ if ! "$TOP/tests/fixtures.sh" > "$TW.fixtures.log" 2>&1; then
     bail "fixtures (tests/fixtures.sh)" "${tail_lines[@]}"
 fi
 
+# the MPI image (t-slurm.sh), kept apart from fixtures.sh's stamp: seconds to make
+if ! "$TOP/tests/mpich-image.sh" "$FIX" >> "$TW.fixtures.log" 2>&1; then
+    echo "# tests/mpich-image.sh failed (the MPI test will fail): $(tail -n1 "$TW.fixtures.log")"
+fi
+
 [ -d "$TW" ] && chmod -R u+rwX "$TW" 2>/dev/null
 rm -rf "$TW"
 mkdir -p "$PACKED"

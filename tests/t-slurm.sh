@@ -81,28 +81,33 @@ EOF
 }
 test_case run "slurm: sbatch --wait, a job array of 3 (direct and srun steps)" t_slurm_sbatch_array
 
-# sl_stop_job HOW: a job whose app traps TERM (says so, then keeps going):
-# stopped by HOW (scancel or its time limit), it gets SIGTERM, then SIGKILL
+# sl_stop_job scancel|limit: a job whose app traps TERM (says so, then keeps
+# going), stopped by scancel or its time limit, gets SIGTERM, then SIGKILL
 sl_stop_job() {
     local F id; F=$(P bb)
     cat > "$T/job.sh" <<EOF
 #!/bin/sh
 exec "$F" sh -c 'trap "echo caught TERM" TERM; echo ready; while :; do sleep 1; done'
 EOF
-    sl_run sbatch --parsable ${2:+--time=$2} -o "$T/job.out" "$T/job.sh"
+    sl_run sbatch --parsable --time=5 -o "$T/job.out" "$T/job.sh"
     expect_ok
     id=${OUT%%;*}
     wait_for "$T/job.out" '^ready$' 30 || { sl_state "$id" >&2; fail "the job did not start"; }
-    [ "$1" = scancel ] && { scancel "$id" || fail "scancel failed"; }
-    sl_job_gone "$id" "${3:-30}" || fail "job $id still listed after ${3:-30}s: $(sl_state "$id")"
+    # the time limit: lowered below the time run (a user may lower their
+    # own), slurmctld's next check (every 30 s) ends the job as TIMEOUT
+    if [ "$1" = scancel ]; then scancel "$id" || fail "scancel failed"
+    else scontrol update JobId="$id" TimeLimit=0 || fail "scontrol update TimeLimit=0 failed"; fi
+    sl_job_gone "$id" 60 || fail "job $id still listed after 60s: $(sl_state "$id")"
     grep -qx 'caught TERM' "$T/job.out" || { show "$(cat "$T/job.out")" >&2; fail "the app never saw SIGTERM"; }
+    [ "$1" = scancel ] || grep -q 'DUE TO TIME LIMIT' "$T/job.out" ||
+        { show "$(cat "$T/job.out")" >&2; fail "the job did not end by its time limit"; }
     # SIGKILL came: nothing of the job is left
     ! pgrep -f "caught TERM" -u "$(id -u)" >/dev/null || fail "the app still runs: $(pgrep -af 'caught TERM')"
 }
 t_slurm_scancel() { sl_ready; sl_stop_job scancel; }
 test_case run "slurm: scancel: the app gets SIGTERM (its trap runs), then SIGKILL" t_slurm_scancel
-t_slurm_time_limit() { sl_ready; sl_stop_job limit 1 120; }
-test_case run "slurm: time limit (1 min): the app gets SIGTERM (its trap runs), then SIGKILL" t_slurm_time_limit
+t_slurm_time_limit() { sl_ready; sl_stop_job limit; }
+test_case run "slurm: time limit: the app gets SIGTERM (its trap runs), then SIGKILL" t_slurm_time_limit
 
 t_slurm_cwd() {
     sl_ready
@@ -161,3 +166,27 @@ t_slurm_cold8() {
     info "8 tasks, cold cache: $n extractions for $want layers"
 }
 test_case run "slurm: eight tasks, cold first launch at once: one extraction per layer" t_slurm_cold8
+
+# MPI: Debian's mpich inside the image (tests/mpich-image.sh), its PMI-2 client
+# talking to srun's mpi/pmi2 through PMI_FD, its shared memory through the
+# host's IPC namespace and /dev/shm
+pa_mpich() {
+    [ -d "$FIX/oci-mpich" ] || fail "no $FIX/oci-mpich: tests/mpich-image.sh failed (see build/test-work.fixtures.log)"
+    pack_artifact mpich "oci:$FIX/oci-mpich:latest"
+}
+test_case artifact "mpich <- oci-mpich (tests/mpich-image.sh)" pa_mpich
+
+t_slurm_mpi() {
+    sl_ready
+    local F i; F=$(P mpich)
+    TMO=120 x srun --mpi=pmi2 -n 4 "$F"
+    expect_ok
+    for i in 0 1 2 3; do expect_out_has "rank $i of 4 on $(hostname -s)"; done
+    expect_out_has "allreduce sum 6"
+    [ "$(grep -c '' <<<"$OUT")" = 5 ] || { ctx; fail "want 5 lines"; }
+    # its shared memory needs the node's one IPC namespace and /dev/shm
+    TMO=60 x srun --mpi=pmi2 -n 2 "$F" --boxcar-ipc=private
+    [ "$RC" != 0 ] || { ctx; fail "MPI ran with a /dev/shm per task: the shared /dev/shm is not what it used"; }
+    expect_err_has 'shared memory'
+}
+test_case run "slurm: MPI (Debian's mpich in the image): srun --mpi=pmi2 -n 4: ranks 0-3 of 4, allreduce" t_slurm_mpi
