@@ -188,3 +188,15 @@ t_boxcar_end_of_options() {
     expect_ok; expect_out ""
 }
 test_case run "run: --boxcar-- ends the options: the rest is the app's (spank)" t_boxcar_end_of_options
+
+t_spank_mpi() {
+    sp_ready
+    local F i; F=$(P mpich)   # t-slurm.sh's MPI image (tests/mpich-image.sh)
+    [ ! -e /usr/local/bin/mpi-hello ] || fail "the host has /usr/local/bin/mpi-hello: the test cannot tell inside from outside"
+    TMO=120 x srun --mpi=pmi2 -n 4 --boxcar="$F" mpi-hello
+    expect_ok
+    for i in 0 1 2 3; do expect_out_has "rank $i of 4 on $(hostname -s)"; done
+    expect_out_has "allreduce sum 6"
+    [ "$(grep -c '' <<<"$OUT")" = 5 ] || { ctx; fail "want 5 lines"; }
+}
+test_case run "slurm spank: MPI through the plugin: srun --mpi=pmi2 -n 4 --boxcar=FILE mpi-hello" t_spank_mpi
