@@ -1,6 +1,5 @@
 #include "spank_args.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,7 @@ static int add_mount(struct spank_args *a, const char *m, size_t n, char *why, s
 	if (!n || !c || m[0] != '/' || c + 1 == m + n || c[1] != '/')
 		return FAIL("bad --boxcar-mount '%.*s': use /SRC:/DST[:ro] (absolute paths)", (int)n, m);
 	const char *c2 = memchr(c + 1, ':', (size_t)(m + n - c - 1));
-	if (c2 && !((m + n - c2 == 3 && !memcmp(c2, ":ro", 3)) || (m + n - c2 == 3 && !memcmp(c2, ":rw", 3))))
+	if (c2 && !(m + n - c2 == 3 && (!memcmp(c2, ":ro", 3) || !memcmp(c2, ":rw", 3))))
 		return FAIL("bad --boxcar-mount '%.*s': the only flags are :ro and :rw", (int)n, m);
 	return push(a, "--boxcar-volume=", m, n) < 0 ? FAIL("out of memory") : 0;
 }
@@ -128,7 +127,9 @@ char **spank_args_command(const struct spank_args *a, int argc, char **argv)
 	for (int i = 0; i < a->nopts; i++)
 		v[k++] = a->opts[i];
 	v[k++] = s;
-	v[k++] = "--boxcar--";
+	/* only where needed: a file packed before --boxcar-- existed refuses it */
+	if (argc > 1 && strncmp(argv[1], "--boxcar-", 9) == 0)
+		v[k++] = "--boxcar--";
 	for (int i = 1; i < argc; i++)
 		v[k++] = argv[i];
 	v[k] = NULL;

@@ -5,7 +5,7 @@
  *
  * Each task becomes, in its own process, the packed file run as
  *
- *   FILE --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]... --boxcar-entrypoint=CMD --boxcar-- ARGS...
+ *   FILE --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]... --boxcar-entrypoint=CMD [--boxcar--] ARGS...
  *
  * with the step's environment: slurm_spank_task_init, the last callback
  * before slurmstepd's own execve, runs with the job user's ids only (after
