@@ -95,13 +95,22 @@ $(B)/stub-arm64: FORCE
 	cmp -s $(B)/arm64/stub $@ || cp $(B)/arm64/stub $@
 FORCE:
 
+# The SPANK plugin (contrib/slurm/README.md): a shared object slurmstepd loads,
+# built with the host's gcc against Debian's libslurm-dev (spank.h); the
+# stub it runs stays static.
+SPANK_CFLAGS = -std=gnu11 -O2 -g -fPIC -shared $(WARN) -D_GNU_SOURCE -I$(PREFIX)/include
+SPANK_SRC = contrib/slurm/spank_boxcar.c contrib/slurm/spank_args.c contrib/slurm/spank_env.c
+spank: $(B)/spank_boxcar.so
+$(B)/spank_boxcar.so: $(SPANK_SRC) $(wildcard contrib/slurm/*.h) contrib/slurm/spank_boxcar.map common/payload.h
+	gcc $(SPANK_CFLAGS) -Wl,--version-script=contrib/slurm/spank_boxcar.map -o $@ $(SPANK_SRC)
+
 asan:
 	$(MAKE) SAN=1 B=build/asan VERSIONS=build/asan/versions
 
 clean:
-	rm -rf build/obj build/stub build/boxcar build/asan build/arm64 build/stub-arm64
+	rm -rf build/obj build/stub build/boxcar build/asan build/arm64 build/stub-arm64 build/spank_boxcar.so
 
-.PHONY: all asan clean stub-arm64 FORCE
+.PHONY: all asan clean stub-arm64 spank FORCE
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj

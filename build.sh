@@ -22,7 +22,8 @@ ARM64_APT="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
           postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
-          bubblewrap qemu-user-static slurm-wlm slurmctld slurmd slurm-client munge mpich libmpich-dev"
+          bubblewrap qemu-user-static slurm-wlm slurmctld slurmd slurm-client munge mpich libmpich-dev
+          libslurm-dev"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -239,7 +240,9 @@ deps() {
 
 build() {
     deps
-    make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" all stub-arm64 "$@"
+    # the SPANK plugin (contrib/slurm/) where Slurm's headers are (libslurm-dev)
+    local spank=; [ -f /usr/include/slurm/spank.h ] && spank=spank
+    make -s -j"$(nproc)" PREFIX="$PREFIX" KINC="$DEPS/kinc" all stub-arm64 $spank "$@"
     local f
     for f in build/boxcar build/stub-arm64; do
         file -L $f | grep -q 'statically linked' || die "$f is not statically linked"

@@ -30,7 +30,7 @@ static const char usage_head[] =
 "usage: %s [--boxcar-OPTION...] [ARGS...]\n"
 "Runs the container image packed into this file (rootless). ARGS replace\n"
 "the image's Cmd and reach its entrypoint untouched. Leading --boxcar-*\n"
-"options (as docker run's):\n";
+"options (as docker run's; --boxcar-- ends them):\n";
 static const char usage_tail[] =
 "Cache: $BOXCAR_CACHE, else in a Slurm job $SLURM_TMPDIR/boxcar-UID (or $TMPDIR/boxcar-UID),\n"
 "else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar; $BOXCAR_CACHE_RO: a read-only one.\n"

@@ -352,9 +352,14 @@ int opts_parse(int argc, char **argv, struct run_opts *o, struct err *e)
 	if (root && *root && set_root(o, root, e) < 0)
 		return err_ctx(e, "BOXCAR_ROOT");
 	int i = 1;
-	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++)
+	for (; i < argc && strncmp(argv[i], PFX, strlen(PFX)) == 0; i++) {
+		if (strcmp(argv[i], PFX "-") == 0) {   /* --boxcar--: the app's args follow */
+			i++;
+			break;
+		}
 		if (parse_one(o, argv[i], e) < 0)
 			return -1;
+	}
 	o->args = argv + i;
 	o->nargs = argc - i;
 	return opts_network(o, e);

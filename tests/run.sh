@@ -167,7 +167,9 @@ if [ "$(id -u)" = 0 ]; then
         # shellcheck source=tests/slurm.sh
         . "$TOP/tests/slurm.sh"
         trap 'slurm_stop "$TW.slurm"' EXIT
-        if slurm_start "$TW.slurm" 2> "$TW.slurm.log"; then
+        # with the SPANK plugin where it is built (srun --boxcar; t-spank.sh)
+        spank=(); [ -f "$TOP/build/spank_boxcar.so" ] && spank=("required $TOP/build/spank_boxcar.so")
+        if slurm_start "$TW.slurm" ${spank[@]+"${spank[@]}"} 2> "$TW.slurm.log"; then
             SLURM_ENV=(SLURM_CONF="$SLURM_CONF")
             echo "# slurm: a single node on loopback ($SLURM_CONF)"
         else

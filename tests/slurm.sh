@@ -3,8 +3,10 @@
 # ports nothing else uses, with no cgroups (proctrack/linuxproc, task/none), so it
 # works in a container. Sourced; needs root.
 #
-#   slurm_start DIR   write DIR/slurm.conf and a munge key, start the three daemons,
-#                     wait until the node is idle; exports SLURM_CONF. On failure:
+#   slurm_start DIR [LINE...]
+#                     write DIR/slurm.conf (its plugstack.conf: the LINEs, e.g.
+#                     "required /path/spank_boxcar.so") and a munge key, start the
+#                     three daemons, wait until the node is idle; exports SLURM_CONF. On failure:
 #                     prints one reason on stderr (and the daemons' last log lines),
 #                     stops what it started, returns 1.
 #   slurm_stop DIR    stop the daemons slurm_start started there (by their pid files)
@@ -18,7 +20,7 @@ slurm_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-slurm_write_conf() {   # DIR HOST
+slurm_write_conf() {   # DIR HOST [PLUGSTACK LINE...]
     local d=$1 host=$2
     cat > "$d/slurm.conf" <<EOF
 ClusterName=boxcartest
@@ -56,7 +58,8 @@ MessageTimeout=20
 NodeName=$host NodeAddr=127.0.0.1 CPUs=16 State=UNKNOWN
 PartitionName=boxcar Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
-    : > "$d/plugstack.conf"
+    shift 2
+    printf '%s\n' "$@" > "$d/plugstack.conf"
 }
 
 slurm_fail() {   # DIR MESSAGE
@@ -71,6 +74,7 @@ slurm_fail() {   # DIR MESSAGE
 
 slurm_start() {
     local d=$1 host i state
+    shift
     [ "$(id -u)" = 0 ] || { echo "slurm: needs root to start slurmd" >&2; return 1; }
     for i in munged slurmctld slurmd sinfo srun; do
         command -v "$i" >/dev/null || { echo "slurm: $i is missing (apt-get install slurm-wlm munge)" >&2; return 1; }
@@ -78,7 +82,7 @@ slurm_start() {
     rm -rf "$d"; mkdir -p "$d/state" "$d/spool" || return 1
     chmod 0755 "$d"
     host=$(hostname -s)
-    slurm_write_conf "$d" "$host"
+    slurm_write_conf "$d" "$host" "$@"
     export SLURM_CONF=$d/slurm.conf
     head -c 1024 /dev/urandom > "$d/munge.key" && chmod 0400 "$d/munge.key" || return 1
     munged --force --key-file="$d/munge.key" --socket="$d/munge.socket" --pid-file="$d/munged.pid" \
