@@ -162,8 +162,10 @@ if [ "$(id -u)" = 0 ]; then
     # A single-node Slurm (tests/slurm.sh) for t-slurm.sh's tests, when any is
     # selected: started once, as root, for every pass; stopped on exit
     SLURM_ENV=()
-    if grep -hoE '^ *test_case run "slurm[^"]*"' "$TOP"/tests/t-*.sh | sed 's/.*test_case run "//; s/"$//' |
-        while read -r n; do printf '[user] %s\n[root] %s\n' "$n" "$n"; done | grep -qE -- "${FILTER:-.}"; then
+    # (the names listed first: grep -q ending a pipe early fails it under pipefail)
+    slurm_names=$(grep -hoE '^ *test_case run "(slurm|spank)[^"]*"' "$TOP"/tests/t-*.sh | sed 's/.*test_case run "//; s/"$//' |
+        while read -r n; do printf '[user] %s\n[root] %s\n' "$n" "$n"; done)
+    if grep -qE -- "${FILTER:-.}" <<<"$slurm_names"; then
         # shellcheck source=tests/slurm.sh
         . "$TOP/tests/slurm.sh"
         trap 'slurm_stop "$TW.slurm"' EXIT
