@@ -11,6 +11,7 @@
 #include "../common/log.h"
 #include "../runner/init.h"
 #include "../runner/runner.h"
+#include "../runner/trace.h"
 #include "flatroot.h"
 #include "user.h"
 
@@ -250,7 +251,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	}
 	if (security_prepare(&s.sec, e) < 0)
 		goto out;
-	rc = runner_run(&s, e);
+	rc = o->engine == ENGINE_TRACE ? trace_run(&s, e) : runner_run(&s, e);
 	security_release(&s.sec);
 	hint_single_map(ns, &u, rc);
 out:

@@ -13,6 +13,7 @@
 #include "../common/payload.h"
 #include "../common/xio.h"
 #include "../common/version.h"
+#include "../runner/trace.h"
 #include "cache.h"
 #include "cachecmd.h"
 #include "doctor.h"
@@ -168,19 +169,74 @@ static void remember_refusal(const struct cache *c, const char *why)
 	free(boot), free(path);
 }
 
+/* What the trace engine cannot give (no namespaces): refused, one line each. */
+static int trace_refuses(const struct run_opts *o, int keep, struct err *e)
+{
+	if (!trace_supported())
+		return err_set(e, EXIT_SETUP, "the trace engine is not built for this architecture yet");
+	if (o->name || keep)
+		return err_set(e, EXIT_SETUP, "--boxcar-engine=trace runs on the flat root, which keeps no writable "
+			       "layer: a named container needs namespaces (--boxcar-engine=ns)");
+	if (o->nports)
+		return err_set(e, EXIT_SETUP, "--boxcar-publish needs a network namespace, which the trace engine "
+			       "does not make: the app listens on the host's network as it is");
+	if (o->net == RUNNER_NET_NONE || o->net == RUNNER_NET_PRIVATE)
+		return err_set(e, EXIT_SETUP, "--boxcar-net other than host needs a network namespace, which the "
+			       "trace engine does not make");
+	if (o->root == ROOT_OVERLAY)
+		return err_set(e, EXIT_SETUP, "--boxcar-engine=trace runs on the flat root, not overlayfs "
+			       "(--boxcar-root=flat or auto)");
+	return 0;
+}
+
+/* The trace engine on the flat root; why: the namespace engine's failure
+ * that brought auto here ("" when asked for). */
+static int launch_trace(const struct payload *p, struct cache *c, const struct run_opts *o,
+			const struct userns *u, const char *why, struct err *e)
+{
+	struct run_opts t = *o;
+	char *tree = NULL;
+	t.engine = ENGINE_TRACE;
+	if (*why)
+		log_info("note: %s; running with the trace engine instead (--boxcar-engine=trace): no namespaces, "
+			 "the app traced with ptrace on the flat root, without PID or network isolation", why);
+	if (flat_ensure(c, p, &tree, e) < 0)
+		return -1;
+	int rc = launch(p, c, &t, u, NULL, tree, e);
+	free(tree);
+	return rc;
+}
+
+/* auto, and the namespace engine failed before the app ran because a user
+ * namespace or mounting in one is denied here: the trace engine can. */
+static int trace_fallback(const struct run_opts *o, const char *keep, int rc, struct err *e, char *why, size_t n)
+{
+	struct err ignored = { 0 };
+	if (o->engine != ENGINE_AUTO || !rc || !e->code || e->kind != ERR_NAMESPACE ||
+	    trace_refuses(o, keep != NULL, &ignored) < 0)
+		return 0;
+	snprintf(why, n, "%s", e->msg);
+	*e = (struct err){ 0 };
+	return 1;
+}
+
 /* The container on the root mode asked for. auto: overlay, and where the
  * kernel refuses overlayfs (before the app ran), the flat root, saying
  * so; a named container needs its writable layer, so it has no fallback. */
 static int launch_root(const struct payload *p, struct cache *c, const struct run_opts *o,
 		       const struct userns *u, const char *keep, struct err *e)
 {
-	char *tree = NULL, why[256] = "";
+	char *tree = NULL, why[256] = "", nswhy[sizeof e->msg];
+	if (o->engine == ENGINE_TRACE)
+		return trace_refuses(o, keep != NULL, e) < 0 ? -1 : launch_trace(p, c, o, u, "", e);
 	if (o->root == ROOT_FLAT && keep)
 		return err_set(e, EXIT_SETUP, "this container keeps its writable layer, and a flat root has none: "
 			       "run it with --boxcar-root=overlay");
 	int flat = o->root == ROOT_FLAT || (o->root == ROOT_AUTO && !keep && overlay_refused(c, why, sizeof why));
 	if (!flat) {
 		int rc = launch(p, c, o, u, keep, NULL, e);
+		if (trace_fallback(o, keep, rc, e, nswhy, sizeof nswhy))
+			return launch_trace(p, c, o, u, nswhy, e);
 		if (o->root == ROOT_OVERLAY && rc >= 0 && !e->code) {   /* asked for, and it mounted */
 			char *path = path_join(c->root, REFUSED);
 			if (path)
@@ -202,6 +258,8 @@ static int launch_root(const struct payload *p, struct cache *c, const struct ru
 		return -1;
 	int rc = launch(p, c, o, u, keep, tree, e);
 	free(tree);
+	if (trace_fallback(o, keep, rc, e, nswhy, sizeof nswhy))
+		return launch_trace(p, c, o, u, nswhy, e);
 	return rc;
 }
 
@@ -212,6 +270,8 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	struct userns u;
 	struct state_rec rec = { 0 };
 	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
+	if (o->engine == ENGINE_TRACE && trace_refuses(o, 0, e) < 0)
+		return -1;
 	if (o->root == ROOT_FLAT && o->name)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
 			       "has none: run it unnamed, or with --boxcar-root=overlay");

@@ -235,6 +235,15 @@ static int set_root(struct run_opts *o, const char *val, struct err *e)
 	return err_set(e, EXIT_SETUP, "bad --boxcar-root '%s' (auto, overlay or flat)", val);
 }
 
+static int set_engine(struct run_opts *o, const char *val, struct err *e)
+{
+	static const char *const names[] = { "auto", "ns", "trace" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(val, names[i]))
+			return o->engine = i, 0;
+	return err_set(e, EXIT_SETUP, "bad --boxcar-engine '%s' (auto, ns or trace)", val);
+}
+
 /* Every --boxcar- option, once: the parser, --boxcar-help and `boxcar
  * run`'s docker spellings all read this table (README's table lists the
  * same names; a test checks). */
@@ -261,6 +270,8 @@ const struct opt_def opt_table[] = {
 	{ "cap-drop", OPT_VALUE, "CAP", "--cap-drop", set_cap_drop, "drop from Docker's default capabilities" },
 	{ "root", OPT_VALUE, "auto|overlay|flat", NULL, set_root,
 	  "overlayfs with a writable layer, or the merged image read-only; auto: overlay where it mounts" },
+	{ "engine", OPT_VALUE, "auto|ns|trace", NULL, set_engine,
+	  "namespaces, or ptrace path translation on the flat root where they are denied; auto: ns where it works" },
 	{ "read-only", OPT_FLAG, NULL, "--read-only", set_read_only, "read-only root file system" },
 	{ "tmpfs", OPT_VALUE, "PATH", "--tmpfs", add_tmpfs, "a fresh tmpfs at PATH" },
 	{ "hostname", OPT_VALUE, "NAME", "-h --hostname", set_hostname,

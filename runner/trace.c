@@ -1,0 +1,630 @@
+/* The trace engine (trace.h, docs/trace-engine.md): x86-64 for now. */
+#include "trace.h"
+
+#if defined(__x86_64__)
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../common/fsutil.h"
+#include "tracepath.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+#define RED_ZONE 128
+
+struct tracer {
+	struct tp_root root;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* How a syscall is treated: which arguments are paths (and their dirfds),
+ * where its flags are, and what it is. */
+enum {
+	F_NOFOLLOW = 1 << 0,   /* the last component is not followed */
+	F_WRITE = 1 << 1,      /* changes the file system: EROFS in the tree */
+	F_ATFLAGS = 1 << 2,    /* flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH */
+	F_OPEN = 1 << 3,       /* flags: O_* (write and follow from them) */
+	F_OPEN2 = 1 << 4,      /* openat2: O_* in struct open_how */
+	F_EXEC = 1 << 5,       /* the image's loader or #! interpreter */
+	F_EXIT = 1 << 6,       /* the result carries a path: stop at the exit too */
+	F_FAKE0 = 1 << 7,      /* succeeds without effect (ids, owners) */
+	F_UID = 1 << 8,        /* answers the spec's uid */
+	F_GID = 1 << 9,
+	F_EPERM = 1 << 10,     /* refused (ptrace: one tracer only) */
+};
+
+struct sc {
+	long nr;
+	signed char path[2], dirfd[2], flags;
+	unsigned short f;
+};
+
+#define P1(a) { a, -1 }, { -1, -1 }
+#define AT1(d, a) { a, -1 }, { d, -1 }
+static const struct sc table[] = {
+	{ SYS_open, P1(0), 1, F_OPEN }, { SYS_creat, P1(0), -1, F_WRITE },
+	{ SYS_openat, AT1(0, 1), 2, F_OPEN }, { SYS_openat2, AT1(0, 1), 2, F_OPEN2 },
+	{ SYS_stat, P1(0), -1, 0 }, { SYS_lstat, P1(0), -1, F_NOFOLLOW },
+	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS },
+	{ SYS_access, P1(0), -1, 0 }, { SYS_faccessat, AT1(0, 1), -1, 0 },
+	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS },
+	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
+	{ SYS_execve, P1(0), -1, F_EXEC }, { SYS_execveat, AT1(0, 1), 4, F_EXEC | F_ATFLAGS },
+	{ SYS_chdir, P1(0), -1, 0 }, { SYS_getcwd, P1(-1), -1, F_EXIT },
+	{ SYS_mkdir, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_mkdirat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_mknod, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_mknodat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_unlink, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_unlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_rmdir, P1(0), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_rename, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_renameat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_renameat2, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_link, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_linkat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_symlink, P1(1), -1, F_NOFOLLOW | F_WRITE }, { SYS_symlinkat, AT1(1, 2), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_chmod, P1(0), -1, F_WRITE }, { SYS_fchmodat, AT1(0, 1), -1, F_WRITE },
+	{ SYS_chown, P1(-1), -1, F_FAKE0 }, { SYS_lchown, P1(-1), -1, F_FAKE0 },
+	{ SYS_fchown, P1(-1), -1, F_FAKE0 }, { SYS_fchownat, P1(-1), -1, F_FAKE0 },
+	{ SYS_utimensat, AT1(0, 1), 3, F_ATFLAGS | F_WRITE }, { SYS_utime, P1(0), -1, F_WRITE },
+	{ SYS_utimes, P1(0), -1, F_WRITE }, { SYS_truncate, P1(0), -1, F_WRITE },
+	{ SYS_statfs, P1(0), -1, 0 }, { SYS_inotify_add_watch, P1(1), -1, 0 },
+	{ SYS_getxattr, P1(0), -1, 0 }, { SYS_lgetxattr, P1(0), -1, F_NOFOLLOW },
+	{ SYS_listxattr, P1(0), -1, 0 }, { SYS_llistxattr, P1(0), -1, F_NOFOLLOW },
+	{ SYS_setxattr, P1(0), -1, F_WRITE }, { SYS_lsetxattr, P1(0), -1, F_WRITE | F_NOFOLLOW },
+	{ SYS_removexattr, P1(0), -1, F_WRITE }, { SYS_lremovexattr, P1(0), -1, F_WRITE | F_NOFOLLOW },
+	{ SYS_getuid, P1(-1), -1, F_UID }, { SYS_geteuid, P1(-1), -1, F_UID },
+	{ SYS_getgid, P1(-1), -1, F_GID }, { SYS_getegid, P1(-1), -1, F_GID },
+	{ SYS_setuid, P1(-1), -1, F_FAKE0 }, { SYS_setgid, P1(-1), -1, F_FAKE0 },
+	{ SYS_setreuid, P1(-1), -1, F_FAKE0 }, { SYS_setregid, P1(-1), -1, F_FAKE0 },
+	{ SYS_setresuid, P1(-1), -1, F_FAKE0 }, { SYS_setresgid, P1(-1), -1, F_FAKE0 },
+	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
+	{ SYS_ptrace, P1(-1), -1, F_EPERM },
+};
+#define NTABLE (sizeof table / sizeof table[0])
+
+static const struct sc *sc_find(long nr)
+{
+	for (size_t i = 0; i < NTABLE; i++)
+		if (table[i].nr == nr)
+			return &table[i];
+	return NULL;
+}
+
+static unsigned long *arg(struct user_regs_struct *r, int i)
+{
+	unsigned long *a[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+	return a[i];
+}
+
+/* ---- the tracee's memory ---- */
+
+static int mem_read(pid_t pid, unsigned long addr, void *buf, size_t n)
+{
+	struct iovec l = { buf, n }, r = { (void *)addr, n };
+	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -1;
+}
+
+static int mem_write(pid_t pid, unsigned long addr, const void *buf, size_t n)
+{
+	struct iovec l = { (void *)buf, n }, r = { (void *)addr, n };
+	if (process_vm_writev(pid, &l, 1, &r, 1, 0) == (ssize_t)n)
+		return 0;
+	/* (where process_vm_writev is refused: word by word) */
+	for (size_t i = 0; i < n; i += sizeof(long)) {
+		long w = 0;
+		size_t k = n - i < sizeof w ? n - i : sizeof w;
+		if (k < sizeof w) {
+			errno = 0;
+			w = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + i), NULL);
+			if (errno)
+				return -1;
+		}
+		memcpy(&w, (const char *)buf + i, k);
+		if (ptrace(PTRACE_POKEDATA, pid, (void *)(addr + i), (void *)w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A NUL-terminated string of at most PATH_MAX, read page by page (a
+ * string may end just before an unmapped page). */
+static int mem_string(pid_t pid, unsigned long addr, char out[PATH_MAX])
+{
+	size_t got = 0;
+	while (got < PATH_MAX) {
+		size_t n = 4096 - ((addr + got) & 4095);
+		if (n > PATH_MAX - got)
+			n = PATH_MAX - got;
+		if (mem_read(pid, addr + got, out + got, n) < 0)
+			return -1;
+		if (memchr(out + got, 0, n))
+			return 0;
+		got += n;
+	}
+	return -1;
+}
+
+/* Space below the tracee's stack pointer (past the red zone), handed out downwards. */
+struct scratch {
+	pid_t pid;
+	unsigned long top;
+};
+
+static unsigned long scratch_put(struct scratch *s, const void *buf, size_t n)
+{
+	s->top = (s->top - n) & ~15UL;
+	return mem_write(s->pid, s->top, buf, n) < 0 ? 0 : s->top;
+}
+
+/* ---- paths ---- */
+
+/* The host path for a path argument (relative to dirfd, or the cwd).
+ * Returns enum tp_where, 0x100 to leave the argument alone, or -errno. */
+static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, int follow, char host[PATH_MAX])
+{
+	char guest[PATH_MAX * 2], link[64], base[PATH_MAX], gbase[PATH_MAX];
+	if (!*in)
+		return 0x100;   /* AT_EMPTY_PATH, or ENOENT from the kernel */
+	if (in[0] == '/')
+		return tp_resolve(&t->root, in, follow, host);
+	if ((int)dirfd == AT_FDCWD)
+		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	else
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)dirfd);
+	ssize_t k = readlink(link, base, sizeof base - 1);
+	if (k < 0)
+		return 0x100;
+	base[k] = 0;
+	if (tp_to_guest(&t->root, base, gbase) < 0)
+		return 0x100;   /* a directory outside the tree: as the kernel resolves it */
+	if (snprintf(guest, sizeof guest, "%s/%s", gbase, in) >= (int)sizeof guest)
+		return -ENAMETOOLONG;
+	return tp_resolve(&t->root, guest, follow, host);
+}
+
+/* ---- exec ---- */
+
+/* The PT_INTERP of an ELF file, or its #! line's interpreter (and its
+ * one optional argument): 1 when found, 0 when neither (a static ELF). */
+static int exec_interp(const char *host, char interp[PATH_MAX], char iarg[PATH_MAX], int *script)
+{
+	unsigned char buf[4096];
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof buf - 1, 0);
+	int found = 0;
+	*script = 0;
+	iarg[0] = 0;
+	if (n > 2 && buf[0] == '#' && buf[1] == '!') {
+		buf[n] = 0;
+		char *s = (char *)buf + 2, *nl = strchr(s, '\n');
+		if (nl)
+			*nl = 0;
+		s += strspn(s, " \t");
+		size_t k = strcspn(s, " \t");
+		char *a = s + k;
+		if (*a)
+			*a++ = 0;
+		a += strspn(a, " \t");
+		size_t al = strlen(a);
+		while (al && (a[al - 1] == ' ' || a[al - 1] == '\t' || a[al - 1] == '\r'))
+			a[--al] = 0;
+		snprintf(interp, PATH_MAX, "%s", s);
+		snprintf(iarg, PATH_MAX, "%s", a);
+		found = *script = k > 0;
+	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(buf, ELFMAG, SELFMAG) && buf[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, buf, sizeof eh);
+		for (int i = 0; i < eh.e_phnum && !found; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) != sizeof ph)
+				break;
+			if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz >= PATH_MAX)
+				continue;
+			found = pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz;
+			interp[ph.p_filesz] = 0;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
+/* execve(path, argv, envp): the kernel gets the host path of the program,
+ * or, for a dynamic ELF or a script, of the image's loader or interpreter,
+ * with the program (its guest path) as argument: argv rewritten. */
+static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct *r, int pi, int ai,
+		    const char *guest, char host[PATH_MAX])
+{
+	enum { MAXARGS = 4096 };
+	unsigned long *av = malloc((MAXARGS + 4) * sizeof *av), old[MAXARGS];
+	char cur[PATH_MAX], interp[PATH_MAX], iarg[PATH_MAX], ihost[PATH_MAX];
+	int n = 0, script, rc = 0, changed = 0;
+	if (!av)
+		return -ENOMEM;
+	snprintf(cur, sizeof cur, "%s", guest);
+	for (unsigned long p = *arg(r, ai); p && n < MAXARGS; n++) {
+		if (mem_read(s->pid, p + (unsigned long)n * sizeof *old, &old[n], sizeof *old) < 0)
+			return free(av), -EFAULT;
+		if (!old[n])
+			break;
+	}
+	/* at most two levels: a script whose interpreter is dynamic */
+	for (int level = 0; level < 2 && exec_interp(host, interp, iarg, &script); level++) {
+		int w = tp_resolve(&t->root, interp, 1, ihost);
+		if (w < 0) {
+			rc = w;
+			break;
+		}
+		unsigned long pi0 = scratch_put(s, interp, strlen(interp) + 1);
+		unsigned long pcur = scratch_put(s, cur, strlen(cur) + 1);
+		unsigned long parg = *iarg ? scratch_put(s, iarg, strlen(iarg) + 1) : 1;
+		if (!pi0 || !pcur || !parg) {
+			rc = -EFAULT;
+			break;
+		}
+		int k = 0, first = 1;   /* argv[0] gives way to the path of what runs */
+		av[k++] = pi0;
+		if (*iarg)
+			av[k++] = parg;
+		av[k++] = pcur;
+		for (int i = first; i < n && k < MAXARGS + 2; i++)
+			av[k++] = old[i];
+		n = k;
+		memcpy(old, av, (size_t)(n < MAXARGS ? n : MAXARGS) * sizeof *old);
+		snprintf(cur, sizeof cur, "%s", interp);
+		snprintf(host, PATH_MAX, "%s", ihost);
+		changed = 1;
+		if (!script)
+			break;   /* a loader runs the program itself */
+	}
+	if (rc == 0 && changed) {
+		old[n < MAXARGS ? n : MAXARGS - 1] = 0;
+		unsigned long pav = scratch_put(s, old, (size_t)(n + 1) * sizeof *old);
+		if (!pav)
+			rc = -EFAULT;
+		*arg(r, ai) = pav;
+	}
+	free(av);
+	(void)pi;
+	return rc;
+}
+
+/* ---- the stops ---- */
+
+static void skip(pid_t pid, struct user_regs_struct *r, long ret)
+{
+	r->orig_rax = (unsigned long)-1;
+	r->rax = (unsigned long)ret;
+	ptrace(PTRACE_SETREGS, pid, NULL, r);
+}
+
+static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r, long *flags)
+{
+	if (c->f & F_OPEN2) {
+		struct open_how how;
+		if (mem_read(pid, *arg(r, c->flags), &how, sizeof how.flags) < 0)
+			return -1;
+		*flags = (long)how.flags;
+	} else
+		*flags = c->flags >= 0 ? (long)*arg(r, c->flags) : 0;
+	return 0;
+}
+
+/* A seccomp stop: rewrite what the call names. Returns 1 when its exit
+ * must be seen too. */
+static int on_enter(struct tracer *t, pid_t pid)
+{
+	struct user_regs_struct r;
+	char in[PATH_MAX], host[PATH_MAX];
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
+		return 0;
+	const struct sc *c = sc_find((long)r.orig_rax);
+	if (!c)
+		return 0;
+	if (c->f & (F_FAKE0 | F_UID | F_GID | F_EPERM)) {
+		skip(pid, &r, c->f & F_UID ? (long)t->uid : c->f & F_GID ? (long)t->gid : c->f & F_EPERM ? -EPERM : 0);
+		return 0;
+	}
+	long flags = 0;
+	if (open_flags(pid, c, &r, &flags) < 0)
+		return skip(pid, &r, -EFAULT), 0;
+	int follow = !(c->f & F_NOFOLLOW), write = !!(c->f & F_WRITE);
+	if (c->f & (F_OPEN | F_OPEN2)) {
+		follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+		write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+	} else if (c->f & F_ATFLAGS)
+		follow = !(flags & AT_SYMLINK_NOFOLLOW);
+	struct scratch s = { pid, r.rsp - RED_ZONE };
+	int changed = 0;
+	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
+		unsigned long p = *arg(&r, c->path[i]);
+		if (!p || mem_string(pid, p, in) < 0)
+			continue;   /* the kernel says EFAULT */
+		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
+		int w = translate(t, pid, dirfd, in, follow, host);
+		if (w == 0x100)
+			continue;
+		if (w < 0 || (write && w != TP_BIND_RW))
+			return skip(pid, &r, w < 0 ? w : -EROFS), 0;
+		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host)) < 0)
+			return skip(pid, &r, w), 0;
+		unsigned long np = scratch_put(&s, host, strlen(host) + 1);
+		if (!np)
+			return skip(pid, &r, -ENAMETOOLONG), 0;
+		*arg(&r, c->path[i]) = np;
+		changed = 1;
+	}
+	if (changed)
+		ptrace(PTRACE_SETREGS, pid, NULL, &r);
+	return !!(c->f & F_EXIT);
+}
+
+/* The exit of getcwd or readlink(at): host paths in the result become the guest's. */
+static void on_exit_stop(struct tracer *t, pid_t pid)
+{
+	struct user_regs_struct r;
+	char buf[PATH_MAX + 1], guest[PATH_MAX];
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
+		return;
+	long ret = (long)r.rax, nr = (long)r.orig_rax;
+	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
+	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
+	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */
+	if (ret <= 0 || len > PATH_MAX || mem_read(pid, addr, buf, len) < 0)
+		return;
+	buf[len] = 0;
+	if (buf[0] != '/' || tp_to_guest(&t->root, buf, guest) < 0 || !strcmp(guest, buf))
+		return;
+	size_t gl = strlen(guest);
+	if (nr == SYS_getcwd) {
+		if (gl + 1 > size)
+			r.rax = (unsigned long)-ERANGE;
+		else if (mem_write(pid, addr, guest, gl + 1) == 0)
+			r.rax = gl + 1;
+	} else {
+		if (gl > size)
+			gl = size;
+		if (mem_write(pid, addr, guest, gl) == 0)
+			r.rax = gl;
+	}
+	ptrace(PTRACE_SETREGS, pid, NULL, &r);
+}
+
+/* ---- the app and the loop ---- */
+
+static int install_filter(void)
+{
+	struct sock_filter f[4 + 2 * NTABLE + 1];
+	int n = 0;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);   /* (i386 calls: not translated) */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < NTABLE; i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)table[i].nr, 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { (unsigned short)n, f };
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static volatile pid_t app_pid;
+static volatile int app_stop_signal;
+
+static void forward(int sig)
+{
+	if (app_pid > 0)
+		kill(app_pid, sig == SIGTERM && app_stop_signal ? app_stop_signal : sig);
+}
+
+/* The child: wait until seized, then filter and exec (the exec is traced,
+ * so it is translated like any other). */
+static void child(int go, const char *cwd, const char *prog, char *const *argv, char *const *envp)
+{
+	char c;
+	if (read(go, &c, 1) != 1)
+		_exit(EXIT_SETUP);
+	if (chdir(cwd) < 0) {
+		fprintf(stderr, "boxcar: working directory %s: %s\n", cwd, strerror(errno));
+		_exit(EXIT_SETUP);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter() < 0) {
+		fprintf(stderr, "boxcar: the trace engine's seccomp filter: %s\n", strerror(errno));
+		_exit(EXIT_SETUP);
+	}
+	execve(prog, argv, envp);
+	int sys = errno;
+	fprintf(stderr, "boxcar: exec %s: %s\n", prog, strerror(sys));
+	_exit(sys == ENOENT || sys == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC);
+}
+
+static int loop(struct tracer *t, pid_t app)
+{
+	int status = 0;
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (pid == app) {
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				break;
+			}
+			continue;
+		}
+		if (!WIFSTOPPED(st))
+			continue;
+		int sig = WSTOPSIG(st), ev = st >> 16;
+		if (ev == PTRACE_EVENT_SECCOMP) {
+			int exit_too = on_enter(t, pid);
+			ptrace(exit_too ? PTRACE_SYSCALL : PTRACE_CONT, pid, NULL, NULL);
+		} else if (sig == (SIGTRAP | 0x80)) {
+			on_exit_stop(t, pid);
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
+		} else if (ev == PTRACE_EVENT_STOP) {
+			/* a group-stop (job control): stays stopped, still traced; else a new child's first stop */
+			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+				ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+			else
+				ptrace(PTRACE_CONT, pid, NULL, NULL);
+		} else if (ev)
+			ptrace(PTRACE_CONT, pid, NULL, NULL);   /* fork, vfork, clone, exec */
+		else
+			ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);   /* a signal: delivered */
+	}
+	return status;
+}
+
+/* argv[0] with the guest's PATH (from envp), as a guest path; "" when not found. */
+static void find_program(struct tracer *t, const char *name, char *const *envp, char out[PATH_MAX])
+{
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char host[PATH_MAX];
+	snprintf(out, PATH_MAX, "%s", name);
+	if (strchr(name, '/'))
+		return;
+	for (int i = 0; envp[i]; i++)
+		if (!strncmp(envp[i], "PATH=", 5))
+			path = envp[i] + 5;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		char g[PATH_MAX];
+		if (snprintf(g, sizeof g, "%.*s/%s", (int)n, p, name) < (int)sizeof g &&
+		    tp_resolve(&t->root, g, 1, host) >= 0 && access(host, X_OK) == 0) {
+			snprintf(out, PATH_MAX, "%s", g);
+			return;
+		}
+		p += n + (p[n] == ':');
+	}
+	out[0] = 0;
+}
+
+/* The private dirs (/tmp, /var/tmp, /run) in a fresh dir under the state dir. */
+static int binds(struct tracer *t, const struct runner_spec *s, char *priv, struct err *e)
+{
+	static const char *const own[] = { "/tmp", "/var/tmp", "/run" };
+	if (mkdir_p(s->state_dir, 0700) < 0)
+		return err_sys(e, EXIT_SETUP, "create %s", s->state_dir);
+	if (snprintf(priv, PATH_MAX, "%s/trace-XXXXXX", s->state_dir) >= PATH_MAX || !mkdtemp(priv))
+		return err_sys(e, EXIT_SETUP, "create a private directory in %s", s->state_dir);
+	int bad = 0;
+	for (int i = 0; i < 3; i++) {
+		char h[PATH_MAX];
+		snprintf(h, sizeof h, "%s/%d", priv, i);
+		bad |= mkdir(h, 01777) < 0 || chmod(h, 01777) < 0 || tp_bind(&t->root, own[i], h, 1, 0) < 0;
+	}
+	bad |= tp_bind(&t->root, "/proc", "/proc", 1, 1) < 0 || tp_bind(&t->root, "/dev", "/dev", 1, 1) < 0 ||
+	       tp_bind(&t->root, "/sys", "/sys", 1, 1) < 0;
+	for (int i = 0; i < s->nvolumes; i++)
+		bad |= tp_bind(&t->root, s->volumes[i].target, s->volumes[i].host, !s->volumes[i].readonly, 0) < 0;
+	return bad ? err_sys(e, EXIT_SETUP, "the trace engine's binds") : 0;
+}
+
+int trace_supported(void)
+{
+	return 1;
+}
+
+int trace_run(const struct runner_spec *s, struct err *e)
+{
+	struct tracer *t = calloc(1, sizeof *t);
+	char priv[PATH_MAX] = "", prog[PATH_MAX], cwd[PATH_MAX];
+	int go[2] = { -1, -1 }, rc = -1;
+	if (!t)
+		return err_set(e, EXIT_SETUP, "out of memory");
+	t->uid = s->uid, t->gid = s->gid;
+	if (!s->flat || s->nlowers != 1 || !realpath(s->lowers[0], t->root.tree)) {
+		err_set(e, EXIT_SETUP, "the trace engine runs on a flat root only");
+		goto out;
+	}
+	t->root.ntree = strlen(t->root.tree);
+	if (binds(t, s, priv, e) < 0)
+		goto out;
+	find_program(t, s->argv[0], s->envp, prog);
+	if (!*prog) {
+		err_set(e, EXIT_NOTFOUND, "exec %s: not found in the image's PATH", s->argv[0]);
+		rc = EXIT_NOTFOUND;
+		goto out;
+	}
+	if (tp_resolve(&t->root, s->cwd, 1, cwd) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		err_sys(e, EXIT_SETUP, "working directory %s", s->cwd);
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		err_sys(e, EXIT_SETUP, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		child(go[0], cwd, prog, s->argv, s->envp);
+	}
+	close(go[0]), go[0] = -1;
+	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		    PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) < 0) {
+		err_sys(e, EXIT_SETUP, "ptrace the app (the trace engine needs ptrace)");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	app_pid = pid, app_stop_signal = s->stop_signal;
+	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART }, old[6];
+	static const int fwd[6] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (int i = 0; i < 6; i++)
+		sigaction(fwd[i], &sa, &old[i]);
+	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	rc = loop(t, pid);
+	for (int i = 0; i < 6; i++)
+		sigaction(fwd[i], &old[i], NULL);
+	app_pid = 0;
+out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (*priv)
+		rmtree_at(AT_FDCWD, priv);
+	free(t);
+	return rc;
+}
+
+#else /* not x86-64: arm64 needs PTRACE_GETREGSET (docs/trace-engine.md) */
+
+int trace_supported(void)
+{
+	return 0;
+}
+
+int trace_run(const struct runner_spec *s, struct err *e)
+{
+	(void)s;
+	return err_set(e, EXIT_SETUP, "the trace engine is not built for this architecture yet");
+}
+
+#endif

@@ -1,0 +1,142 @@
+#include "tracepath.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int tp_bind(struct tp_root *r, const char *guest, const char *host, int writable, int verbatim)
+{
+	if (r->nbinds >= TP_MAX_BINDS)
+		return -1;
+	struct tp_bind *b = &r->binds[r->nbinds];
+	size_t n = strlen(guest);
+	while (n > 1 && guest[n - 1] == '/')
+		n--;
+	if (n >= sizeof b->guest || snprintf(b->host, sizeof b->host, "%s", host) >= (int)sizeof b->host)
+		return -1;
+	memcpy(b->guest, guest, n);
+	b->guest[n] = 0;
+	if (!strcmp(b->guest, "/"))
+		return -1;   /* (the root is the tree) */
+	b->writable = writable;
+	b->verbatim = verbatim;
+	r->nbinds++;
+	return 0;
+}
+
+/* The bind holding guest path g ("" is `/`), longest first; *len: its guest prefix's length. */
+static const struct tp_bind *bind_of(const struct tp_root *r, const char *g, size_t *len)
+{
+	const struct tp_bind *best = NULL;
+	size_t bl = 0;
+	for (int i = 0; i < r->nbinds; i++) {
+		size_t n = strlen(r->binds[i].guest);
+		if (n > bl && !strncmp(g, r->binds[i].guest, n) && (g[n] == 0 || g[n] == '/'))
+			best = &r->binds[i], bl = n;
+	}
+	*len = bl;
+	return best;
+}
+
+static int host_of(const struct tp_root *r, const char *g, char host[PATH_MAX])
+{
+	size_t bl;
+	const struct tp_bind *b = bind_of(r, g, &bl);
+	int n = b ? snprintf(host, PATH_MAX, "%s%s", b->host, g + bl)
+		  : snprintf(host, PATH_MAX, "%s%s", r->tree, *g ? g : "/");
+	if (n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return !b ? TP_TREE : b->writable ? TP_BIND_RW : TP_BIND_RO;
+}
+
+/* rest = link + tail (tail starts with '/' or is empty) */
+static int splice(char *rest, size_t size, const char *link, const char *tail)
+{
+	char tmp[2 * PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s%s", link, tail) >= (int)sizeof tmp || strlen(tmp) >= size)
+		return -ENAMETOOLONG;
+	memcpy(rest, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
+{
+	char rest[2 * PATH_MAX], g[PATH_MAX] = "", link[PATH_MAX], h[PATH_MAX];
+	int hops = 0;
+	if (snprintf(rest, sizeof rest, "%s", guest) >= (int)sizeof rest)
+		return -ENAMETOOLONG;
+	char *p = rest;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p), gl = strlen(g);
+		const char *q = end;
+		while (*q == '/')
+			q++;
+		int last = !*q;
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			char *s = strrchr(g, '/');
+			if (n == 2 && s)   /* `..` of `/` is `/` */
+				*s = 0;
+			p = end;
+			continue;
+		}
+		if (gl + 1 + n >= PATH_MAX)
+			return -ENAMETOOLONG;
+		g[gl] = '/';
+		memcpy(g + gl + 1, p, n);
+		g[gl + 1 + n] = 0;
+		p = end;
+		size_t bl;
+		const struct tp_bind *b = bind_of(r, g, &bl);
+		if (b && b->verbatim) {   /* /proc and the like: the kernel's own links */
+			if (snprintf(host, PATH_MAX, "%s%s%s", b->host, g + bl, p) >= PATH_MAX)
+				return -ENAMETOOLONG;
+			return TP_BIND_RW;
+		}
+		if (last && !follow)
+			break;
+		int rc = host_of(r, g, h);
+		if (rc < 0)
+			return rc;
+		ssize_t k = readlink(h, link, sizeof link - 1);
+		if (k < 0)
+			continue;   /* not a link (or missing: the kernel will say) */
+		if (++hops > 40)
+			return -ELOOP;
+		link[k] = 0;
+		if (link[0] == '/')
+			g[0] = 0;
+		else
+			*strrchr(g, '/') = 0;
+		if ((rc = splice(rest, sizeof rest, link, p)) < 0)
+			return rc;
+		p = rest;
+	}
+	return host_of(r, g, host);
+}
+
+int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
+{
+	if (!strncmp(host, r->tree, r->ntree) && (host[r->ntree] == 0 || host[r->ntree] == '/')) {
+		snprintf(guest, PATH_MAX, "%s", host[r->ntree] ? host + r->ntree : "/");
+		return 0;
+	}
+	const struct tp_bind *best = NULL;
+	size_t bl = 0;
+	for (int i = 0; i < r->nbinds; i++) {
+		size_t n = strlen(r->binds[i].host);
+		if (n > bl && !strncmp(host, r->binds[i].host, n) && (host[n] == 0 || host[n] == '/'))
+			best = &r->binds[i], bl = n;
+	}
+	if (!best) {
+		snprintf(guest, PATH_MAX, "%s", host);
+		return -1;
+	}
+	snprintf(guest, PATH_MAX, "%s%s", best->guest, host + bl);
+	return 0;
+}

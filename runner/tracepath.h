@@ -1,0 +1,40 @@
+/* The trace engine's path translation (trace.h): a guest path (what the
+ * app names, the tree being `/`) to the host path the kernel is given,
+ * and back. Private to trace.c. */
+#ifndef BOXCAR_TRACEPATH_H
+#define BOXCAR_TRACEPATH_H
+#include <limits.h>
+#include <sys/types.h>
+
+#define TP_MAX_BINDS 64
+
+struct tp_bind {
+	char guest[PATH_MAX];    /* absolute, no trailing slash */
+	char host[PATH_MAX];
+	int writable;
+	int verbatim;            /* /proc, /dev, /sys: the rest goes to the kernel as is */
+};
+
+struct tp_root {
+	char tree[PATH_MAX];     /* the host path of the guest's `/` */
+	size_t ntree;
+	struct tp_bind binds[TP_MAX_BINDS];
+	int nbinds;
+};
+
+/* Where a path resolved. */
+enum tp_where { TP_TREE, TP_BIND_RO, TP_BIND_RW };
+
+/* Resolve guest (absolute) inside r: `.` and `..` lexically (never above
+ * `/`), symlinks read and followed inside the tree (absolute targets from
+ * its root), the last component followed only with follow. host: the
+ * path for the kernel. Returns its enum tp_where, or -errno. */
+int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host[PATH_MAX]);
+/* The guest path of a host path: the tree's prefix stripped, a bind's host
+ * prefix replaced by its guest path. 0, or -1 if host is in neither
+ * (guest then gets host unchanged). */
+int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX]);
+/* Add a bind (guest and host absolute). 0 or -1 when the table is full. */
+int tp_bind(struct tp_root *r, const char *guest, const char *host, int writable, int verbatim);
+
+#endif
