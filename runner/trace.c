@@ -378,6 +378,29 @@ static int on_enter(struct tracer *t, pid_t pid)
 	return !!(c->f & F_EXIT);
 }
 
+/* readlink(at) whose result filled the buffer: the host path may have been
+ * cut, so read the link again here at full length (the tracee's /proc/self
+ * as /proc/PID). 0, or -1 to keep what the kernel said. */
+static int relink(pid_t pid, const struct user_regs_struct *r, char buf[PATH_MAX + 1], size_t *len)
+{
+	char path[PATH_MAX], host[PATH_MAX + 32];
+	int at = (long)r->orig_rax == SYS_readlinkat;
+	if (mem_string(pid, at ? r->rsi : r->rdi, path) < 0 || path[0] != '/')
+		return -1;
+	const char *rest = !strncmp(path, "/proc/self/", 11) ? path + 10
+			 : !strncmp(path, "/proc/thread-self/", 18) ? path + 17 : NULL;
+	if (rest)
+		snprintf(host, sizeof host, "/proc/%d%s", (int)pid, rest);
+	else
+		snprintf(host, sizeof host, "%s", path);
+	ssize_t k = readlink(host, buf, PATH_MAX);
+	if (k < 0)
+		return -1;
+	buf[k] = 0;
+	*len = (size_t)k;
+	return 0;
+}
+
 /* The exit of getcwd or readlink(at): host paths in the result become the guest's. */
 static void on_exit_stop(struct tracer *t, pid_t pid)
 {
@@ -392,6 +415,8 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	if (ret <= 0 || len > PATH_MAX || mem_read(pid, addr, buf, len) < 0)
 		return;
 	buf[len] = 0;
+	if (nr != SYS_getcwd && len == size && relink(pid, &r, buf, &len) < 0)
+		return;
 	if (buf[0] != '/' || tp_to_guest(&t->root, buf, guest) < 0 || !strcmp(guest, buf))
 		return;
 	size_t gl = strlen(guest);
