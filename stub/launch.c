@@ -253,7 +253,8 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		goto out;
 	rc = o->engine == ENGINE_TRACE ? trace_run(&s, e) : runner_run(&s, e);
 	security_release(&s.sec);
-	hint_single_map(ns, &u, rc);
+	if (o->engine != ENGINE_TRACE)   /* (no id map there: ids are faked) */
+		hint_single_map(ns, &u, rc);
 out:
 	for (int i = 0; fds && paths && i < p->nlayers; i++) {
 		if (fds[i] >= 0)

@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+# The trace engine (runner/trace.h, docs/trace-engine.md): no namespaces, the app
+# traced with ptrace and its paths translated into the flat root. Chosen with
+# --boxcar-engine=trace, or by auto where namespaces are denied (simulated here
+# with tests/helpers/deny.c and bwrap --disable-userns; t-doctor.sh has the same
+# denials' diagnoses).
+
+t_trace_busybox() {
+    fresh_cache "$T/c"
+    x "$(P bb)" --boxcar-engine=trace sh -c 'echo hi; exit 3'
+    expect_rc 3; expect_out hi
+    # the image's root, not the host's (the host has no /etc/fixture-release)
+    x "$(P bb)" --boxcar-engine=trace sh -c 'ls /; cat /etc/fixture-release'
+    expect_ok
+    expect_out_has 'busybox fixture'; expect_out_has srv; expect_out_lacks boot
+    # cd and pwd (getcwd mapped back), /proc/self/cwd too; /tmp private and writable
+    x "$(P bb)" --boxcar-engine=trace sh -c 'cd /tmp && pwd && /bin/pwd && readlink /proc/self/cwd
+        echo w > /tmp/f && cat /tmp/f; cd /etc && cat fixture-release'
+    expect_ok; expect_out $'/tmp\n/tmp\n/tmp\nw\nbusybox fixture'
+    # ids faked (the image's User, root here); the tree read-only (it is the cache's)
+    x "$(P bb)" --boxcar-engine=trace sh -c 'id -u; chown 123 /tmp && echo chown-ok; touch /etc/x 2>&1 | sed "s/.*: //"'
+    expect_ok; expect_out $'0\nchown-ok\nRead-only file system'
+    [ ! -e "$(store)/flat/"*/etc/x ] || fail "a write reached the cached tree"
+    # killed by a signal: 128+N
+    x "$(P bb)" --boxcar-engine=trace sh -c 'kill -TERM $$'
+    expect_rc 143
+    # not found: 127
+    x "$(P bb)" --boxcar-engine=trace no-such-program
+    expect_error 127
+}
+test_case run "trace: busybox under --boxcar-engine=trace: exit codes, the image's root, cwd, /tmp, ids, read-only tree" t_trace_busybox
+
+t_trace_escapes() {
+    fresh_cache "$T/c"
+    echo host-secret > "$T/secret"
+    # `..` never climbs above the image's root; absolute symlinks resolve inside it
+    x "$(P bb)" --boxcar-engine=trace sh -c "cat /../../../etc/fixture-release; cd /tmp && cat ../../../../etc/fixture-release
+        ln -s /etc /tmp/abs && cat /tmp/abs/fixture-release; cat /../../..$T/secret 2>&1 | sed 's/.*: //'"
+    expect_ok; expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory'
+}
+test_case run "trace: path escapes: .. chains and absolute symlinks stay inside the image" t_trace_escapes
+
+t_trace_dynamic() {
+    fresh_cache "$T/c"
+    # glibc's programs through the image's own loader (PT_INTERP), and a #! script
+    x "$(P debian)" --boxcar-engine=trace bash -c 'cat /etc/debian_version >/dev/null && echo deb
+        printf "#!/bin/sh\necho script \$1\n" > /tmp/s && chmod +x /tmp/s && /tmp/s arg
+        dpkg -l | grep -c "^ii" | grep -qv "^0$" && echo dpkg; exit 5'
+    expect_rc 5; expect_out $'deb\nscript arg\ndpkg'
+}
+test_case run "trace: the Debian image: dynamic programs through the image's loader, a #! script, dpkg -l" t_trace_dynamic
+
+t_trace_refused() {
+    fresh_cache "$T/c"
+    x "$(P bb)" --boxcar-engine=trace --boxcar-publish=8080:80 true
+    expect_error 125; expect_err_has 'publish needs a network namespace'
+    x "$(P bb)" --boxcar-engine=trace --boxcar-net=none true
+    expect_error 125; expect_err_has 'net other than host'
+    x "$(P bb)" --boxcar-engine=trace --boxcar-name=t1 true
+    expect_error 125; expect_err_has 'named container needs namespaces'
+    x "$(P bb)" --boxcar-engine=sideways true
+    expect_error 125; expect_err_has 'auto, ns or trace'
+}
+test_case run "trace: what needs namespaces is refused in one line each" t_trace_refused
+
+t_trace_auto() {
+    local deny mode; deny=$(helper deny) || exit 1
+    fresh_cache "$T/c"
+    for mode in userns-eperm mount-eacces; do
+        x "$deny" "$mode" -- "$(P bb)" sh -c 'cat /etc/fixture-release; exit 4'
+        expect_rc 4; expect_out 'busybox fixture'
+        expect_err_has '^boxcar: note: .*seccomp filter.*; running with the trace engine instead \(--boxcar-engine=trace\)'
+        [ "$(grep -c '' <<<"$ERR")" = 1 ] || fail "more than the one note on stderr"
+    done
+    if command -v bwrap >/dev/null; then
+        x bwrap --dev-bind / / --unshare-user --disable-userns -- "$(P bb)" sh -c 'cat /etc/fixture-release'
+        expect_ok; expect_out 'busybox fixture'; expect_err_has 'ENOSPC.*running with the trace engine'
+    fi
+    # the namespace engine, asked for, still fails there with its diagnosis
+    x "$deny" userns-eperm -- "$(P bb)" --boxcar-engine=ns true
+    expect_error 125; expect_err_has 'cannot create a user namespace \(EPERM\)'
+}
+test_case run "trace: auto picks the trace engine where namespaces are denied (deny userns-eperm, mount-eacces, bwrap), with one note" t_trace_auto
