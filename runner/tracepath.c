@@ -60,6 +60,31 @@ static int splice(char *rest, size_t size, const char *link, const char *tail)
 	return 0;
 }
 
+/* g is /proc and *rest names a process's root (/self/root, /thread-self/root,
+ * /PID/root, /PID/task/TID/root): 1, with *rest moved past it. */
+static int proc_root(const char *g, char **rest)
+{
+	char *p = *rest;
+	if (strcmp(g, "/proc"))
+		return 0;
+	p += strspn(p, "/");
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
+		p = strchr(p, '/');
+	else {
+		size_t d = strspn(p, "0123456789");
+		if (!d || p[d] != '/')
+			return 0;
+		p += d;
+		if (!strncmp(p, "/task/", 6) && (d = strspn(p + 6, "0123456789")) && p[6 + d] == '/')
+			p += 6 + d;
+	}
+	p += strspn(p, "/");
+	if (strncmp(p, "root", 4) || (p[4] && p[4] != '/'))
+		return 0;
+	*rest = p + 4;
+	return 1;
+}
+
 int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
 {
 	char rest[2 * PATH_MAX], g[PATH_MAX] = "", link[PATH_MAX], h[PATH_MAX];
@@ -93,6 +118,10 @@ int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host
 		p = end;
 		size_t bl;
 		const struct tp_bind *b = bind_of(r, g, &bl);
+		if (b && b->verbatim && proc_root(g, &p)) {   /* /proc/PID/root: the tree's `/` */
+			g[0] = 0;
+			continue;
+		}
 		if (b && b->verbatim) {   /* /proc and the like: the kernel's own links */
 			if (snprintf(host, PATH_MAX, "%s%s%s", b->host, g + bl, p) >= PATH_MAX)
 				return -ENAMETOOLONG;

@@ -35,10 +35,13 @@ t_trace_escapes() {
     echo host-secret > "$T/secret"
     # `..` never climbs above the image's root; absolute symlinks resolve inside it
     x "$(P bb)" --boxcar-engine=trace sh -c "cat /../../../etc/fixture-release; cd /tmp && cat ../../../../etc/fixture-release
-        ln -s /etc /tmp/abs && cat /tmp/abs/fixture-release; cat /../../..$T/secret 2>&1 | sed 's/.*: //'"
-    expect_ok; expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory'
+        ln -s /etc /tmp/abs && cat /tmp/abs/fixture-release; cat /../../..$T/secret 2>&1 | sed 's/.*: //'
+        cat /proc/self/root/etc/fixture-release; cat /proc/\$\$/root/../..$T/secret 2>&1 | sed 's/.*: //'
+        ln -s ../../../../../../../.. /tmp/up && cat /tmp/up$T/secret 2>&1 | sed 's/.*: //'"
+    expect_ok
+    expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory'
 }
-test_case run "trace: path escapes: .. chains and absolute symlinks stay inside the image" t_trace_escapes
+test_case run "trace: path escapes: .. chains, absolute and relative symlinks, /proc/PID/root stay inside the image" t_trace_escapes
 
 t_trace_dynamic() {
     fresh_cache "$T/c"
