@@ -84,3 +84,37 @@ t_trace_auto() {
     expect_error 125; expect_err_has 'cannot create a user namespace \(EPERM\)'
 }
 test_case run "trace: auto picks the trace engine where namespaces are denied (deny userns-eperm, mount-eacces, bwrap), with one note" t_trace_auto
+
+t_trace_threads() {
+    fresh_cache "$T/c"
+    cat > "$T/thr.py" <<'PY'
+import os, subprocess, threading
+out = []
+def work(i):
+    out.append(subprocess.run(["sh", "-c", "echo t$0", str(i)], capture_output=True, text=True).stdout.strip())
+ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(" ".join(sorted(out)), os.getcwd(), os.path.realpath("/proc/self/cwd"))
+print(open("/etc/os-release").readline().strip())
+PY
+    chmod 644 "$T/thr.py"
+    x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=python3 /x/thr.py
+    expect_ok; expect_out $'t0 t1 t2 t3 /app /app\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"'
+    # a read-only volume is read-only
+    x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=sh -c 'touch /x/new 2>&1 | sed "s/.*: //"'
+    expect_ok; expect_out 'Read-only file system'
+}
+test_case run "trace: python threads spawning subprocesses (the Flask image), a volume, cwd mapped back" t_trace_threads
+
+t_trace_signals() {
+    fresh_cache "$T/c"
+    "$(P bb)" --boxcar-engine=trace sh -c 'trap "echo term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$T/o" 2>&1 &
+    local pid=$! i
+    for i in $(seq 100); do grep -q ready "$T/o" && break; sleep 0.1; done
+    kill -TERM "$pid"
+    wait "$pid"; RC=$?
+    [ "$RC" = 7 ] || fail "SIGTERM to the stub: exit $RC, want 7 (the app's trap); output: $(cat "$T/o")"
+    grep -qx term "$T/o" || fail "the app's trap did not run: $(cat "$T/o")"
+}
+test_case run "trace: SIGTERM sent to the file reaches the app" t_trace_signals
