@@ -31,10 +31,23 @@
 #endif
 #define RED_ZONE 128
 
+/* A traced process (a thread: credentials are per thread in the kernel,
+ * and libc's setuid calls it in each): the ids it is told it has. */
+struct tracee {
+	pid_t pid;
+	int state;           /* enum tracee_state */
+	unsigned id[2][3];   /* [uid, gid][real, effective, saved] */
+};
+/* A new child's first stop and its parent's fork event come in either order:
+ * it runs once both were seen, with its parent's ids. */
+enum tracee_state { T_RUNNING, T_STOPPED_NEW, T_EXPECTED };
+
 struct tracer {
 	struct tp_root root;
 	uid_t uid;
 	gid_t gid;
+	struct tracee *tracees;
+	size_t ntracees, cap;
 };
 
 /* How a syscall is treated: which arguments are paths (and their dirfds),
@@ -51,6 +64,8 @@ enum {
 	F_UID = 1 << 8,        /* answers the spec's uid */
 	F_GID = 1 << 9,
 	F_EPERM = 1 << 10,     /* refused (ptrace: one tracer only) */
+	F_SETID = 1 << 11,     /* changes the faked ids (struct tracee) */
+	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
 };
 
 struct sc {
@@ -93,9 +108,10 @@ static const struct sc table[] = {
 	{ SYS_removexattr, P1(0), -1, F_WRITE }, { SYS_lremovexattr, P1(0), -1, F_WRITE | F_NOFOLLOW },
 	{ SYS_getuid, P1(-1), -1, F_UID }, { SYS_geteuid, P1(-1), -1, F_UID },
 	{ SYS_getgid, P1(-1), -1, F_GID }, { SYS_getegid, P1(-1), -1, F_GID },
-	{ SYS_setuid, P1(-1), -1, F_FAKE0 }, { SYS_setgid, P1(-1), -1, F_FAKE0 },
-	{ SYS_setreuid, P1(-1), -1, F_FAKE0 }, { SYS_setregid, P1(-1), -1, F_FAKE0 },
-	{ SYS_setresuid, P1(-1), -1, F_FAKE0 }, { SYS_setresgid, P1(-1), -1, F_FAKE0 },
+	{ SYS_getresuid, P1(-1), -1, F_GETRES | F_UID }, { SYS_getresgid, P1(-1), -1, F_GETRES | F_GID },
+	{ SYS_setuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setgid, P1(-1), -1, F_SETID | F_GID },
+	{ SYS_setreuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setregid, P1(-1), -1, F_SETID | F_GID },
+	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
 };
@@ -308,6 +324,67 @@ static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct
 	return rc;
 }
 
+/* ---- the tracees' faked ids ---- */
+
+static struct tracee *tracee_find(struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->ntracees; i++)
+		if (t->tracees[i].pid == pid)
+			return &t->tracees[i];
+	return NULL;
+}
+
+/* pid's entry, made (with the spec's ids and state st) when missing; NULL when out of memory. */
+static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
+{
+	struct tracee *te = tracee_find(t, pid);
+	if (te)
+		return te;
+	if (t->ntracees == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct tracee *n = realloc(t->tracees, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		t->tracees = n, t->cap = cap;
+	}
+	te = &t->tracees[t->ntracees++];
+	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } } };
+	return te;
+}
+
+static void tracee_drop(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_find(t, pid);
+	if (te)
+		*te = t->tracees[--t->ntracees];
+}
+
+/* The ids answered, and set: setuid as root sets all three (as the kernel
+ * does with CAP_SETUID), the re/res forms those not -1. Always allowed. */
+static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct user_regs_struct *r)
+{
+	unsigned *id = te->id[c->f & F_GID ? 1 : 0];
+	long nr = (long)r->orig_rax;
+	if (c->f & F_GETRES) {
+		for (int i = 0; i < 3; i++)
+			if (mem_write(pid, *arg(r, i), &id[i], sizeof id[i]) < 0)
+				return -EFAULT;
+		return 0;
+	}
+	if (!(c->f & F_SETID))
+		return nr == SYS_getuid || nr == SYS_getgid ? id[0] : id[1];
+	unsigned a[3] = { (unsigned)*arg(r, 0), (unsigned)*arg(r, 1), (unsigned)*arg(r, 2) };
+	if (nr == SYS_setuid || nr == SYS_setgid) {
+		id[0] = id[1] = id[2] = a[0];
+		return 0;
+	}
+	int n = nr == SYS_setreuid || nr == SYS_setregid ? 2 : 3;
+	for (int i = 0; i < n; i++)
+		if (a[i] != (unsigned)-1)
+			id[i] = a[i];
+	return 0;
+}
+
 /* ---- the stops ---- */
 
 static void skip(pid_t pid, struct user_regs_struct *r, long ret)
@@ -333,6 +410,7 @@ static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r,
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
 {
+	struct tracee *te;
 	struct user_regs_struct r;
 	char in[PATH_MAX], host[PATH_MAX];
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
@@ -340,8 +418,13 @@ static int on_enter(struct tracer *t, pid_t pid)
 	const struct sc *c = sc_find((long)r.orig_rax);
 	if (!c)
 		return 0;
-	if (c->f & (F_FAKE0 | F_UID | F_GID | F_EPERM)) {
-		skip(pid, &r, c->f & F_UID ? (long)t->uid : c->f & F_GID ? (long)t->gid : c->f & F_EPERM ? -EPERM : 0);
+	if (c->f & (F_UID | F_GID)) {
+		te = tracee_add(t, pid, T_RUNNING);
+		skip(pid, &r, te ? ids_call(pid, te, c, &r) : -ENOMEM);
+		return 0;
+	}
+	if (c->f & (F_FAKE0 | F_EPERM)) {
+		skip(pid, &r, c->f & F_EPERM ? -EPERM : 0);
 		return 0;
 	}
 	long flags = 0;
@@ -486,6 +569,39 @@ static void child(int go, const char *cwd, const char *prog, char *const *argv, 
 	_exit(sys == ENOENT || sys == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC);
 }
 
+/* A new child's first stop: it runs once its parent's event gave it its ids. */
+static void first_stop(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_find(t, pid);
+	if (te && te->state == T_EXPECTED) {
+		te->state = T_RUNNING;
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+	} else if (!te && (te = tracee_add(t, pid, T_STOPPED_NEW)))
+		;   /* (its parent's event continues it) */
+	else
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+}
+
+/* A fork, vfork or clone event at the parent: the child gets its ids. */
+static void new_child(struct tracer *t, pid_t parent)
+{
+	unsigned long msg = 0;
+	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
+		return;
+	struct tracee *p = tracee_add(t, parent, T_RUNNING);
+	unsigned id[2][3];
+	if (p)
+		memcpy(id, p->id, sizeof id);
+	struct tracee *c = tracee_add(t, (pid_t)msg, T_EXPECTED);   /* (p may have moved) */
+	if (!c || !p)
+		return;
+	memcpy(c->id, id, sizeof id);
+	if (c->state == T_STOPPED_NEW) {
+		c->state = T_RUNNING;
+		ptrace(PTRACE_CONT, c->pid, NULL, NULL);
+	}
+}
+
 static int loop(struct tracer *t, pid_t app)
 {
 	int status = 0;
@@ -498,6 +614,7 @@ static int loop(struct tracer *t, pid_t app)
 			break;
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			tracee_drop(t, pid);
 			if (pid == app) {
 				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 				break;
@@ -518,7 +635,10 @@ static int loop(struct tracer *t, pid_t app)
 			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL);
 			else
-				ptrace(PTRACE_CONT, pid, NULL, NULL);
+				first_stop(t, pid);
+		} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
+			new_child(t, pid);
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev)
 			ptrace(PTRACE_CONT, pid, NULL, NULL);   /* fork, vfork, clone, exec */
 		else
@@ -638,6 +758,7 @@ out:
 		close(go[1]);
 	if (*priv)
 		rmtree_at(AT_FDCWD, priv);
+	free(t->tracees);
 	free(t);
 	return rc;
 }

@@ -101,11 +101,18 @@ PY
     chmod 644 "$T/thr.py"
     x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=python3 /x/thr.py
     expect_ok; expect_out $'t0 t1 t2 t3 /app /app\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"'
+    # faked ids: setuid changes what getuid & co. answer, children inherit it
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os, subprocess
+print(os.getuid(), os.getresuid())
+os.setgid(998); os.setuid(999)
+print(os.getuid(), os.geteuid(), os.getgid(), os.getresuid())
+print(subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip())'
+    expect_ok; expect_out $'0 (0, 0, 0)\n999 999 998 (999, 999, 999)\n999'
     # a read-only volume is read-only
     x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=sh -c 'touch /x/new 2>&1 | sed "s/.*: //"'
     expect_ok; expect_out 'Read-only file system'
 }
-test_case run "trace: python threads spawning subprocesses (the Flask image), a volume, cwd mapped back" t_trace_threads
+test_case run "trace: python threads spawning subprocesses (the Flask image), faked ids across setuid and fork, a volume, cwd mapped back" t_trace_threads
 
 t_trace_signals() {
     fresh_cache "$T/c"
