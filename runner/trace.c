@@ -19,7 +19,9 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +68,7 @@ enum {
 	F_EPERM = 1 << 10,     /* refused (ptrace: one tracer only) */
 	F_SETID = 1 << 11,     /* changes the faked ids (struct tracee) */
 	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
+	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
 };
 
 struct sc {
@@ -114,6 +117,8 @@ static const struct sc table[] = {
 	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
+	{ SYS_bind, P1(-1), -1, F_SOCK | F_NOFOLLOW | F_WRITE }, { SYS_connect, P1(-1), -1, F_SOCK },
+	{ SYS_getsockname, P1(-1), -1, F_EXIT }, { SYS_getpeername, P1(-1), -1, F_EXIT },
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
@@ -406,6 +411,37 @@ static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r,
 	return 0;
 }
 
+/* bind/connect on a unix socket with a path (not an abstract name): the
+ * path translated, the sockaddr rewritten (ENAMETOOLONG where the host
+ * path does not fit in sun_path). */
+static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user_regs_struct *r)
+{
+	struct sockaddr_un sa;
+	char host[PATH_MAX];
+	size_t len = (size_t)r->rdx, base = offsetof(struct sockaddr_un, sun_path);
+	if (len <= base + 1 || len > sizeof sa)
+		return;
+	memset(&sa, 0, sizeof sa);
+	if (mem_read(pid, r->rsi, &sa, len) < 0 || sa.sun_family != AF_UNIX || !sa.sun_path[0])
+		return;
+	sa.sun_path[sizeof sa.sun_path - 1] = 0;
+	int w = translate(t, pid, AT_FDCWD, sa.sun_path, !(c->f & F_NOFOLLOW), host);
+	if (w == 0x100)
+		return;
+	if (w < 0 || ((c->f & F_WRITE) && w != TP_BIND_RW) || strlen(host) >= sizeof sa.sun_path) {
+		skip(pid, r, w < 0 ? w : w != TP_BIND_RW && (c->f & F_WRITE) ? -EROFS : -ENAMETOOLONG);
+		return;
+	}
+	memcpy(sa.sun_path, host, strlen(host) + 1);
+	struct scratch s = { pid, r->rsp - RED_ZONE };
+	unsigned long p = scratch_put(&s, &sa, sizeof sa);
+	if (!p)
+		return skip(pid, r, -EFAULT);
+	r->rsi = p;
+	r->rdx = base + strlen(host) + 1;
+	ptrace(PTRACE_SETREGS, pid, NULL, r);
+}
+
 /* A seccomp stop: rewrite what the call names. Returns 1 when its exit
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
@@ -421,6 +457,10 @@ static int on_enter(struct tracer *t, pid_t pid)
 	if (c->f & (F_UID | F_GID)) {
 		te = tracee_add(t, pid, T_RUNNING);
 		skip(pid, &r, te ? ids_call(pid, te, c, &r) : -ENOMEM);
+		return 0;
+	}
+	if (c->f & F_SOCK) {
+		on_sock(t, pid, c, &r);
 		return 0;
 	}
 	if (c->f & (F_FAKE0 | F_EPERM)) {
@@ -484,6 +524,28 @@ static int relink(pid_t pid, const struct user_regs_struct *r, char buf[PATH_MAX
 	return 0;
 }
 
+/* getsockname/getpeername of a unix socket: its host path becomes the guest's. */
+static void sock_exit(struct tracer *t, pid_t pid, const struct user_regs_struct *r)
+{
+	struct sockaddr_un sa;
+	char guest[PATH_MAX];
+	socklen_t len, base = offsetof(struct sockaddr_un, sun_path);
+	if ((long)r->rax != 0 || !r->rsi || mem_read(pid, r->rdx, &len, sizeof len) < 0 || len <= base)
+		return;
+	memset(&sa, 0, sizeof sa);
+	if (mem_read(pid, r->rsi, &sa, len < sizeof sa ? len : sizeof sa) < 0 || sa.sun_family != AF_UNIX ||
+	    !sa.sun_path[0])
+		return;
+	sa.sun_path[sizeof sa.sun_path - 1] = 0;
+	if (tp_to_guest(&t->root, sa.sun_path, guest) < 0 || strlen(guest) >= sizeof sa.sun_path)
+		return;
+	memset(sa.sun_path, 0, sizeof sa.sun_path);
+	memcpy(sa.sun_path, guest, strlen(guest));
+	socklen_t n = base + (socklen_t)strlen(guest) + 1;
+	if (mem_write(pid, r->rsi, &sa, len < n ? len : n) == 0)
+		mem_write(pid, r->rdx, &n, sizeof n);
+}
+
 /* The exit of getcwd or readlink(at): host paths in the result become the guest's. */
 static void on_exit_stop(struct tracer *t, pid_t pid)
 {
@@ -492,6 +554,8 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
 		return;
 	long ret = (long)r.rax, nr = (long)r.orig_rax;
+	if (nr == SYS_getsockname || nr == SYS_getpeername)
+		return sock_exit(t, pid, &r);
 	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
 	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
 	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */

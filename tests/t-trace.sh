@@ -108,11 +108,19 @@ os.setgid(998); os.setuid(999)
 print(os.getuid(), os.geteuid(), os.getgid(), os.getresuid())
 print(subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip())'
     expect_ok; expect_out $'0 (0, 0, 0)\n999 999 998 (999, 999, 999)\n999'
+    # unix sockets: bind and connect by their guest path, named back by getsockname
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os, socket
+s = socket.socket(socket.AF_UNIX); s.bind("/tmp/sock"); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("/tmp/sock"); a, _ = s.accept(); c.send(b"hi")
+print(os.path.exists("/tmp/sock"), s.getsockname(), c.getpeername(), a.recv(2).decode())
+try: socket.socket(socket.AF_UNIX).bind("/etc/sock")
+except OSError as e: print(e.strerror)'
+    expect_ok; expect_out $'True /tmp/sock /tmp/sock hi\nRead-only file system'
     # a read-only volume is read-only
     x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=sh -c 'touch /x/new 2>&1 | sed "s/.*: //"'
     expect_ok; expect_out 'Read-only file system'
 }
-test_case run "trace: python threads spawning subprocesses (the Flask image), faked ids across setuid and fork, a volume, cwd mapped back" t_trace_threads
+test_case run "trace: python threads spawning subprocesses (the Flask image), faked ids across setuid and fork, unix sockets, a volume, cwd mapped back" t_trace_threads
 
 t_trace_signals() {
     fresh_cache "$T/c"
