@@ -224,11 +224,13 @@ static int trace_fallback(const struct run_opts *o, const char *keep, int rc, st
  * kernel refuses overlayfs (before the app ran), the flat root, saying
  * so; a named container needs its writable layer, so it has no fallback. */
 static int launch_root(const struct payload *p, struct cache *c, const struct run_opts *o,
-		       const struct userns *u, const char *keep, struct err *e)
+		       const struct userns *u, const char *keep, const char *denied, struct err *e)
 {
 	char *tree = NULL, why[256] = "", nswhy[sizeof e->msg];
 	if (o->engine == ENGINE_TRACE)
 		return trace_refuses(o, keep != NULL, e) < 0 ? -1 : launch_trace(p, c, o, u, "", e);
+	if (denied)   /* (auto: the subordinate ids' namespace was already refused) */
+		return launch_trace(p, c, o, u, denied, e);
 	if (o->root == ROOT_FLAT && keep)
 		return err_set(e, EXIT_SETUP, "this container keeps its writable layer, and a flat root has none: "
 			       "run it with --boxcar-root=overlay");
@@ -270,18 +272,37 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	struct userns u;
 	struct state_rec rec = { 0 };
 	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
+	char nswhy[sizeof e->msg] = "";
+	enum userns_mode want = o->userns;
 	if (o->engine == ENGINE_TRACE && trace_refuses(o, 0, e) < 0)
 		return -1;
+	/* no namespace under trace: the one-id store, whose files are the caller's own */
+	if (o->engine == ENGINE_TRACE && want == USERNS_AUTO)
+		want = USERNS_ROOT;
 	if (o->root == ROOT_FLAT && o->name)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
 			       "has none: run it unnamed, or with --boxcar-root=overlay");
-	if (userns_choose(o->userns, &u, e) < 0)
+	if (userns_choose(want, &u, e) < 0)
 		return -1;
 	/* the state and the cache are opened (and checked) as ourselves; the
 	 * cache is then filled inside the namespace when layers keep owners */
 	if ((o->detach || o->name) && (sfd = record_open(o, self, argc, argv, &rec, e)) < 0)
 		return -1;
-	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 || cache_ensure(&c, p, self, e) < 0)
+	if (userns_cache_open(&u, &c, e) < 0)
+		goto out;
+	if (userns_enter(&u, e) < 0) {
+		/* auto: the subordinate ids' namespace refused (unshare failed: we are in
+		 * none), so the trace engine on the one-id store */
+		if (!trace_fallback(o, NULL, 1, e, nswhy, sizeof nswhy))
+			goto out;
+		cache_close(&c);
+		if (userns_choose(USERNS_ROOT, &u, e) < 0 || userns_cache_open(&u, &c, e) < 0) {
+			if (sfd >= 0)
+				close(sfd);
+			return -1;
+		}
+	}
+	if (cache_ensure(&c, p, self, e) < 0)
 		goto out;
 	if (o->name && keep_layer(&c, &rec, e) < 0)
 		goto out;
@@ -297,7 +318,7 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	snprintf(rec.userns, sizeof rec.userns, "%s", userns_name(u.mode));
 	if (sfd >= 0 && state_write_info(sfd, &rec, e) < 0)
 		goto out;
-	rc = launch_root(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, e);
+	rc = launch_root(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, *nswhy ? nswhy : NULL, e);
 out:
 	cache_close(&c);
 	if (sfd >= 0) {
