@@ -200,11 +200,17 @@ static unsigned long scratch_put(struct scratch *s, const void *buf, size_t n)
 
 /* The host path for a path argument (relative to dirfd, or the cwd).
  * Returns enum tp_where, 0x100 to leave the argument alone, or -errno. */
-static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, int follow, char host[PATH_MAX])
+static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, int follow, int fast,
+		     char host[PATH_MAX])
 {
 	char guest[PATH_MAX * 2], link[64], base[PATH_MAX], gbase[PATH_MAX];
 	if (!*in)
 		return 0x100;   /* AT_EMPTY_PATH, or ENOENT from the kernel */
+	/* one name, not followed, read only, beside a directory the kernel already
+	 * has inside the tree: the kernel's own lookup is the same (find's and ls's
+	 * fstatat/openat calls), unless a bind sits there */
+	if (fast && !follow && !strchr(in, '/') && strcmp(in, "..") && !tp_bind_name(&t->root, in))
+		return 0x100;
 	if (in[0] == '/')
 		return tp_resolve(&t->root, in, follow, host);
 	if ((int)dirfd == AT_FDCWD)
@@ -425,7 +431,7 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	if (mem_read(pid, r->rsi, &sa, len) < 0 || sa.sun_family != AF_UNIX || !sa.sun_path[0])
 		return;
 	sa.sun_path[sizeof sa.sun_path - 1] = 0;
-	int w = translate(t, pid, AT_FDCWD, sa.sun_path, !(c->f & F_NOFOLLOW), host);
+	int w = translate(t, pid, AT_FDCWD, sa.sun_path, !(c->f & F_NOFOLLOW), 0, host);
 	if (w == 0x100)
 		return;
 	if (w < 0 || ((c->f & F_WRITE) && w != TP_BIND_RW) || strlen(host) >= sizeof sa.sun_path) {
@@ -483,7 +489,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 		if (!p || mem_string(pid, p, in) < 0)
 			continue;   /* the kernel says EFAULT */
 		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
-		int w = translate(t, pid, dirfd, in, follow, host);
+		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
 		if (w == 0x100)
 			continue;
 		if (w < 0 || (write && w != TP_BIND_RW))

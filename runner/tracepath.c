@@ -5,6 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
+int tp_bind_name(const struct tp_root *r, const char *name)
+{
+	for (int i = 0; i < r->nbinds; i++)
+		if (!strcmp(strrchr(r->binds[i].guest, '/') + 1, name))
+			return 1;
+	return 0;
+}
+
 int tp_bind(struct tp_root *r, const char *guest, const char *host, int writable, int verbatim)
 {
 	if (r->nbinds >= TP_MAX_BINDS)

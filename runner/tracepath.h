@@ -34,6 +34,8 @@ int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host
  * prefix replaced by its guest path. 0, or -1 if host is in neither
  * (guest then gets host unchanged). */
 int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX]);
+/* 1 if name is the last component of a bind's guest path ("tmp" for /tmp). */
+int tp_bind_name(const struct tp_root *r, const char *name);
 /* Add a bind (guest and host absolute). 0 or -1 when the table is full. */
 int tp_bind(struct tp_root *r, const char *guest, const char *host, int writable, int verbatim);
 

@@ -50,8 +50,13 @@ t_trace_dynamic() {
         printf "#!/bin/sh\necho script \$1\n" > /tmp/s && chmod +x /tmp/s && /tmp/s arg
         dpkg -l | grep -c "^ii" | grep -qv "^0$" && echo dpkg; exit 5'
     expect_rc 5; expect_out $'deb\nscript arg\ndpkg'
+    # the same tree seen by both engines (the flat root's; -xdev leaves /proc & co. out)
+    x "$(P debian)" --boxcar-root=flat --boxcar-engine=ns sh -c 'find / -xdev | sort | md5sum; find / -xdev | wc -l'
+    expect_ok; local ns=$OUT
+    x "$(P debian)" --boxcar-engine=trace sh -c 'find / -xdev | sort | md5sum; find / -xdev | wc -l'
+    expect_ok; expect_out "$ns"
 }
-test_case run "trace: the Debian image: dynamic programs through the image's loader, a #! script, dpkg -l" t_trace_dynamic
+test_case run "trace: the Debian image: dynamic programs through the image's loader, a #! script, dpkg -l, find / the same as under ns" t_trace_dynamic
 
 t_trace_refused() {
     fresh_cache "$T/c"
