@@ -25,7 +25,10 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../common/copy.h"
 #include "../common/fsutil.h"
+#include "../common/xio.h"
+#include "net.h"
 #include "tracepath.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -741,25 +744,89 @@ static void find_program(struct tracer *t, const char *name, char *const *envp, 
 	out[0] = 0;
 }
 
-/* The private dirs (/tmp, /var/tmp, /run) in a fresh dir under the state dir. */
+/* A private directory for guest directory g: priv/N, holding a copy of what
+ * the tree has there (its mode too), as the flat root's seeded tmpfs mounts;
+ * empty and 1777 where the tree has nothing (or seed is 0). */
+static int private_dir(struct tracer *t, const char *priv, int n, const char *g, int seed)
+{
+	char h[PATH_MAX], src[PATH_MAX];
+	struct stat st;
+	snprintf(h, sizeof h, "%s/%d", priv, n);
+	if (mkdir(h, 0700) < 0)
+		return -1;
+	int have = seed && tp_resolve(&t->root, g, 1, src) == TP_TREE && stat(src, &st) == 0 && S_ISDIR(st.st_mode);
+	if (have) {
+		int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd = open(h, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int rc = sfd >= 0 && dfd >= 0 ? copy_tree_at(sfd, dfd) : -1;
+		if (sfd >= 0)
+			close(sfd);
+		if (dfd >= 0)
+			close(dfd);
+		if (rc < 0 || chmod(h, st.st_mode & 07777) < 0)
+			return -1;
+	} else if (chmod(h, 01777) < 0)
+		return -1;
+	return tp_bind(&t->root, g, h, 1, 0);
+}
+
+/* /etc/hosts, /etc/resolv.conf and /etc/hostname: the host network's, as
+ * the namespace engine writes them (rootfs.c), in files of priv. */
+static int etc_files(struct tracer *t, const struct runner_spec *s, const char *priv)
+{
+	static const char *const names[3] = { "hosts", "resolv.conf", "hostname" };
+	char *hh = read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, NULL);
+	char *rv = read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, NULL), line[300];
+	char *hosts = net_hosts(hh, 0, s->hostname ? s->hostname : "localhost");
+	snprintf(line, sizeof line, "%s\n", s->hostname ? s->hostname : "localhost");
+	const char *text[3] = { hosts, rv ? rv : "", line };
+	int rc = hosts ? 0 : -1;
+	for (int i = 0; rc == 0 && i < 3; i++) {
+		char h[PATH_MAX], g[64];
+		snprintf(h, sizeof h, "%s/etc-%s", priv, names[i]);
+		snprintf(g, sizeof g, "/etc/%s", names[i]);
+		int fd = open(h, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		rc = fd >= 0 && write_full(fd, text[i], strlen(text[i])) == 0 ? 0 : -1;
+		if (fd >= 0)
+			close(fd);
+		if (rc == 0)
+			rc = tp_bind(&t->root, g, h, 1, 0);
+	}
+	free(hh), free(rv), free(hosts);
+	return rc;
+}
+
+/* The binds: /proc, /dev and /sys the host's; /tmp, /var/tmp, /run, the
+ * image's Volumes and --tmpfs private directories (a fresh dir under the
+ * state dir, removed after the run); the /etc files; the volumes. */
 static int binds(struct tracer *t, const struct runner_spec *s, char *priv, struct err *e)
 {
 	static const char *const own[] = { "/tmp", "/var/tmp", "/run" };
+	char h[PATH_MAX];
+	int n = 0;
 	if (mkdir_p(s->state_dir, 0700) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s", s->state_dir);
 	if (snprintf(priv, PATH_MAX, "%s/trace-XXXXXX", s->state_dir) >= PATH_MAX || !mkdtemp(priv))
 		return err_sys(e, EXIT_SETUP, "create a private directory in %s", s->state_dir);
-	int bad = 0;
-	for (int i = 0; i < 3; i++) {
-		char h[PATH_MAX];
-		snprintf(h, sizeof h, "%s/%d", priv, i);
-		bad |= mkdir(h, 01777) < 0 || chmod(h, 01777) < 0 || tp_bind(&t->root, own[i], h, 1, 0) < 0;
+	for (int i = 0; i < 3; i++)   /* (/tmp always; the others where the image has them) */
+		if ((i == 0 || (tp_resolve(&t->root, own[i], 1, h) == TP_TREE && access(h, F_OK) == 0)) &&
+		    private_dir(t, priv, n++, own[i], 1) < 0)
+			return err_sys(e, EXIT_SETUP, "the private %s", own[i]);
+	for (int i = 0; i < s->nmkdirs; i++)
+		if (private_dir(t, priv, n++, s->mkdirs[i], 1) < 0)
+			return err_sys(e, EXIT_SETUP, "the image's volume %s", s->mkdirs[i]);
+	for (int i = 0; i < s->ntmpfs; i++)
+		if (private_dir(t, priv, n++, s->tmpfs[i], 0) < 0)
+			return err_sys(e, EXIT_SETUP, "--boxcar-tmpfs %s", s->tmpfs[i]);
+	if (etc_files(t, s, priv) < 0)
+		return err_sys(e, EXIT_SETUP, "the /etc files in %s", priv);
+	int bad = tp_bind(&t->root, "/proc", "/proc", 1, 1) < 0 || tp_bind(&t->root, "/dev", "/dev", 1, 1) < 0 ||
+		  tp_bind(&t->root, "/sys", "/sys", 1, 1) < 0;
+	for (int i = 0; i < s->nvolumes; i++) {
+		/* (a symlink as the bind's source is followed once, here, as mount does) */
+		const char *src = realpath(s->volumes[i].host, h) ? h : s->volumes[i].host;
+		bad |= tp_bind(&t->root, s->volumes[i].target, src, !s->volumes[i].readonly, 0) < 0;
 	}
-	bad |= tp_bind(&t->root, "/proc", "/proc", 1, 1) < 0 || tp_bind(&t->root, "/dev", "/dev", 1, 1) < 0 ||
-	       tp_bind(&t->root, "/sys", "/sys", 1, 1) < 0;
-	for (int i = 0; i < s->nvolumes; i++)
-		bad |= tp_bind(&t->root, s->volumes[i].target, s->volumes[i].host, !s->volumes[i].readonly, 0) < 0;
-	return bad ? err_sys(e, EXIT_SETUP, "the trace engine's binds") : 0;
+	return bad ? err_set(e, EXIT_SETUP, "the trace engine's binds: more than %d", TP_MAX_BINDS) : 0;
 }
 
 int trace_supported(void)
