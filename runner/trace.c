@@ -72,6 +72,7 @@ enum {
 	F_SETID = 1 << 11,     /* changes the faked ids (struct tracee) */
 	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
 	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
+	F_ACCESS = 1 << 14,    /* access & co.: W_OK asks whether a write would work (EROFS in the tree) */
 };
 
 struct sc {
@@ -87,8 +88,8 @@ static const struct sc table[] = {
 	{ SYS_openat, AT1(0, 1), 2, F_OPEN }, { SYS_openat2, AT1(0, 1), 2, F_OPEN2 },
 	{ SYS_stat, P1(0), -1, 0 }, { SYS_lstat, P1(0), -1, F_NOFOLLOW },
 	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS },
-	{ SYS_access, P1(0), -1, 0 }, { SYS_faccessat, AT1(0, 1), -1, 0 },
-	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS },
+	{ SYS_access, P1(0), -1, F_ACCESS }, { SYS_faccessat, AT1(0, 1), -1, F_ACCESS },
+	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS | F_ACCESS },
 	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
 	{ SYS_execve, P1(0), -1, F_EXEC }, { SYS_execveat, AT1(0, 1), 4, F_EXEC | F_ATFLAGS },
 	{ SYS_chdir, P1(0), -1, 0 }, { SYS_getcwd, P1(-1), -1, F_EXIT },
@@ -485,6 +486,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 	} else if (c->f & F_ATFLAGS)
 		follow = !(flags & AT_SYMLINK_NOFOLLOW);
+	if (c->f & F_ACCESS)   /* (the mode follows the path) */
+		write = !!(*arg(&r, c->path[0] + 1) & W_OK);
 	struct scratch s = { pid, r.rsp - RED_ZONE };
 	int changed = 0;
 	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
@@ -495,8 +498,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
 		if (w == 0x100)
 			continue;
-		if (w < 0 || (write && w != TP_BIND_RW))
-			return skip(pid, &r, w < 0 ? w : -EROFS), 0;
+		if (w < 0 || (write && w != TP_BIND_RW && !((c->f & F_ACCESS) && access(host, F_OK) < 0)))
+			return skip(pid, &r, w < 0 ? w : -EROFS), 0;   /* (access: ENOENT first, from the kernel) */
 		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host)) < 0)
 			return skip(pid, &r, w), 0;
 		unsigned long np = scratch_put(&s, host, strlen(host) + 1);

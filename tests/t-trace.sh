@@ -50,6 +50,10 @@ t_trace_dynamic() {
         printf "#!/bin/sh\necho script \$1\n" > /tmp/s && chmod +x /tmp/s && /tmp/s arg
         dpkg -l | grep -c "^ii" | grep -qv "^0$" && echo dpkg; exit 5'
     expect_rc 5; expect_out $'deb\nscript arg\ndpkg'
+    # apt-get as under ns on the flat root: access(W_OK) says EROFS, so it reads without its caches
+    x "$(P debian)" --boxcar-engine=trace sh -c 'apt-get install --simulate --no-download -y base-files 2>&1 | tail -1
+        [ -w /etc ] || echo etc-ro; [ -w /tmp ] && echo tmp-rw'
+    expect_ok; expect_out_has etc-ro; expect_out_has tmp-rw; expect_out_lacks 'E: '
     # the same tree seen by both engines (the flat root's; -xdev leaves /proc & co. out, and /run's tmpfs under ns)
     x "$(P debian)" --boxcar-root=flat --boxcar-engine=ns sh -c 'find / -xdev | grep -v "^/run/" | sort | md5sum; find / -xdev | grep -vc "^/run/"'
     expect_ok; local ns=$OUT
