@@ -134,9 +134,12 @@ static const struct sc *sc_find(long nr)
 	return NULL;
 }
 
-static unsigned long *arg(struct user_regs_struct *r, int i)
+/* (unsigned long in musl's sys/user.h, unsigned long long in glibc's: the ASan build's) */
+typedef __typeof__(((struct user_regs_struct *)0)->rdi) reg_t;
+
+static reg_t *arg(struct user_regs_struct *r, int i)
 {
-	unsigned long *a[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+	reg_t *a[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
 	return a[i];
 }
 
@@ -215,6 +218,7 @@ static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, in
 	 * fstatat/openat calls), unless a bind sits there */
 	if (fast && !follow && !strchr(in, '/') && strcmp(in, "..") && !tp_bind_name(&t->root, in))
 		return 0x100;
+	t->root.pid = pid;   /* (reset by the caller's next translate; no other resolve uses it) */
 	if (in[0] == '/')
 		return tp_resolve(&t->root, in, follow, host);
 	if ((int)dirfd == AT_FDCWD)

@@ -93,6 +93,39 @@ static int proc_root(const char *g, char **rest)
 	return 1;
 }
 
+/* g is /proc and *rest names a process's cwd, exe or fd/N link with more
+ * components after it (/self/cwd/../x): the link read (as r->pid's own for
+ * self), into link. 1 with *rest moved past it; 0 when not such a path (the
+ * kernel then follows the magic link itself: a pipe, a deleted file). */
+static int proc_link(const struct tp_root *r, const char *g, char **rest, char link[PATH_MAX])
+{
+	char *p = *rest, path[PATH_MAX];
+	if (strcmp(g, "/proc") || r->pid <= 0)
+		return 0;
+	p += strspn(p, "/");
+	size_t d = strspn(p, "0123456789");
+	int self = !strncmp(p, "self/", 5) ? 4 : !strncmp(p, "thread-self/", 12) ? 11 : 0;
+	if (!self && (!d || p[d] != '/'))
+		return 0;
+	char *q = p + (self ? (size_t)self : d);
+	if (!strncmp(q, "/task/", 6) && (d = strspn(q + 6, "0123456789")) && q[6 + d] == '/')
+		q += 6 + d;
+	size_t n = !strncmp(q, "/cwd", 4) || !strncmp(q, "/exe", 4) ? 4
+		 : !strncmp(q, "/fd/", 4) && (d = strspn(q + 4, "0123456789")) ? 4 + d : 0;
+	if (!n || q[n] != '/' || !q[n + strspn(q + n, "/")])
+		return 0;
+	if (self)
+		snprintf(path, sizeof path, "/proc/%d%.*s", (int)r->pid, (int)(q + n - p - self), p + self);
+	else
+		snprintf(path, sizeof path, "/proc/%.*s", (int)(q + n - p), p);
+	ssize_t k = readlink(path, link, PATH_MAX - 1);
+	if (k <= 0 || link[0] != '/')
+		return 0;
+	link[k] = 0;
+	*rest = q + n;
+	return 1;
+}
+
 int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
 {
 	char rest[2 * PATH_MAX], g[PATH_MAX] = "", link[PATH_MAX], h[PATH_MAX];
@@ -128,6 +161,18 @@ int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host
 		const struct tp_bind *b = bind_of(r, g, &bl);
 		if (b && b->verbatim && proc_root(g, &p)) {   /* /proc/PID/root: the tree's `/` */
 			g[0] = 0;
+			continue;
+		}
+		char *after = p, gl2[PATH_MAX];
+		if (b && b->verbatim && proc_link(r, g, &after, link) && tp_to_guest(r, link, gl2) == 0) {
+			/* /proc/self/cwd/..: the directory's guest path, resolved here */
+			int rc = splice(rest, sizeof rest, gl2, after);
+			if (rc < 0)
+				return rc;
+			if (++hops > 40)
+				return -ELOOP;
+			g[0] = 0;
+			p = rest;
 			continue;
 		}
 		if (b && b->verbatim) {   /* /proc and the like: the kernel's own links */

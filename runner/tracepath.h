@@ -20,6 +20,8 @@ struct tp_root {
 	size_t ntree;
 	struct tp_bind binds[TP_MAX_BINDS];
 	int nbinds;
+	pid_t pid;               /* whose /proc/self a path means while it is resolved
+				  * (0: none; its cwd and fd links are then not mapped) */
 };
 
 /* Where a path resolved. */

@@ -37,11 +37,13 @@ t_trace_escapes() {
     x "$(P bb)" --boxcar-engine=trace sh -c "cat /../../../etc/fixture-release; cd /tmp && cat ../../../../etc/fixture-release
         ln -s /etc /tmp/abs && cat /tmp/abs/fixture-release; cat /../../..$T/secret 2>&1 | sed 's/.*: //'
         cat /proc/self/root/etc/fixture-release; cat /proc/\$\$/root/../..$T/secret 2>&1 | sed 's/.*: //'
-        ln -s ../../../../../../../.. /tmp/up && cat /tmp/up$T/secret 2>&1 | sed 's/.*: //'"
+        ln -s ../../../../../../../.. /tmp/up && cat /tmp/up$T/secret 2>&1 | sed 's/.*: //'
+        cd /tmp && cat /proc/self/cwd/../etc/fixture-release; cat /proc/self/cwd/../../../..$T/secret 2>&1 | sed 's/.*: //'
+        exec 3</etc; cat /proc/self/fd/3/../../../..$T/secret 2>&1 | sed 's/.*: //'"
     expect_ok
-    expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory'
+    expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory'
 }
-test_case run "trace: path escapes: .. chains, absolute and relative symlinks, /proc/PID/root stay inside the image" t_trace_escapes
+test_case run "trace: path escapes: .. chains, absolute and relative symlinks, /proc/PID/root, /proc/self/cwd/.. and fd/N/.. stay inside the image" t_trace_escapes
 
 t_trace_dynamic() {
     fresh_cache "$T/c"
