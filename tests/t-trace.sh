@@ -127,11 +127,16 @@ print(os.path.exists("/tmp/sock"), s.getsockname(), c.getpeername(), a.recv(2).d
 try: socket.socket(socket.AF_UNIX).bind("/etc/sock")
 except OSError as e: print(e.strerror)'
     expect_ok; expect_out $'True /tmp/sock /tmp/sock hi\nRead-only file system'
+    # an app that traces is refused cleanly (one tracer a process)
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.ptrace(0, 0, 0, 0), os.strerror(ctypes.get_errno()))'
+    expect_ok; expect_out '-1 Operation not permitted'
     # a read-only volume is read-only
     x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=sh -c 'touch /x/new 2>&1 | sed "s/.*: //"'
     expect_ok; expect_out 'Read-only file system'
 }
-test_case run "trace: python threads spawning subprocesses (the Flask image), faked ids across setuid and fork, unix sockets, a volume, cwd mapped back" t_trace_threads
+test_case run "trace: python threads spawning subprocesses (the Flask image), faked ids across setuid and fork, unix sockets, ptrace refused, a volume, cwd mapped back" t_trace_threads
 
 t_trace_signals() {
     fresh_cache "$T/c"
@@ -142,8 +147,12 @@ t_trace_signals() {
     wait "$pid"; RC=$?
     [ "$RC" = 7 ] || fail "SIGTERM to the stub: exit $RC, want 7 (the app's trap); output: $(cat "$T/o")"
     grep -qx term "$T/o" || fail "the app's trap did not run: $(cat "$T/o")"
+    # stopped and continued (a group-stop under the tracer), then it ends normally
+    x "$(P bb)" --boxcar-engine=trace sh -c 'sleep 0.5 & p=$!; kill -STOP $p; sleep 0.2
+        sed -n "s/^State:.\(.\).*/\1/p" /proc/$p/status; kill -CONT $p; wait $p; echo rc=$?'
+    expect_ok; expect_out $'t\nrc=0'
 }
-test_case run "trace: SIGTERM sent to the file reaches the app" t_trace_signals
+test_case run "trace: SIGTERM sent to the file reaches the app; a stopped child continues" t_trace_signals
 
 t_trace_places() {
     fresh_cache "$T/c"
