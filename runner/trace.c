@@ -148,7 +148,19 @@ static reg_t *arg(struct user_regs_struct *r, int i)
 static int mem_read(pid_t pid, unsigned long addr, void *buf, size_t n)
 {
 	struct iovec l = { buf, n }, r = { (void *)addr, n };
-	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -1;
+	if (process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)n)
+		return 0;
+	if (errno == EFAULT)
+		return -1;
+	/* (where process_vm_readv is refused: word by word) */
+	for (size_t i = 0; i < n; i += sizeof(long)) {
+		errno = 0;
+		long w = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + i), NULL);
+		if (errno)
+			return -1;
+		memcpy((char *)buf + i, &w, n - i < sizeof w ? n - i : sizeof w);
+	}
+	return 0;
 }
 
 static int mem_write(pid_t pid, unsigned long addr, const void *buf, size_t n)
@@ -175,6 +187,7 @@ static int mem_write(pid_t pid, unsigned long addr, const void *buf, size_t n)
 
 /* A NUL-terminated string of at most PATH_MAX, read page by page (a
  * string may end just before an unmapped page). */
+/* -EFAULT when unreadable, -ENAMETOOLONG when longer. */
 static int mem_string(pid_t pid, unsigned long addr, char out[PATH_MAX])
 {
 	size_t got = 0;
@@ -183,12 +196,12 @@ static int mem_string(pid_t pid, unsigned long addr, char out[PATH_MAX])
 		if (n > PATH_MAX - got)
 			n = PATH_MAX - got;
 		if (mem_read(pid, addr + got, out + got, n) < 0)
-			return -1;
+			return -EFAULT;
 		if (memchr(out + got, 0, n))
 			return 0;
 		got += n;
 	}
-	return -1;
+	return -ENAMETOOLONG;
 }
 
 /* Space below the tracee's stack pointer (past the red zone), handed out downwards. */
@@ -436,7 +449,9 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	if (len <= base + 1 || len > sizeof sa)
 		return;
 	memset(&sa, 0, sizeof sa);
-	if (mem_read(pid, r->rsi, &sa, len) < 0 || sa.sun_family != AF_UNIX || !sa.sun_path[0])
+	if (mem_read(pid, r->rsi, &sa, len) < 0)
+		return skip(pid, r, -EFAULT);   /* (fail closed) */
+	if (sa.sun_family != AF_UNIX || !sa.sun_path[0])
 		return;
 	sa.sun_path[sizeof sa.sun_path - 1] = 0;
 	int w = translate(t, pid, AT_FDCWD, sa.sun_path, !(c->f & F_NOFOLLOW), 0, host);
@@ -496,8 +511,11 @@ static int on_enter(struct tracer *t, pid_t pid)
 	int changed = 0;
 	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
 		unsigned long p = *arg(&r, c->path[i]);
-		if (!p || mem_string(pid, p, in) < 0)
-			continue;   /* the kernel says EFAULT */
+		int rd = p ? mem_string(pid, p, in) : 0;
+		if (!p)
+			continue;   /* (NULL: utimensat's fd form; else the kernel says EFAULT) */
+		if (rd < 0)   /* fail closed: never the untranslated pointer */
+			return skip(pid, &r, rd), 0;
 		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
 		if (w == 0x100)
@@ -507,8 +525,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host)) < 0)
 			return skip(pid, &r, w), 0;
 		unsigned long np = scratch_put(&s, host, strlen(host) + 1);
-		if (!np)
-			return skip(pid, &r, -ENAMETOOLONG), 0;
+		if (!np)   /* (below the stack pointer unmapped: see docs/trace-engine.md) */
+			return skip(pid, &r, -EFAULT), 0;
 		*arg(&r, c->path[i]) = np;
 		changed = 1;
 	}
