@@ -73,6 +73,7 @@ enum {
 	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
 	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
 	F_ACCESS = 1 << 14,    /* access & co.: W_OK asks whether a write would work (EROFS in the tree) */
+	F_FDWRITE = 1 << 15,   /* changes the file its fd (arg 0) names: EROFS in the tree */
 };
 
 struct sc {
@@ -121,6 +122,8 @@ static const struct sc table[] = {
 	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
+	{ SYS_fchmod, P1(-1), -1, F_FDWRITE }, { SYS_fsetxattr, P1(-1), -1, F_FDWRITE },
+	{ SYS_fremovexattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_bind, P1(-1), -1, F_SOCK | F_NOFOLLOW | F_WRITE }, { SYS_connect, P1(-1), -1, F_SOCK },
 	{ SYS_getsockname, P1(-1), -1, F_EXIT }, { SYS_getpeername, P1(-1), -1, F_EXIT },
 };
@@ -438,6 +441,18 @@ static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r,
 	return 0;
 }
 
+/* 1 if fd of pid names a file of the tree (not a bind's). */
+static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
+{
+	char link[64], host[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)fd);
+	ssize_t k = readlink(link, host, sizeof host - 1);
+	if (k < 0)
+		return 0;
+	host[k] = 0;
+	return !strncmp(host, t->root.tree, t->root.ntree) && (host[t->root.ntree] == 0 || host[t->root.ntree] == '/');
+}
+
 /* bind/connect on a unix socket with a path (not an abstract name): the
  * path translated, the sockaddr rewritten (ENAMETOOLONG where the host
  * path does not fit in sun_path). */
@@ -490,6 +505,12 @@ static int on_enter(struct tracer *t, pid_t pid)
 	}
 	if (c->f & F_SOCK) {
 		on_sock(t, pid, c, &r);
+		return 0;
+	}
+	/* fchmod & co., and utimensat(fd, NULL) (futimens): the fd's file */
+	if (((c->f & F_FDWRITE) || ((long)r.orig_rax == SYS_utimensat && !r.rsi)) &&
+	    fd_in_tree(t, pid, (long)r.rdi)) {
+		skip(pid, &r, -EROFS);
 		return 0;
 	}
 	if (c->f & (F_FAKE0 | F_EPERM)) {
