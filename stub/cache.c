@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,10 +174,10 @@ void cache_close(struct cache *c)
 	memset(c, 0, sizeof *c);
 }
 
-static int present_in(int layersfd, const char *hex)
+int cache_has_dir(int dirfd, const char *name)
 {
 	struct stat st;
-	return layersfd >= 0 && fstatat(layersfd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	return dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 char *cache_layer_path(const struct cache *c, const struct payload_layer *l)
@@ -184,19 +185,18 @@ char *cache_layer_path(const struct cache *c, const struct payload_layer *l)
 	const char *hex = digest_hex(l->diff_id);
 	char rel[8 + DIGEST_HEX + 1];
 	snprintf(rel, sizeof rel, "layers/%s", hex);
-	return path_join(present_in(c->ro_layers, hex) ? c->ro_root : c->root, rel);
+	return path_join(cache_has_dir(c->ro_layers, hex) ? c->ro_root : c->root, rel);
 }
 
-/* Remove leftovers of extractions of `hex` that died (we hold its lock). */
-static void remove_stale(const struct cache *c, const char *hex)
+void cache_remove_stale(const struct cache *c, const char *name)
 {
 	DIR *d = dir_stream(c->tmp);
 	if (!d)
 		return;
 	struct dirent *de;
-	size_t n = strlen(hex);
+	size_t n = strlen(name);
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, hex, n) == 0 && de->d_name[n] == '.')
+		if (strncmp(de->d_name, name, n) == 0 && de->d_name[n] == '.')
 			rmtree_at(c->tmp, de->d_name);
 	closedir(d);
 }
@@ -248,7 +248,7 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	char layer[48];
 	snprintf(layer, sizeof layer, "layer %.19s needs", l->diff_id);
 	log_debug("extracting layer %.12s (%d/%d)", hex, i + 1, p->nlayers);
-	remove_stale(c, hex);
+	cache_remove_stale(c, hex);
 	if (check_space(c, l->usize, layer, e) < 0)
 		return -1;
 	if (mkdirat(c->tmp, tmpname, 0755) < 0)
@@ -279,12 +279,12 @@ static int extract_layer(const struct cache *c, const struct payload *p, int i, 
 	return rc;
 }
 
-static int lock_layer(const struct cache *c, int fd, int op, const char *hex, struct err *e)
+int cache_lock(const struct cache *c, int fd, int op, const char *name, struct err *e)
 {
 	int rc;
 	while ((rc = flock(fd, op)) < 0 && errno == EINTR)
 		;
-	return rc < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex) : 0;
+	return rc < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, name) : 0;
 }
 
 /* Hold a shared lock on the layer, extracting it first if needed. Waits
@@ -293,15 +293,15 @@ static int lock_layer(const struct cache *c, int fd, int op, const char *hex, st
 static int ensure_layer(struct cache *c, const struct payload *p, int i, int lk, struct err *e)
 {
 	const char *hex = digest_hex(p->layers[i].diff_id);
-	if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
+	if (cache_lock(c, lk, LOCK_SH, hex, e) < 0)
 		return -1;
-	if (!present_in(c->layers, hex)) {
+	if (!cache_has_dir(c->layers, hex)) {
 		/* take it exclusively; someone may have finished meanwhile */
-		if (lock_layer(c, lk, LOCK_EX, hex, e) < 0)
+		if (cache_lock(c, lk, LOCK_EX, hex, e) < 0)
 			return -1;
-		if (!present_in(c->layers, hex) && extract_layer(c, p, i, e) < 0)
+		if (!cache_has_dir(c->layers, hex) && extract_layer(c, p, i, e) < 0)
 			return -1;
-		if (lock_layer(c, lk, LOCK_SH, hex, e) < 0)
+		if (cache_lock(c, lk, LOCK_SH, hex, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -311,11 +311,11 @@ static int ensure_layer(struct cache *c, const struct payload *p, int i, int lk,
  * ours to extract (exclusive lock held), -1 if another launcher has it. */
 static int claim_layer(const struct cache *c, int lk, const char *hex)
 {
-	if (flock(lk, LOCK_SH | LOCK_NB) == 0 && present_in(c->layers, hex))
+	if (flock(lk, LOCK_SH | LOCK_NB) == 0 && cache_has_dir(c->layers, hex))
 		return 1;
 	if (flock(lk, LOCK_EX | LOCK_NB) < 0)
 		return -1;
-	if (!present_in(c->layers, hex))
+	if (!cache_has_dir(c->layers, hex))
 		return 0;
 	return flock(lk, LOCK_SH) == 0 ? 1 : -1;
 }
@@ -385,7 +385,7 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 	 * for the layers other launchers are extracting */
 	for (int i = 0; rc == 0 && i < p->nlayers; i++) {
 		const char *hex = digest_hex(p->layers[i].diff_id);
-		if (present_in(c->ro_layers, hex))
+		if (cache_has_dir(c->ro_layers, hex))
 			continue;
 		int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (lk < 0) {
@@ -411,7 +411,7 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 	if (rc == 0 && ntodo)
 		rc = extract_parallel(c, p, todo, ntodo, e);
 	for (int k = 0; rc == 0 && k < ntodo; k++)
-		rc = lock_layer(c, lks[todo[k]], LOCK_SH, digest_hex(p->layers[todo[k]].diff_id), e);
+		rc = cache_lock(c, lks[todo[k]], LOCK_SH, digest_hex(p->layers[todo[k]].diff_id), e);
 	for (int k = 0; rc == 0 && k < nwait; k++)
 		rc = ensure_layer(c, p, wait[k], lks[wait[k]], e);
 	free(todo), free(wait), free(lks);
@@ -477,7 +477,7 @@ int cache_each(const struct cache *c, int (*fn)(const struct cache *, const stru
 	while (rc == 0 && (de = readdir(d))) {
 		struct cache_entry ce = { 0 };
 		struct stat st;
-		if (strlen(de->d_name) != DIGEST_HEX || !present_in(c->layers, de->d_name))
+		if (strlen(de->d_name) != DIGEST_HEX || !cache_has_dir(c->layers, de->d_name))
 			continue;
 		memcpy(ce.hex, de->d_name, DIGEST_HEX + 1);
 		if (fstatat(c->locks, ce.hex, &st, 0) == 0 || fstatat(c->layers, ce.hex, &st, 0) == 0)
@@ -493,24 +493,30 @@ int cache_each(const struct cache *c, int (*fn)(const struct cache *, const stru
 	return rc;
 }
 
-int cache_remove(const struct cache *c, const char *hex, struct err *e)
+int cache_retire(const struct cache *c, int dirfd, const char *hex, const char *name, const char *what,
+		 struct err *e)
 {
-	char gone[DIGEST_HEX + 32];
-	int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char gone[NAME_MAX + 1];
+	int lk = openat(c->locks, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lk < 0)
-		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
+		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, name);
 	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
 		close(lk);
-		return errno == EWOULDBLOCK ? 0 : err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
+		return errno == EWOULDBLOCK ? 0 : err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, name);
 	}
 	/* out of sight first (atomic), then delete at leisure */
-	snprintf(gone, sizeof gone, "%s.%d.pruned", hex, (int)getpid());
-	int rc = renameat(c->layers, hex, c->tmp, gone) < 0 ? err_sys(e, EXIT_SETUP, "remove layer %.12s", hex) : 1;
+	snprintf(gone, sizeof gone, "%s.%d.pruned", name, (int)getpid());
+	int rc = renameat(dirfd, hex, c->tmp, gone) < 0 ? err_sys(e, EXIT_SETUP, "remove %s %.12s", what, hex) : 1;
 	if (rc == 1) {
-		unlinkat(c->meta, hex, 0);
+		unlinkat(c->meta, name, 0);
 		if (rmtree_at(c->tmp, gone) < 0)
 			rc = err_sys(e, EXIT_SETUP, "remove %s/tmp/%s", c->root, gone);
 	}
 	close(lk);
 	return rc;
+}
+
+int cache_remove(const struct cache *c, const char *hex, struct err *e)
+{
+	return cache_retire(c, c->layers, hex, hex, "layer", e);
 }

@@ -64,4 +64,18 @@ int cache_each(const struct cache *c, int (*fn)(const struct cache *, const stru
 /* Remove a layer unless a container holds it. 1 removed, 0 in use, -1 error. */
 int cache_remove(const struct cache *c, const char *hex, struct err *e);
 
+/* The cache's mechanisms, for what else it holds in the same way (the
+ * flat roots, flatroot.h): an entry `hex` of dirfd with its lock and
+ * record named `name` in locks/ and meta/, made in tmp/NAME.<pid>. */
+/* 1 if name is a directory in dirfd (an entry is present only once whole). */
+int cache_has_dir(int dirfd, const char *name);
+/* flock(op) on locks/<name>'s fd, EINTR retried. */
+int cache_lock(const struct cache *c, int fd, int op, const char *name, struct err *e);
+/* Remove tmp/NAME.*: work on NAME that died (its lock held exclusively). */
+void cache_remove_stale(const struct cache *c, const char *name);
+/* Remove dirfd/hex and meta/<name> unless locks/<name> is held; `what`
+ * names it in errors. 1 removed, 0 in use, -1 error. */
+int cache_retire(const struct cache *c, int dirfd, const char *hex, const char *name, const char *what,
+		 struct err *e);
+
 #endif

@@ -235,20 +235,6 @@ static int merge_layers(const struct cache *c, const struct payload *p, int dst,
 
 /* --- the tree in the cache ---------------------------------------------- */
 
-static int lock_wait(int fd, int op)
-{
-	int rc;
-	while ((rc = flock(fd, op)) < 0 && errno == EINTR)
-		;
-	return rc;
-}
-
-static int tree_present(int flat, const char *hex)
-{
-	struct stat st;
-	return fstatat(flat, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* ROOT/flat, made when first needed */
 static int open_flat_dir(const struct cache *c, struct err *e)
 {
@@ -258,20 +244,6 @@ static int open_flat_dir(const struct cache *c, struct err *e)
 	if (root >= 0)
 		close(root);
 	return fd < 0 ? err_sys(e, EXIT_SETUP, "cannot create or open %s/flat", c->root) : fd;
-}
-
-/* Remove merges of this tree that died (we hold its lock exclusively). */
-static void remove_stale(const struct cache *c, const char *hex)
-{
-	char pfx[sizeof FLAT_PREFIX + DIGEST_HEX + 1];
-	DIR *d = dir_stream(c->tmp);
-	struct dirent *de;
-	snprintf(pfx, sizeof pfx, FLAT_PREFIX "%s.", hex);
-	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, pfx, strlen(pfx)))
-			rmtree_at(c->tmp, de->d_name);
-	if (d)
-		closedir(d);
 }
 
 /* meta/flat-<hex>: the tree's layers (diff_ids, bottom first), so that
@@ -297,10 +269,11 @@ static int record_layers(const struct cache *c, const struct payload *p, const c
 /* Merge into tmp/flat-<hex>.<pid>, then rename into place. */
 static int build_tree(const struct cache *c, const struct payload *p, int flat, const char *hex, struct err *e)
 {
-	char tmp[sizeof FLAT_PREFIX + DIGEST_HEX + 24];
-	snprintf(tmp, sizeof tmp, FLAT_PREFIX "%s.%d", hex, (int)getpid());
+	char name[sizeof FLAT_PREFIX + DIGEST_HEX], tmp[sizeof name + 24];
+	snprintf(name, sizeof name, FLAT_PREFIX "%s", hex);
+	snprintf(tmp, sizeof tmp, "%s.%d", name, (int)getpid());
 	log_debug("merging %d layers into the flat root %.12s", p->nlayers, hex);
-	remove_stale(c, hex);
+	cache_remove_stale(c, name);
 	if (mkdirat(c->tmp, tmp, 0755) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s/tmp/%s", c->root, tmp);
 	int dst = beneath_step(c->tmp, tmp, 0);
@@ -342,15 +315,15 @@ int flat_ensure(struct cache *c, const struct payload *p, char **tree, struct er
 		return lk < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock) : -1;
 	}
 	/* shared to use; exclusive (then shared again) to build, rechecking */
-	if (lock_wait(lk, LOCK_SH) < 0)
-		rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
-	else if (!tree_present(flat, hex)) {
-		if (lock_wait(lk, LOCK_EX) < 0)
-			rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
-		else if (!tree_present(flat, hex))
+	if (cache_lock(c, lk, LOCK_SH, lock, e) < 0)
+		rc = -1;
+	else if (!cache_has_dir(flat, hex)) {
+		if (cache_lock(c, lk, LOCK_EX, lock, e) < 0)
+			rc = -1;
+		else if (!cache_has_dir(flat, hex))
 			rc = build_tree(c, p, flat, hex, e);
-		if (rc == 0 && lock_wait(lk, LOCK_SH) < 0)
-			rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
+		if (rc == 0 && cache_lock(c, lk, LOCK_SH, lock, e) < 0)
+			rc = -1;
 	}
 	futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
 	close(flat);
@@ -365,27 +338,12 @@ int flat_ensure(struct cache *c, const struct payload *p, char **tree, struct er
 
 int flat_remove(const struct cache *c, const char *hex, struct err *e)
 {
-	char lock[sizeof FLAT_PREFIX + DIGEST_HEX], gone[sizeof FLAT_PREFIX + DIGEST_HEX + 32];
-	snprintf(lock, sizeof lock, FLAT_PREFIX "%s", hex);
+	char name[sizeof FLAT_PREFIX + DIGEST_HEX];
+	snprintf(name, sizeof name, FLAT_PREFIX "%s", hex);
 	int flat = open_flat_dir(c, e);
 	if (flat < 0)
 		return -1;
-	int lk = openat(c->locks, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc;
-	if (lk < 0)
-		rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
-	else if (flock(lk, LOCK_EX | LOCK_NB) < 0)
-		rc = errno == EWOULDBLOCK ? 0 : err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
-	else {
-		/* out of sight first (atomic), then delete at leisure */
-		snprintf(gone, sizeof gone, FLAT_PREFIX "%s.%d.pruned", hex, (int)getpid());
-		rc = renameat(flat, hex, c->tmp, gone) < 0 ? err_sys(e, EXIT_SETUP, "remove flat root %.12s", hex) : 1;
-		if (rc == 1)
-			unlinkat(c->meta, lock, 0);
-		if (rc == 1 && rmtree_at(c->tmp, gone) < 0)
-			rc = err_sys(e, EXIT_SETUP, "remove %s/tmp/%s", c->root, gone);
-	}
-	if (lk >= 0)
-		close(lk);
+	int rc = cache_retire(c, flat, hex, name, "flat root", e);
 	close(flat);
 	return rc;
 }
@@ -684,7 +642,7 @@ int flat_each(const struct cache *c, int (*fn)(const struct cache *, const struc
 		char lock[sizeof FLAT_PREFIX + DIGEST_HEX];
 		struct cache_entry ce = { 0 };
 		struct stat st;
-		if (!flat_is_tree_name(de->d_name) || !tree_present(flat, de->d_name))
+		if (!flat_is_tree_name(de->d_name) || !cache_has_dir(flat, de->d_name))
 			continue;
 		memcpy(ce.hex, de->d_name, DIGEST_HEX + 1);
 		snprintf(lock, sizeof lock, FLAT_PREFIX "%s", ce.hex);

@@ -137,27 +137,31 @@ static int detach(int sfd, const struct state_rec *r, struct err *e)
  * (a kernel or a policy changes with one). */
 #define REFUSED "overlay-refused"
 
+/* This boot's id, or NULL. */
+static char *boot_id(void)
+{
+	char *id = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
+	if (id)
+		id[strcspn(id, "\n")] = 0;
+	return id;
+}
+
 static int overlay_refused(const struct cache *c, char *why, size_t n)
 {
-	char *boot = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
 	char *path = path_join(c->root, REFUSED), *rec = path ? read_file_at(AT_FDCWD, path, 512, NULL) : NULL;
-	int hit = 0;
-	if (boot && rec) {
-		boot[strcspn(boot, "\n")] = 0;
-		size_t k = strlen(boot);
-		if ((hit = k && !strncmp(rec, boot, k) && rec[k] == ' '))
-			snprintf(why, n, "%s", rec + k + 1);
-	}
+	char *boot = rec ? boot_id() : NULL;   /* (no record, the common case: one failed open) */
+	size_t k = boot ? strlen(boot) : 0;
+	int hit = k && !strncmp(rec, boot, k) && rec[k] == ' ';
+	if (hit)
+		snprintf(why, n, "%s", rec + k + 1);
 	free(boot), free(path), free(rec);
 	return hit;
 }
 
 static void remember_refusal(const struct cache *c, const char *why)
 {
-	char *boot = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
-	char *path = path_join(c->root, REFUSED), tmp[4200];
+	char *boot = boot_id(), *path = path_join(c->root, REFUSED), tmp[4200];
 	if (boot && path && snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid()) < (int)sizeof tmp) {
-		boot[strcspn(boot, "\n")] = 0;
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		/* (a hint only: failing to keep it costs one more attempt) */
 		if (fd >= 0 && dprintf(fd, "%s %s", boot, why) > 0 && close(fd) == 0)
