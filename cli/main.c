@@ -49,7 +49,7 @@ static const char usage[] =
 "                  [--compress zstd|gzip|none]  the packed image as an image again, layer for layer\n"
 "       boxcar push FILE docker://HOST[:PORT]/NAME[:TAG] [--creds USER:PASS] [--cert-dir DIR]\n"
 "                  [--tls-verify=false] [--compress zstd|gzip]   to a registry; its digest on stdout\n"
-"       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all]\n"
+"       boxcar cache ls|du|verify|prune [--older-than DURATION] [--all] | seed FILE DIR\n"
 "       boxcar keygen [-o NAME]                 an ed25519 key pair: NAME.key, NAME.pub\n"
 "       boxcar sign FILE --key NAME.key [-o OUT]   sign a packed file (index, layers, stub)\n"
 "       boxcar verify FILE --pubkey NAME.pub    check its signature and every layer\n"
@@ -389,7 +389,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "exec"))
 		return exec_command(argc - 1, argv + 1);
 	if (!strcmp(verb, "doctor"))
-		return argc == 2 ? doctor(DOCTOR_TOOL) : usage_error("doctor takes no arguments%s", "");
+		return argc == 2 ? doctor(DOCTOR_TOOL, NULL) : usage_error("doctor takes no arguments%s", "");
 	if (!strcmp(verb, "version") || !strcmp(verb, "--version"))
 		return argc != 2 ? usage_error("version takes no arguments%s", "") :
 		       version_print(stdout, VERSION_BOXCAR) == 0 ? 0 : EXIT_PACK;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -148,18 +149,51 @@ int private_dir_open(int dirfd, const char *name, struct stat *st)
 	return fd;
 }
 
+/* $NAME when it is an existing absolute directory, else NULL. */
+static const char *local_dir(const char *name)
+{
+	const char *v = getenv(name);
+	struct stat st;
+	return v && v[0] == '/' && stat(v, &st) == 0 && S_ISDIR(st.st_mode) ? v : NULL;
+}
+
+/* Node-local storage of a Slurm job, or NULL (fsutil.h). */
+static char *node_local(const char **from)
+{
+	const char *dir = local_dir("SLURM_TMPDIR");
+	*from = "SLURM_TMPDIR";
+	if (!dir && getenv("SLURM_JOB_ID") && *getenv("SLURM_JOB_ID"))
+		dir = local_dir("TMPDIR"), *from = "TMPDIR";
+	if (!dir)
+		return NULL;
+	char leaf[32];
+	snprintf(leaf, sizeof leaf, "boxcar-%u", (unsigned)geteuid());
+	return path_join(dir, leaf);
+}
+
+char *cache_root_choose(enum cache_origin *origin, const char **from)
+{
+	enum cache_origin o = CACHE_HOME;
+	const char *f = NULL, *v = getenv("BOXCAR_CACHE");
+	char *root = NULL;
+	if (v && *v)
+		o = CACHE_SET, root = strdup(v);
+	else if ((root = node_local(&f)))
+		o = CACHE_NODE_LOCAL;
+	else if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
+		root = path_join(v, "boxcar");
+	else if ((v = getenv("HOME")) && *v == '/')
+		root = path_join(v, ".cache/boxcar");
+	if (origin)
+		*origin = o;
+	if (from)
+		*from = o == CACHE_NODE_LOCAL ? f : NULL;
+	return root;
+}
+
 char *cache_root_path(void)
 {
-	const char *v = getenv("BOXCAR_CACHE");
-	if (v && *v)
-		return strdup(v);
-	v = getenv("XDG_CACHE_HOME");
-	if (v && *v == '/')
-		return path_join(v, "boxcar");
-	v = getenv("HOME");
-	if (v && *v == '/')
-		return path_join(v, ".cache/boxcar");
-	return NULL;
+	return cache_root_choose(NULL, NULL);
 }
 
 int is_whiteout_at(int dirfd, const char *name, const struct stat *st)

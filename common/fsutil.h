@@ -39,9 +39,23 @@ int cwd_leave(int saved);
  * is followed. */
 struct stat;
 int private_dir_open(int dirfd, const char *name, struct stat *st);
+/* Where the cache's ROOT came from (cache_root_choose). */
+enum cache_origin {
+	CACHE_SET,          /* $BOXCAR_CACHE: the user chose it */
+	CACHE_NODE_LOCAL,   /* under Slurm: $SLURM_TMPDIR or $TMPDIR, /boxcar-UID */
+	CACHE_HOME,         /* $XDG_CACHE_HOME/boxcar or ~/.cache/boxcar */
+};
 /* The cache's ROOT (stub/cache.h; also the registry's blob cache):
- * $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar;
- * malloc'd, NULL when none is set. */
+ * $BOXCAR_CACHE; else, in a Slurm job, node-local storage: $SLURM_TMPDIR
+ * (set by Slurm sites for exactly this), else $TMPDIR when $SLURM_JOB_ID
+ * is set (outside a job $TMPDIR is a laptop's /tmp, emptied at reboot),
+ * each only when it is an existing absolute directory, with /boxcar-UID
+ * appended (a shared $TMPDIR holds many users'); else
+ * $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar. malloc'd, NULL when none
+ * is set; *origin (may be NULL) says which; *from (may be NULL) names the
+ * variable the node-local choice came from. */
+char *cache_root_choose(enum cache_origin *origin, const char **from);
+/* cache_root_choose without the origin. */
 char *cache_root_path(void);
 /* Join a and b with one '/', malloc'd (aborts on OOM are not used: NULL). */
 char *path_join(const char *a, const char *b);

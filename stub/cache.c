@@ -15,6 +15,7 @@
 #include "../common/cpus.h"
 #include "../common/fsutil.h"
 #include "../common/log.h"
+#include "../common/netfs.h"
 #include "../common/xio.h"
 #include "blob.h"
 #include "tree.h"
@@ -77,16 +78,19 @@ static int check_parent(const char *root, struct err *e)
 static int open_ro(struct cache *c, struct err *e)
 {
 	const char *ro = getenv("BOXCAR_CACHE_RO");
-	c->ro_layers = -1;
+	c->ro_layers = c->ro_flat = -1;
 	if (!ro || !*ro)
 		return 0;
 	if (!(c->ro_root = strdup(ro)))
 		return err_set(e, EXIT_SETUP, "out of memory");
-	char *p = path_join(ro, "layers");
+	char *p = path_join(ro, "layers"), *f = path_join(ro, "flat");
 	c->ro_layers = p ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	free(p);
+	if (c->ro_layers >= 0 && f)   /* (optional: seeded from the layers alone) */
+		c->ro_flat = open(f, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(p), free(f);
 	if (c->ro_layers < 0)
 		return err_sys(e, EXIT_SETUP, "read-only cache BOXCAR_CACHE_RO=%s has no layers/ directory", ro);
+	log_debug("read-only cache: %s", ro);
 	return 0;
 }
 
@@ -109,14 +113,12 @@ static int open_store(int root, const char *store, const char *shown, struct err
 	return root;
 }
 
-int cache_open(struct cache *c, const char *store, struct err *e)
+/* ROOT (top) or a store below it, with its directories. */
+static int open_root(struct cache *c, const char *top, const char *store, struct err *e)
 {
 	memset(c, 0, sizeof *c);
-	c->layers = c->meta = c->tmp = c->locks = c->ro_layers = -1;
+	c->layers = c->meta = c->tmp = c->locks = c->ro_layers = c->ro_flat = -1;
 	c->how = layer_how_self(LAYER_OVERLAY);
-	char *top = cache_root_path();
-	if (!top)
-		return err_set(e, EXIT_SETUP, "no cache directory: set BOXCAR_CACHE or HOME");
 	c->root = store ? path_join(top, store) : strdup(top);
 	int root = -1;
 	if (!c->root)
@@ -125,7 +127,6 @@ int cache_open(struct cache *c, const char *store, struct err *e)
 		err_set(e, EXIT_SETUP, "BOXCAR_CACHE must be an absolute path, not '%s'", top);
 	else if (check_parent(top, e) == 0)
 		root = open_store(open_private(AT_FDCWD, top, top, e), store, c->root, e);
-	free(top);
 	if (root < 0)
 		return -1;
 	int run = -1;
@@ -139,9 +140,54 @@ int cache_open(struct cache *c, const char *store, struct err *e)
 	if (run < 0)
 		return -1;
 	close(run);
+	return 0;
+}
+
+/* Once a process: where the cache is, when not where the user put it. A
+ * cache on a network file system is read by every node over the network
+ * (the issue HPC sites raise first); node-local storage avoids it. */
+static void say_where(const struct cache *c, const char *top, enum cache_origin origin, const char *from)
+{
+	static int said;
+	if (said++)
+		return;
+	if (origin == CACHE_NODE_LOCAL)
+		log_debug("cache: %s, node-local ($%s in Slurm job %s; BOXCAR_CACHE overrides)", top, from,
+			  getenv("SLURM_JOB_ID") ? getenv("SLURM_JOB_ID") : "?");
+	const char *net = origin == CACHE_SET ? NULL : netfs_name(c->layers);
+	if (net)
+		log_info("warning: cache %s is on %s, a network file system every node would read it over; use "
+			 "node-local storage: BOXCAR_CACHE=/tmp/boxcar-%u ($SLURM_TMPDIR is used by itself in a Slurm "
+			 "job), or BOXCAR_CACHE=%s to keep this one", top, net, (unsigned)geteuid(), top);
+}
+
+int cache_open(struct cache *c, const char *store, struct err *e)
+{
+	enum cache_origin origin;
+	const char *from;
+	char *top = cache_root_choose(&origin, &from);
+	if (!top) {
+		memset(c, 0, sizeof *c);
+		c->layers = c->meta = c->tmp = c->locks = c->ro_layers = c->ro_flat = -1;
+		return err_set(e, EXIT_SETUP, "no cache directory: set BOXCAR_CACHE or HOME");
+	}
+	int rc = open_root(c, top, store, e);
+	if (rc == 0)
+		say_where(c, top, origin, from);
+	free(top);
+	if (rc < 0)
+		return -1;
 	/* a shared read-only cache holds layers as its maker's: right only
 	 * where the layer owners do not matter (one mapped id) */
+	if (store && getenv("BOXCAR_CACHE_RO") && *getenv("BOXCAR_CACHE_RO"))
+		log_debug("BOXCAR_CACHE_RO is not used under subordinate ids (its files are its maker's); "
+			  "--boxcar-userns=root or keep-id use it");
 	return store ? 0 : open_ro(c, e);
+}
+
+int cache_open_dir(struct cache *c, const char *dir, struct err *e)
+{
+	return open_root(c, dir, NULL, e);
 }
 
 int cache_stores(char (*names)[CACHE_STORE_MAX], int max)
@@ -162,7 +208,7 @@ int cache_stores(char (*names)[CACHE_STORE_MAX], int max)
 
 void cache_close(struct cache *c)
 {
-	int fds[] = { c->layers, c->meta, c->tmp, c->locks, c->ro_layers };
+	int fds[] = { c->layers, c->meta, c->tmp, c->locks, c->ro_layers, c->ro_flat };
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -385,8 +431,10 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 	 * for the layers other launchers are extracting */
 	for (int i = 0; rc == 0 && i < p->nlayers; i++) {
 		const char *hex = digest_hex(p->layers[i].diff_id);
-		if (cache_has_dir(c->ro_layers, hex))
+		if (cache_has_dir(c->ro_layers, hex)) {
+			log_debug("layer %.12s (%d/%d): in the read-only cache %s", hex, i + 1, p->nlayers, c->ro_root);
 			continue;
+		}
 		int lk = openat(c->locks, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (lk < 0) {
 			rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);

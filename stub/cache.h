@@ -15,10 +15,14 @@
  * ROOT/ids/<map>/...       the same layout, one per subordinate-id map
  *                         (userns.h): layers there keep the tar's owners
  *
- * ROOT is $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.
- * It must belong to the caller and not be writable by others.
+ * ROOT is $BOXCAR_CACHE; else, in a Slurm job, node-local storage
+ * ($SLURM_TMPDIR or $TMPDIR, /boxcar-UID: fsutil.h's cache_root_choose);
+ * else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar. It must belong to the
+ * caller and not be writable by others. One not set by BOXCAR_CACHE that
+ * lies on a network file system (netfs.h) gets a one-line warning.
  * $BOXCAR_CACHE_RO names an optional read-only cache of the same layout
- * (e.g. site-wide, pre-extracted): layers found there are used in place. */
+ * (e.g. site-wide, pre-extracted by `boxcar cache seed`: seed.h): layers
+ * found there are used in place, and a flat root found in its flat/. */
 #ifndef BOXCAR_CACHE_H
 #define BOXCAR_CACHE_H
 #include <time.h>
@@ -31,6 +35,7 @@ struct cache {
 	char *ro_root;             /* $BOXCAR_CACHE_RO or NULL */
 	int layers, meta, tmp, locks;  /* directory fds */
 	int ro_layers;             /* -1 if none */
+	int ro_flat;               /* its flat/ (flatroot.h), -1 if none */
 	int *held;                 /* shared locks kept while running */
 	int nheld;
 };
@@ -38,6 +43,9 @@ struct cache {
 /* store: NULL for ROOT itself, else a relative path below it ("ids/TAG")
  * holding the same layout (see userns.h). */
 int cache_open(struct cache *c, const char *store, struct err *e);
+/* A cache of the same layout at dir, without BOXCAR_CACHE_RO (to seed a
+ * read-only cache: seed.h). */
+int cache_open_dir(struct cache *c, const char *dir, struct err *e);
 /* The stores below ROOT ("ids/TAG"), at most max; ROOT itself not included. */
 #define CACHE_STORE_MAX 192
 int cache_stores(char (*names)[CACHE_STORE_MAX], int max);

@@ -13,11 +13,13 @@
 #include "../common/log.h"
 #include "cache.h"
 #include "flatroot.h"
+#include "seed.h"
 #include "userns.h"
 
 static const char usage[] =
-"usage: boxcar cache ls | du | verify | prune [--older-than DURATION] [--all]\n"
-"  DURATION: a number with s, m, h or d (default unit: seconds)\n";
+"usage: boxcar cache ls | du | verify | prune [--older-than DURATION] [--all] | seed FILE DIR\n"
+"  DURATION: a number with s, m, h or d (default unit: seconds)\n"
+"  seed: extract FILE's layers into DIR, a read-only cache to publish (BOXCAR_CACHE_RO=DIR)\n";
 
 /* "90", "30s", "10m", "2h", "7d" -> seconds; -1 if malformed. */
 static long long parse_duration(const char *s)
@@ -276,6 +278,22 @@ static int open_stores(struct cache *c, int *n, const char *verb, struct err *e)
 	return 0;
 }
 
+/* seed FILE DIR (seed.h): the file is read as a payload, not run */
+static int seed_command(int argc, char **argv)
+{
+	struct err e = { 0 };
+	struct payload p;
+	if (argc != 3) {
+		fprintf(stderr, "boxcar: cache seed takes a packed FILE and a DIR\n%s", usage);
+		return EXIT_USAGE;
+	}
+	if (payload_open(argv[1], argv[1], &p, &e) < 0)
+		return err_print(&e);
+	int rc = cache_seed(&p, argv[1], argv[2], &e);
+	payload_close(&p);
+	return rc < 0 ? err_print(&e) : 0;
+}
+
 int cache_command(int argc, char **argv)
 {
 	struct err e = { 0 };
@@ -286,8 +304,10 @@ int cache_command(int argc, char **argv)
 		fputs(usage, *verb ? stdout : stderr);
 		return *verb ? 0 : EXIT_USAGE;
 	}
+	if (!strcmp(verb, "seed"))
+		return seed_command(argc, argv);
 	if (strcmp(verb, "ls") && strcmp(verb, "du") && strcmp(verb, "prune") && strcmp(verb, "verify")) {
-		fprintf(stderr, "boxcar: unknown cache command '%s'; use ls, du, verify or prune\n", verb);
+		fprintf(stderr, "boxcar: unknown cache command '%s'; use ls, du, verify, prune or seed\n", verb);
 		return EXIT_USAGE;
 	}
 	rc = open_stores(c, &n, verb, &e);

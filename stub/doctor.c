@@ -1,6 +1,7 @@
 #include "doctor.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +9,14 @@
 #include <unistd.h>
 #include "../common/child.h"
 #include "../common/fsutil.h"
+#include "../common/log.h"
+#include "../common/netfs.h"
 #include "../common/xio.h"
 #include "../runner/cgroup.h"
 #include "../runner/probe.h"
 #include "../runner/trace.h"
 #include "cache.h"
+#include "seed.h"
 #include "userns.h"
 
 static int fails;
@@ -152,23 +156,76 @@ static void summary(const struct verdict *v)
 		printf("engine: none available yet: %s; until then boxcar files cannot run here\n", why);
 }
 
-int doctor(enum doctor_who who)
+/* Where the cache is and what that costs: on a network file system every
+ * node reads it over the network (cache.h says so at each launch too). */
+static void cache_line(const struct cache *c)
+{
+	enum cache_origin origin;
+	const char *from, *net = netfs_name(c->layers);
+	char msg[PATH_MAX + 512];
+	free(cache_root_choose(&origin, &from));
+	if (net)
+		snprintf(msg, sizeof msg, "%s is on %s, a network file system: every node reads it over the network; "
+			 "point BOXCAR_CACHE at node-local storage (in a Slurm job boxcar uses $SLURM_TMPDIR by itself)",
+			 c->root, net);
+	else
+		snprintf(msg, sizeof msg, "%s%s%s%s", c->root, origin == CACHE_NODE_LOCAL ? " (node-local: $" : "",
+			 origin == CACHE_NODE_LOCAL ? from : "", origin == CACHE_NODE_LOCAL ? ")" : "");
+	line(net ? "WARN" : "OK", "cache", msg);
+}
+
+/* BOXCAR_CACHE_RO, when set: readable, laid out as a cache, and (for a
+ * packed file) which of its layers it holds (seed.h). */
+static void check_ro(const char *ro, const struct payload *p)
+{
+	struct ro_report r;
+	struct userns u;
+	struct err e = { 0 };
+	ro_check(ro, p, &r);
+	if (r.ok > 0 && userns_choose(USERNS_AUTO, &u, &e) == 0 && u.mode == USERNS_SUBIDS) {
+		size_t n = strlen(r.msg);
+		snprintf(r.msg + n, sizeof r.msg - n, "; used with one mapped id only (--boxcar-userns=root or "
+			 "keep-id): under your subordinate ids files extract into BOXCAR_CACHE");
+		r.ok = 0;
+	}
+	line(r.ok > 0 ? "OK" : r.ok == 0 ? "WARN" : "FAIL", "read-only cache", r.msg);
+}
+
+/* The cache, opened as a launch opens it; the read-only one is checked on
+ * its own line (a launch refuses a broken one). */
+static void check_cache(const struct payload *p, struct verdict *v)
 {
 	struct err e = { 0 };
 	struct cache c;
-	struct verdict v = { 0 };
-	fails = 0;
-	check_userns(&v);
-	if (cache_open(&c, NULL, &e) < 0) {
+	char *ro = getenv("BOXCAR_CACHE_RO") ? strdup(getenv("BOXCAR_CACHE_RO")) : NULL;
+	enum log_level saved = log_level;
+	unsetenv("BOXCAR_CACHE_RO");
+	log_level = LOG_QUIET;   /* (its warning is cache_line's) */
+	int rc = cache_open(&c, NULL, &e);
+	log_level = saved;
+	if (rc < 0) {
 		line("FAIL", "cache", e.msg);
 	} else {
 		char *run = path_join(c.root, "run");
-		line("OK", "cache", c.root);
+		cache_line(&c);
 		if (run)
-			check_mounts(run, &v);
+			check_mounts(run, v);
 		free(run);
 	}
 	cache_close(&c);
+	if (ro && *ro) {
+		check_ro(ro, p);
+		setenv("BOXCAR_CACHE_RO", ro, 1);
+	}
+	free(ro);
+}
+
+int doctor(enum doctor_who who, const struct payload *p)
+{
+	struct verdict v = { 0 };
+	fails = 0;
+	check_userns(&v);
+	check_cache(p, &v);
 	char *status = read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, NULL);
 	if (status && strstr(status, "Seccomp:"))
 		line("OK", "seccomp", "supported (the default filter is applied)");

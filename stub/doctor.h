@@ -6,6 +6,9 @@
 /* Who asks: a packed file (its own path is the one an AppArmor profile
  * names) or the `boxcar` tool (whose path is not the files'). */
 enum doctor_who { DOCTOR_FILE, DOCTOR_TOOL };
-int doctor(enum doctor_who who);
+/* p: the packed file's payload (NULL for the tool, or when it cannot be
+ * read): the read-only cache's line says which of its layers it holds. */
+struct payload;
+int doctor(enum doctor_who who, const struct payload *p);
 
 #endif

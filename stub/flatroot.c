@@ -299,11 +299,25 @@ static int hold(struct cache *c, int fd, struct err *e)
 	return 0;
 }
 
+/* The tree a read-only cache holds (seed.h): used in place, unlocked (no
+ * one prunes it), as its layers are. */
+static int ro_tree(const struct cache *c, const char *hex, char **tree, struct err *e)
+{
+	char rel[8 + DIGEST_HEX];
+	snprintf(rel, sizeof rel, "flat/%s", hex);
+	log_debug("flat root %.12s: in the read-only cache %s", hex, c->ro_root);
+	if (!(*tree = path_join(c->ro_root, rel)))
+		return err_set(e, EXIT_SETUP, "out of memory");
+	return 0;
+}
+
 int flat_ensure(struct cache *c, const struct payload *p, char **tree, struct err *e)
 {
 	char hex[DIGEST_HEX + 1], lock[sizeof FLAT_PREFIX + DIGEST_HEX];
 	flat_chain_hex(p, hex);
 	snprintf(lock, sizeof lock, FLAT_PREFIX "%s", hex);
+	if (cache_has_dir(c->ro_flat, hex))
+		return ro_tree(c, hex, tree, e);
 	int flat = open_flat_dir(c, e);
 	if (flat < 0)
 		return -1;

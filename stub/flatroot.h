@@ -15,7 +15,8 @@
  * is made from the cached layers (cache.h) with hard links, or copies
  * where they sit on another file system (a read-only cache), and holds
  * the mount points the runner needs (/proc, /sys, /dev, the /etc files),
- * as the overlay mode's init layer does. */
+ * as the overlay mode's init layer does. A tree found in BOXCAR_CACHE_RO's
+ * flat/ (seed.h) is used in place instead, without a lock. */
 #ifndef BOXCAR_FLATROOT_H
 #define BOXCAR_FLATROOT_H
 #include "../common/payload.h"

@@ -246,8 +246,13 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		close(fds[i]), fds[i] = -1;
 	if (flat) {
 		s.lowers = &flat, s.nlowers = 1, s.flat = 1;
-		if (flat_mount_points(flat, &s, e) < 0)
+		if (flat_mount_points(flat, &s, e) < 0) {
+			/* (a seeded tree is read-only to all but its maker) */
+			if (c->ro_root && !strncmp(flat, c->ro_root, strlen(c->ro_root)))
+				err_ctx(e, "the flat root in BOXCAR_CACHE_RO lacks a mount point this launch needs: "
+					"run it with --boxcar-root=overlay, or without BOXCAR_CACHE_RO");
 			goto out;
+		}
 	}
 	if (security_prepare(&s.sec, e) < 0)
 		goto out;

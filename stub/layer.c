@@ -338,7 +338,7 @@ static int write_data(struct writer *w, int fd, const char *rel, char sum[DIGEST
 static int write_file(struct writer *w, struct archive_entry *ent, int dfd, const char *leaf,
 		      const char *rel)
 {
-	mode_t mode = archive_entry_perm(ent) & 07777;
+	mode_t mode = archive_entry_perm(ent) & (w->how->nosuid ? 01777 : 07777);
 	int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EEXIST && clear_name(dfd, leaf) == 0)
 		fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

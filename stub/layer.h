@@ -27,6 +27,10 @@ struct layer_how {
 	int owners;
 	uint32_t uids, gids;
 	int devices;   /* create device nodes (real root only); else skip them */
+	/* drop setuid/setgid from files: a tree others can reach on the host
+	 * (a shared read-only cache, seed.h) must not hold the maker's
+	 * setuid programs */
+	int nosuid;
 	struct tree_memo *memo;   /* NULL, or where each file's sum goes (tree.h) */
 };
 

@@ -21,6 +21,7 @@
 #include "launch.h"
 #include "options.h"
 #include "platform.h"
+#include "seed.h"
 #include "state.h"
 #include "trust.h"
 #include "userns.h"
@@ -31,7 +32,8 @@ static const char usage_head[] =
 "the image's Cmd and reach its entrypoint untouched. Leading --boxcar-*\n"
 "options (as docker run's):\n";
 static const char usage_tail[] =
-"Cache: $BOXCAR_CACHE, else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar.\n"
+"Cache: $BOXCAR_CACHE, else in a Slurm job $SLURM_TMPDIR/boxcar-UID (or $TMPDIR/boxcar-UID),\n"
+"else $XDG_CACHE_HOME/boxcar, else ~/.cache/boxcar; $BOXCAR_CACHE_RO: a read-only one.\n"
 "Signatures: with $BOXCAR_TRUST (a public key, or a file of them) or keys\n"
 "packed in (boxcar pack --trust), the file runs only when signed by one.\n"
 "Exit status: the entrypoint's (128+N if killed by signal N); 125 when boxcar\n"
@@ -232,9 +234,14 @@ int main(int argc, char **argv)
 		fputs(usage_tail, stdout);
 		return 0;
 	}
-	if (o.doctor) {
+	if (o.doctor) {   /* (a file whose payload cannot be read is still a host to check) */
+		struct err pe = { 0 };
+		int have = payload_open("/proc/self/exe", self, &p, &pe) == 0;
+		int rc = doctor(DOCTOR_FILE, have ? &p : NULL);
+		if (have)
+			payload_close(&p);
 		opts_free(&o);
-		return doctor(DOCTOR_FILE);
+		return rc;
 	}
 	if (o.version) {
 		return version_print(stdout, VERSION_STUB) == 0 ? 0 : EXIT_SETUP;
@@ -246,7 +253,7 @@ int main(int argc, char **argv)
 	int rc;
 	/* a file for another host, or whose image does not fit its stub, and a
 	 * file that must be signed are checked before anything is extracted */
-	if (!o.inspect && !o.cache_prune && (platform_check(&p, self, &e) < 0 || trust_check(&p, self, &e) < 0)) {
+	if (!o.inspect && !o.cache_prune && !o.cache_seed && (platform_check(&p, self, &e) < 0 || trust_check(&p, self, &e) < 0)) {
 		payload_close(&p);
 		opts_free(&o);
 		return err_print(&e);
@@ -259,6 +266,9 @@ int main(int argc, char **argv)
 	}
 	else if (o.cache_prune)
 		rc = prune(&o, &e);
+	else if (o.cache_seed)
+		rc = o.nargs ? err_set(&e, EXIT_SETUP, "--boxcar-cache-seed takes no arguments ('%s')", o.args[0])
+			: cache_seed(&p, self, o.cache_seed, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
 	else if ((rc = run(&p, &o, self, argc, argv, &e)) > 0 && e.code)

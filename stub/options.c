@@ -162,6 +162,7 @@ SETTER(set_user, o->user = val)
 SETTER(set_name, o->name = val)
 SETTER(set_extract, o->extract = val)
 SETTER(set_cache_prune, o->cache_prune = val ? val : "")
+SETTER(set_cache_seed, o->cache_seed = val)
 #undef SETTER
 
 static int set_workdir(struct run_opts *o, const char *val, struct err *e)
@@ -288,6 +289,8 @@ const struct opt_def opt_table[] = {
 	{ "verify-cache", OPT_FLAG, NULL, NULL, set_verify_cache, "re-check this file's cached layers" },
 	{ "cache-prune", OPT_OPTIONAL, "AGE|all", NULL, set_cache_prune,
 	  "remove cached layers unused for AGE (default 30d)" },
+	{ "cache-seed", OPT_VALUE, "DIR", NULL, set_cache_seed,
+	  "extract the layers into DIR, a read-only cache to publish (BOXCAR_CACHE_RO=DIR)" },
 	{ "doctor", OPT_FLAG, NULL, NULL, set_doctor, "check that this host can run it (namespaces, overlayfs, cache)" },
 	{ "quiet", OPT_FLAG, NULL, "-q --quiet", set_quiet, "no progress lines" },
 	{ "verbose", OPT_FLAG, NULL, NULL, set_verbose, "more diagnostics on stderr" },

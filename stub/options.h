@@ -29,6 +29,7 @@ struct run_opts {
 	int nrlimits;
 	int help, version, inspect, verify_cache, doctor;
 	struct security sec;         /* Docker's defaults, then the options' changes */
+	const char *cache_seed;      /* --boxcar-cache-seed=DIR (seed.h) */
 	const char *cache_prune;     /* "" (default age), DURATION or "all" */
 	char **args;                 /* replace the image's Cmd when nargs > 0 */
 	int nargs;
