@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -35,6 +36,8 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 #define RED_ZONE 128
+#define TRACE_NGROUPS 32   /* (more in setgroups: EINVAL, as past the kernel's NGROUPS_MAX) */
+#define TRACE_NDEVS (TP_MAX_BINDS + 1)
 
 /* A traced process (a thread: credentials are per thread in the kernel,
  * and libc's setuid calls it in each): the ids it is told it has. */
@@ -42,6 +45,8 @@ struct tracee {
 	pid_t pid;
 	int state;           /* enum tracee_state */
 	unsigned id[2][3];   /* [uid, gid][real, effective, saved] */
+	int ngroups;         /* the supplementary groups setgroups set (getgroups answers them) */
+	unsigned groups[TRACE_NGROUPS];
 };
 /* A new child's first stop and its parent's fork event come in either order:
  * it runs once both were seen, with its parent's ids. */
@@ -49,8 +54,14 @@ enum tracee_state { T_RUNNING, T_STOPPED_NEW, T_EXPECTED };
 
 struct tracer {
 	struct tp_root root;
-	uid_t uid;
+	uid_t uid;           /* the spec's ids: what the app starts as */
 	gid_t gid;
+	uid_t ruid;          /* the caller's, which own the files it makes */
+	gid_t rgid;
+	int ngroups;         /* the spec's supplementary groups */
+	unsigned groups[TRACE_NGROUPS];
+	dev_t devs[TRACE_NDEVS];   /* the tree's and the (non-verbatim) binds' file systems */
+	int ndevs;
 	struct tracee *tracees;
 	size_t ntracees, cap;
 };
@@ -74,12 +85,14 @@ enum {
 	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
 	F_ACCESS = 1 << 14,    /* access & co.: W_OK asks whether a write would work (EROFS in the tree) */
 	F_FDWRITE = 1 << 15,   /* changes the file its fd (arg 0) names: EROFS in the tree */
+	F_STAT = 1 << 16,      /* a stat result: owners mapped at the exit (stat_exit) */
+	F_GROUPS = 1 << 17,    /* getgroups/setgroups: the thread's faked list */
 };
 
 struct sc {
 	long nr;
 	signed char path[2], dirfd[2], flags;
-	unsigned short f;
+	unsigned f;
 };
 
 #define P1(a) { a, -1 }, { -1, -1 }
@@ -87,8 +100,9 @@ struct sc {
 static const struct sc table[] = {
 	{ SYS_open, P1(0), 1, F_OPEN }, { SYS_creat, P1(0), -1, F_WRITE },
 	{ SYS_openat, AT1(0, 1), 2, F_OPEN }, { SYS_openat2, AT1(0, 1), 2, F_OPEN2 },
-	{ SYS_stat, P1(0), -1, 0 }, { SYS_lstat, P1(0), -1, F_NOFOLLOW },
-	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS },
+	{ SYS_stat, P1(0), -1, F_STAT }, { SYS_lstat, P1(0), -1, F_NOFOLLOW | F_STAT },
+	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS | F_STAT }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS | F_STAT },
+	{ SYS_fstat, P1(-1), -1, F_STAT },
 	{ SYS_access, P1(0), -1, F_ACCESS }, { SYS_faccessat, AT1(0, 1), -1, F_ACCESS },
 	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS | F_ACCESS },
 	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
@@ -120,7 +134,7 @@ static const struct sc table[] = {
 	{ SYS_setuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setreuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setregid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
-	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
+	{ SYS_setgroups, P1(-1), -1, F_GROUPS }, { SYS_getgroups, P1(-1), -1, F_GROUPS },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
 	{ SYS_fchmod, P1(-1), -1, F_FDWRITE }, { SYS_fsetxattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_fremovexattr, P1(-1), -1, F_FDWRITE },
@@ -383,7 +397,8 @@ static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
 		t->tracees = n, t->cap = cap;
 	}
 	te = &t->tracees[t->ntracees++];
-	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } } };
+	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } }, t->ngroups, { 0 } };
+	memcpy(te->groups, t->groups, sizeof te->groups);
 	return te;
 }
 
@@ -418,6 +433,101 @@ static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct us
 		if (a[i] != (unsigned)-1)
 			id[i] = a[i];
 	return 0;
+}
+
+/* getgroups(size, list) answers, and setgroups(size, list) sets, the
+ * thread's faked list (the spec's at first: the image's groups for its User). */
+static long groups_call(pid_t pid, struct tracee *te, struct user_regs_struct *r)
+{
+	long n = (long)(int)r->rdi;
+	if ((long)r->orig_rax == SYS_getgroups) {
+		if (n == 0)
+			return te->ngroups;
+		if (n < te->ngroups)
+			return -EINVAL;
+		return mem_write(pid, r->rsi, te->groups, (size_t)te->ngroups * sizeof *te->groups) < 0 ? -EFAULT
+													  : te->ngroups;
+	}
+	if (n < 0 || n > TRACE_NGROUPS)
+		return -EINVAL;
+	unsigned g[TRACE_NGROUPS];
+	if (n && mem_read(pid, r->rsi, g, (size_t)n * sizeof *g) < 0)
+		return -EFAULT;
+	memcpy(te->groups, g, (size_t)n * sizeof *g);
+	te->ngroups = (int)n;
+	return 0;
+}
+
+/* ---- owners in stat results ---- */
+
+/* 1 when pid's stat results need their owners mapped: its faked euid or
+ * egid is not the caller's (root, say, where the caller is uid 1000). Else
+ * the call's exit is not stopped at: a run whose ids are the caller's pays nothing. */
+static int owners_faked(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_find(t, pid);
+	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	return eu != t->ruid || eg != t->rgid;
+}
+
+static int dev_ours(const struct tracer *t, dev_t dev)
+{
+	for (int i = 0; i < t->ndevs; i++)
+		if (t->devs[i] == dev)
+			return 1;
+	return 0;
+}
+
+/* The kernel's x86-64 layouts (whatever the tracee's libc calls them):
+ * struct stat's st_dev at 0, st_uid and st_gid at 28; struct statx's
+ * stx_mask at 0, stx_uid and stx_gid at 20, stx_dev_major/minor at 136. */
+enum { ST_UID = 28, ST_SIZE = 36, SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_UIDGID = 0x8 | 0x10 };
+
+/* A stat result (stat, lstat, fstat, newfstatat, statx) at its exit: a file
+ * of the caller's, on the tree's file system or a bind's (not /proc, /dev,
+ * /sys), is the thread's (its faked euid/egid), as the one-id store lost the
+ * image's owners; other owners (the host's root owning /dev/null) are kept. */
+static void stat_exit(struct tracer *t, pid_t pid, const struct user_regs_struct *r)
+{
+	long nr = (long)r->orig_rax;
+	unsigned long buf = nr == SYS_newfstatat ? r->rdx : nr == SYS_statx ? r->r8 : r->rsi;
+	unsigned char b[SX_SIZE];
+	unsigned id[2];
+	uint64_t dev;
+	int sx = nr == SYS_statx, off = sx ? SX_UID : ST_UID;
+	if ((long)r->rax != 0 || mem_read(pid, buf, b, sx ? SX_SIZE : ST_SIZE) < 0)
+		return;
+	if (sx) {
+		uint32_t mask, mm[2];
+		memcpy(&mask, b, sizeof mask);
+		memcpy(mm, b + SX_DEV, sizeof mm);
+		if ((mask & SX_UIDGID) != SX_UIDGID)
+			return;
+		dev = makedev(mm[0], mm[1]);
+	} else
+		memcpy(&dev, b, sizeof dev);
+	memcpy(id, b + off, sizeof id);
+	if (!dev_ours(t, (dev_t)dev) || (id[0] != t->ruid && id[1] != t->rgid))
+		return;
+	struct tracee *te = tracee_find(t, pid);
+	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	if (id[0] == t->ruid)
+		id[0] = eu;
+	if (id[1] == t->rgid)
+		id[1] = eg;
+	mem_write(pid, buf + (unsigned long)off, id, sizeof id);
+}
+
+/* The file systems whose files the caller's owners are mapped on: the
+ * tree's and every bind's but the verbatim ones (/proc, /dev, /sys). */
+static void owner_devs(struct tracer *t)
+{
+	struct stat st;
+	if (stat(t->root.tree, &st) == 0)
+		t->devs[t->ndevs++] = st.st_dev;
+	for (int i = 0; i < t->root.nbinds && t->ndevs < TRACE_NDEVS; i++)
+		if (!t->root.binds[i].verbatim && stat(t->root.binds[i].host, &st) == 0 && !dev_ours(t, st.st_dev))
+			t->devs[t->ndevs++] = st.st_dev;
 }
 
 /* ---- the stops ---- */
@@ -498,9 +608,9 @@ static int on_enter(struct tracer *t, pid_t pid)
 	const struct sc *c = sc_find((long)r.orig_rax);
 	if (!c)
 		return 0;
-	if (c->f & (F_UID | F_GID)) {
+	if (c->f & (F_UID | F_GID | F_GROUPS)) {
 		te = tracee_add(t, pid, T_RUNNING);
-		skip(pid, &r, te ? ids_call(pid, te, c, &r) : -ENOMEM);
+		skip(pid, &r, !te ? -ENOMEM : c->f & F_GROUPS ? groups_call(pid, te, &r) : ids_call(pid, te, c, &r));
 		return 0;
 	}
 	if (c->f & F_SOCK) {
@@ -553,7 +663,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 	}
 	if (changed)
 		ptrace(PTRACE_SETREGS, pid, NULL, &r);
-	return !!(c->f & F_EXIT);
+	return (c->f & F_EXIT) || ((c->f & F_STAT) && owners_faked(t, pid));
 }
 
 /* readlink(at) whose result filled the buffer: the host path may have been
@@ -611,6 +721,9 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	long ret = (long)r.rax, nr = (long)r.orig_rax;
 	if (nr == SYS_getsockname || nr == SYS_getpeername)
 		return sock_exit(t, pid, &r);
+	const struct sc *c = sc_find(nr);
+	if (c && (c->f & F_STAT))
+		return stat_exit(t, pid, &r);
 	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
 	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
 	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */
@@ -707,14 +820,15 @@ static void new_child(struct tracer *t, pid_t parent)
 	unsigned long msg = 0;
 	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
 		return;
-	struct tracee *p = tracee_add(t, parent, T_RUNNING);
-	unsigned id[2][3];
+	struct tracee *p = tracee_add(t, parent, T_RUNNING), ids;
 	if (p)
-		memcpy(id, p->id, sizeof id);
+		ids = *p;
 	struct tracee *c = tracee_add(t, (pid_t)msg, T_EXPECTED);   /* (p may have moved) */
 	if (!c || !p)
 		return;
-	memcpy(c->id, id, sizeof id);
+	memcpy(c->id, ids.id, sizeof c->id);
+	c->ngroups = ids.ngroups;
+	memcpy(c->groups, ids.groups, sizeof c->groups);
 	if (c->state == T_STOPPED_NEW) {
 		c->state = T_RUNNING;
 		ptrace(PTRACE_CONT, c->pid, NULL, NULL);
@@ -888,6 +1002,9 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	if (!t)
 		return err_set(e, EXIT_SETUP, "out of memory");
 	t->uid = s->uid, t->gid = s->gid;
+	t->ruid = getuid(), t->rgid = getgid();
+	for (int i = 0; i < s->ngroups && t->ngroups < TRACE_NGROUPS; i++)
+		t->groups[t->ngroups++] = s->groups[i];
 	if (!s->flat || s->nlowers != 1 || !realpath(s->lowers[0], t->root.tree)) {
 		err_set(e, EXIT_SETUP, "the trace engine runs on a flat root only");
 		goto out;
@@ -895,6 +1012,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	t->root.ntree = strlen(t->root.tree);
 	if (binds(t, s, priv, e) < 0)
 		goto out;
+	owner_devs(t);
 	find_program(t, s->argv[0], s->envp, prog);
 	if (!*prog) {
 		err_set(e, EXIT_NOTFOUND, "exec %s: not found in the image's PATH", s->argv[0]);

@@ -182,3 +182,67 @@ t_trace_places() {
     expect_ok; expect_out $'run-seeded\nresolv'
 }
 test_case run "trace: writable places: image Volumes seeded, --tmpfs, volumes, new WorkingDir, /run seeded, /etc files" t_trace_places
+
+t_trace_owners() {
+    fresh_cache "$T/c"
+    # the store's files are the caller's on the host: stat says the app's own
+    # (its faked euid/egid, after setuid too); the host's /dev/null stays root's.
+    # busybox's stat (stat/lstat), python's os.stat and os.fstat (newfstatat, fstat),
+    # coreutils' stat (statx)
+    x "$(P bb)" --boxcar-engine=trace sh -c 'stat -c %u:%g /etc/fixture-release /tmp /dev/null; touch /tmp/new; stat -c %u:%g /tmp/new'
+    expect_ok; expect_out $'0:0\n0:0\n0:0\n0:0'
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
+def own(st): return "%d:%d" % (st.st_uid, st.st_gid)
+fd = os.open("/etc/os-release", os.O_RDONLY)
+print(own(os.stat("/app")), own(os.fstat(fd)), own(os.lstat("/tmp")), own(os.stat("/dev/null")))
+os.setgid(998); os.setuid(999)
+print(own(os.stat("/app")), own(os.fstat(fd)), own(os.stat("/dev/null")), os.getgroups())
+os.setgroups([5, 7]); print(os.getgroups())'
+    expect_ok; expect_out $'0:0 0:0 0:0 0:0\n999:998 999:998 0:0 []\n[5, 7]'
+    x "$(P debian)" --boxcar-engine=trace --boxcar-user=65534:65534 sh -c 'stat -c %u:%g /etc/passwd /dev/null; id -u; id -G'
+    expect_ok; expect_out $'65534:65534\n0:0\n65534\n65534'
+}
+test_case run "trace: owners in stat, lstat, fstat, newfstatat and statx results are the app's faked ids (caller's files only); getgroups faked" t_trace_owners
+
+# trace_pg PORT [ARGS...]: the postgres example in the background (its entrypoint:
+# initdb, then the server) on PORT; waits until it accepts connections
+trace_pg() {
+    local port=$1 i; shift
+    "$(P postgres)" "$@" --boxcar-env=POSTGRES_PASSWORD=s3cret -p "$port" >"$T/pg.out" 2>"$T/pg.err" </dev/null &
+    PGPID=$!
+    for ((i = 0; i < 240; i++)); do
+        pg_isready -q -h 127.0.0.1 -p "$port" && return 0
+        kill -0 "$PGPID" 2>/dev/null || break
+        sleep 0.25
+    done
+    note "postgres stderr:"; tail -20 "$T/pg.err" >&2
+    fail "postgres ($*) did not accept connections on port $port"
+}
+# trace_pg_session PORT [ARGS...]: start, query, stop with TERM; the queries' output in $OUT
+trace_pg_session() {
+    local port; port=$(free_port)
+    trace_pg "$port" "$@"
+    PGPASSWORD=s3cret x psql -h 127.0.0.1 -p "$port" -U postgres -qAtc "select current_user, 6 * 7" \
+        -c "create table t (v text); insert into t values ('kept'); select v from t" \
+        -c "select count(*) > 0 from pg_stat_activity"
+    expect_ok; local out=$OUT
+    kill -TERM "$PGPID"
+    local rc=0; wait "$PGPID" || rc=$?
+    [ "$rc" = 0 ] || { tail -20 "$T/pg.err" >&2; fail "postgres ($*): exit status $rc after TERM, want 0"; }
+    grep -q "database initialized" "$T/pg.err" || fail "postgres ($*): the entrypoint did not initialize the cluster"
+    grep -q "database system is shut down" "$T/pg.err" || fail "postgres ($*): no clean shutdown"
+    OUT=$out
+}
+
+t_trace_postgres() {   # (the run's cache: the ns engine's subids store holds files a fresh_cache could not remove)
+    # started as root (the entrypoint chowns, then gosu postgres: initdb checks
+    # its data directory is its own), and as the image's user from the start
+    local user ns
+    for user in root postgres; do
+        trace_pg_session --boxcar-engine=ns --boxcar-user="$user"; ns=$OUT
+        [ "$ns" = $'postgres|42\nkept\nt' ] || fail "ns engine as $user: $ns"
+        trace_pg_session --boxcar-engine=trace --boxcar-user="$user"
+        [ "$OUT" = "$ns" ] || fail "trace engine as $user: $(show "$OUT"), want the ns engine's $(show "$ns")"
+    done
+}
+test_case run "trace: the postgres example (initdb, server, queries) as root and as postgres, the same as under ns" t_trace_postgres
