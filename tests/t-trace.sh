@@ -246,3 +246,26 @@ t_trace_postgres() {   # (the run's cache: the ns engine's subids store holds fi
     done
 }
 test_case run "trace: the postgres example (initdb, server, queries) as root and as postgres, the same as under ns" t_trace_postgres
+
+t_trace_flask() {
+    fresh_cache "$T/c"
+    # The example's app.py binds 5000 itself (app.run(port=5000)), which a test may
+    # not assume free: the same app (its module, /app/app.py) is served by Flask's
+    # own CLI, which takes the port, on the host's network (no namespace under trace)
+    local port i; port=$(free_port)
+    "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -m flask --app app run --port "$port" \
+        >"$T/flask.out" 2>&1 </dev/null &
+    local pid=$!
+    for ((i = 0; i < 300; i++)); do
+        python3 "$TOP/tests/netclient.py" get "$port" >/dev/null 2>&1 && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    x python3 "$TOP/tests/netclient.py" get "$port"
+    expect_ok; expect_out "Hello World!"
+    grep -q "GET / HTTP" "$T/flask.out" || fail "the request is not in the app's log: $(cat "$T/flask.out")"
+    kill -TERM "$pid"
+    local rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 143 ] || fail "flask after TERM: exit $rc, want 143"
+}
+test_case run "trace: the Flask example answering on the host's network (a free port through Flask's CLI)" t_trace_flask
