@@ -47,6 +47,8 @@ struct tracee {
 	unsigned id[2][3];   /* [uid, gid][real, effective, saved] */
 	int ngroups;         /* the supplementary groups setgroups set (getgroups answers them) */
 	unsigned groups[TRACE_NGROUPS];
+	char *exe;           /* the program run through the image's loader (guest path): /proc/PID/exe's answer */
+	char *next_exe;      /* the same for the exec under way ("" when the kernel's answer is right) */
 };
 /* A new child's first stop and its parent's fork event come in either order:
  * it runs once both were seen, with its parent's ids. */
@@ -62,6 +64,8 @@ struct tracer {
 	unsigned groups[TRACE_NGROUPS];
 	dev_t devs[TRACE_NDEVS];   /* the tree's and the (non-verbatim) binds' file systems */
 	int ndevs;
+	struct loader { dev_t dev; ino_t ino; int argv0; } loaders[8];   /* (a cache: ld_argv0) */
+	int nloaders;
 	struct tracee *tracees;
 	size_t ntracees, cap;
 };
@@ -316,8 +320,34 @@ static int exec_interp(const char *host, char interp[PATH_MAX], char iarg[PATH_M
 /* execve(path, argv, envp): the kernel gets the host path of the program,
  * or, for a dynamic ELF or a script, of the image's loader or interpreter,
  * with the program (its guest path) as argument: argv rewritten. */
+/* 1 if the loader at host takes --argv0 (glibc's since 2.33; musl's does
+ * not): the option's name is in its file. Remembered by device and inode. */
+static int ld_argv0(struct tracer *t, const char *host)
+{
+	struct stat st;
+	int fd = open(host, O_RDONLY | O_CLOEXEC), has = 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fd >= 0 ? close(fd), 0 : 0;
+	for (int i = 0; i < t->nloaders; i++)
+		if (t->loaders[i].dev == st.st_dev && t->loaders[i].ino == st.st_ino)
+			return close(fd), t->loaders[i].argv0;
+	static char buf[1 << 16];
+	static const char opt[] = "--argv0";
+	size_t keep = 0;
+	for (ssize_t n; !has && (n = read(fd, buf + keep, sizeof buf - keep)) > 0;) {
+		size_t len = keep + (size_t)n;
+		has = memmem(buf, len, opt, sizeof opt - 1) != NULL;
+		keep = sizeof opt - 2;   /* (a name cut between two reads) */
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	if (t->nloaders < (int)(sizeof t->loaders / sizeof t->loaders[0]))
+		t->loaders[t->nloaders++] = (struct loader){ st.st_dev, st.st_ino, has };
+	return has;
+}
+
 static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct *r, int pi, int ai,
-		    const char *guest, char host[PATH_MAX])
+		    const char *guest, char host[PATH_MAX], char exe[PATH_MAX])
 {
 	enum { MAXARGS = 4096 };
 	unsigned long *av = malloc((MAXARGS + 4) * sizeof *av), old[MAXARGS];
@@ -350,11 +380,22 @@ static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct
 		av[k++] = pi0;
 		if (*iarg)
 			av[k++] = parg;
+		if (!script && n > 0 && old[0] && ld_argv0(t, ihost)) {   /* (but the loader can keep it) */
+			unsigned long popt = scratch_put(s, "--argv0", sizeof "--argv0");
+			if (!popt) {
+				rc = -EFAULT;
+				break;
+			}
+			av[k++] = popt;
+			av[k++] = old[0];
+		}
 		av[k++] = pcur;
 		for (int i = first; i < n && k < MAXARGS + 2; i++)
 			av[k++] = old[i];
 		n = k;
 		memcpy(old, av, (size_t)(n < MAXARGS ? n : MAXARGS) * sizeof *old);
+		if (!script && tp_to_guest(&t->root, host, exe) < 0)
+			exe[0] = 0;   /* (the loader runs the program: /proc/self/exe is to name it) */
 		snprintf(cur, sizeof cur, "%s", interp);
 		snprintf(host, PATH_MAX, "%s", ihost);
 		changed = 1;
@@ -397,7 +438,8 @@ static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
 		t->tracees = n, t->cap = cap;
 	}
 	te = &t->tracees[t->ntracees++];
-	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } }, t->ngroups, { 0 } };
+	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } }, t->ngroups, { 0 },
+			       NULL, NULL };
 	memcpy(te->groups, t->groups, sizeof te->groups);
 	return te;
 }
@@ -405,8 +447,10 @@ static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
 static void tracee_drop(struct tracer *t, pid_t pid)
 {
 	struct tracee *te = tracee_find(t, pid);
-	if (te)
+	if (te) {
+		free(te->exe), free(te->next_exe);
 		*te = t->tracees[--t->ntracees];
+	}
 }
 
 /* The ids answered, and set: setuid as root sets all three (as the kernel
@@ -456,6 +500,109 @@ static long groups_call(pid_t pid, struct tracee *te, struct user_regs_struct *r
 	memcpy(te->groups, g, (size_t)n * sizeof *g);
 	te->ngroups = (int)n;
 	return 0;
+}
+
+/* ---- the program a process runs (/proc/PID/exe) ---- */
+
+/* An exec begins: what /proc/PID/exe will answer after it is not known yet
+ * ("": the kernel's, right for a static program). */
+static int exec_begin(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_add(t, pid, T_RUNNING);
+	if (!te)
+		return -1;
+	free(te->next_exe);
+	te->next_exe = strdup("");
+	return te->next_exe ? 0 : -1;
+}
+
+/* The exec runs the program exe (a guest path) through the image's loader. */
+static int exec_note(struct tracer *t, pid_t pid, const char *exe)
+{
+	struct tracee *te = tracee_find(t, pid);
+	char *d = strdup(exe);
+	if (!te || !d)
+		return free(d), -1;
+	free(te->next_exe);
+	te->next_exe = d;
+	return 0;
+}
+
+/* The exec event: the process now runs what its exec named. A thread
+ * that exec'd took its leader's pid (former: its own), with its own ids. */
+static void exec_done(struct tracer *t, pid_t pid)
+{
+	unsigned long former = (unsigned long)pid;
+	ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
+	struct tracee *te = tracee_find(t, (pid_t)former);
+	if (!te || !te->next_exe)
+		return;
+	if ((pid_t)former != pid) {
+		tracee_drop(t, pid);   /* (the old leader: no exit of its own is reported) */
+		if (!(te = tracee_find(t, (pid_t)former)))
+			return;
+		te->pid = pid;
+	}
+	free(te->exe);
+	te->exe = *te->next_exe ? te->next_exe : (free(te->next_exe), NULL);
+	te->next_exe = NULL;
+}
+
+/* /proc/self/exe, /proc/thread-self/exe, /proc/N/exe, /proc/N/task/M/exe
+ * (self: pid's) of a tracee that runs a program through the loader: out gets the
+ * program's guest path (out may be path). 1 then, else 0. */
+static int proc_exe(struct tracer *t, pid_t pid, const char *path, char out[PATH_MAX])
+{
+	const char *p = path + 6;
+	pid_t who = pid;
+	if (strncmp(path, "/proc/", 6))
+		return 0;
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
+		p = strchr(p, '/');
+	else {
+		char *end;
+		long n = strtol(p, &end, 10);
+		if (end == p || *end != '/' || n <= 0)
+			return 0;
+		p = end;
+		if (!strncmp(p, "/task/", 6) && (n = strtol(p + 6, &end, 10)) > 0 && end != p + 6)
+			p = end;
+		who = (pid_t)n;
+	}
+	struct tracee *te = strcmp(p, "/exe") ? NULL : tracee_find(t, who);
+	if (!te || !te->exe)
+		return 0;
+	memmove(out, te->exe, strlen(te->exe) + 1);
+	return 1;
+}
+
+/* The fd of fexecve (execveat(fd, "", AT_EMPTY_PATH)): its file's guest
+ * path, when it is in the tree or a bind. 0, or -1 (left to the kernel). */
+static int fd_guest(struct tracer *t, pid_t pid, long fd, char guest[PATH_MAX])
+{
+	char link[64], host[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)fd);
+	ssize_t k = readlink(link, host, sizeof host - 1);
+	if (k <= 0 || host[0] != '/')
+		return -1;
+	host[k] = 0;
+	return tp_to_guest(&t->root, host, guest);
+}
+
+/* readlink of an exe link (proc_exe): the program's guest path, cut to the buffer. */
+static int exe_exit(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+{
+	char path[PATH_MAX], exe[PATH_MAX];
+	int at = (long)r->orig_rax == SYS_readlinkat;
+	unsigned long buf = at ? r->rdx : r->rsi, size = at ? r->r10 : r->rdx;
+	if ((long)r->rax < 0 || mem_string(pid, at ? r->rsi : r->rdi, path) < 0 || !proc_exe(t, pid, path, exe))
+		return 0;
+	size_t n = strlen(exe) < size ? strlen(exe) : size;
+	if (mem_write(pid, buf, exe, n) == 0) {
+		r->rax = n;
+		ptrace(PTRACE_SETREGS, pid, NULL, r);
+	}
+	return 1;
 }
 
 /* ---- owners in stat results ---- */
@@ -602,7 +749,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 {
 	struct tracee *te;
 	struct user_regs_struct r;
-	char in[PATH_MAX], host[PATH_MAX];
+	char in[PATH_MAX], host[PATH_MAX], exe[PATH_MAX] = "";
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
 		return 0;
 	const struct sc *c = sc_find((long)r.orig_rax);
@@ -640,6 +787,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		write = !!(*arg(&r, c->path[0] + 1) & W_OK);
 	struct scratch s = { pid, r.rsp - RED_ZONE };
 	int changed = 0;
+	if ((c->f & F_EXEC) && exec_begin(t, pid) < 0)
+		return skip(pid, &r, -ENOMEM), 0;
 	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
 		unsigned long p = *arg(&r, c->path[i]);
 		int rd = p ? mem_string(pid, p, in) : 0;
@@ -648,13 +797,21 @@ static int on_enter(struct tracer *t, pid_t pid)
 		if (rd < 0)   /* fail closed: never the untranslated pointer */
 			return skip(pid, &r, rd), 0;
 		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
+		if (follow)
+			proc_exe(t, pid, in, in);   /* (/proc/self/exe followed: the program, not the loader) */
+		if ((c->f & F_EXEC) && !*in && (flags & AT_EMPTY_PATH) && fd_guest(t, pid, dirfd, in) == 0) {
+			*arg(&r, c->flags) &= ~(reg_t)AT_EMPTY_PATH;   /* fexecve: the fd's file by its path */
+			changed = 1;
+		}
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
 		if (w == 0x100)
 			continue;
 		if (w < 0 || (write && w != TP_BIND_RW && !((c->f & F_ACCESS) && access(host, F_OK) < 0)))
 			return skip(pid, &r, w < 0 ? w : -EROFS), 0;   /* (access: ENOENT first, from the kernel) */
-		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host)) < 0)
+		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host, exe)) < 0)
 			return skip(pid, &r, w), 0;
+		if ((c->f & F_EXEC) && *exe && exec_note(t, pid, exe) < 0)
+			return skip(pid, &r, -ENOMEM), 0;
 		unsigned long np = scratch_put(&s, host, strlen(host) + 1);
 		if (!np)   /* (below the stack pointer unmapped: see docs/trace-engine.md) */
 			return skip(pid, &r, -EFAULT), 0;
@@ -724,6 +881,8 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	const struct sc *c = sc_find(nr);
 	if (c && (c->f & F_STAT))
 		return stat_exit(t, pid, &r);
+	if (nr != SYS_getcwd && exe_exit(t, pid, &r))
+		return;
 	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
 	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
 	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */
@@ -829,6 +988,8 @@ static void new_child(struct tracer *t, pid_t parent)
 	memcpy(c->id, ids.id, sizeof c->id);
 	c->ngroups = ids.ngroups;
 	memcpy(c->groups, ids.groups, sizeof c->groups);
+	free(c->exe);
+	c->exe = ids.exe ? strdup(ids.exe) : NULL;   /* (threads too: each answers its process's exe) */
 	if (c->state == T_STOPPED_NEW) {
 		c->state = T_RUNNING;
 		ptrace(PTRACE_CONT, c->pid, NULL, NULL);
@@ -869,6 +1030,9 @@ static int loop(struct tracer *t, pid_t app)
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL);
 			else
 				first_stop(t, pid);
+		} else if (ev == PTRACE_EVENT_EXEC) {
+			exec_done(t, pid);
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
 			new_child(t, pid);
 			ptrace(PTRACE_CONT, pid, NULL, NULL);

@@ -269,3 +269,22 @@ t_trace_flask() {
     [ "$rc" = 143 ] || fail "flask after TERM: exit $rc, want 143"
 }
 test_case run "trace: the Flask example answering on the host's network (a free port through Flask's CLI)" t_trace_flask
+
+t_trace_exec() {
+    fresh_cache "$T/c"
+    # a dynamic program runs through the image's loader, but /proc/self/exe and
+    # /proc/PID/exe name the program (read, and opened), and argv[0] is kept
+    # (glibc's ld.so --argv0: bookworm's is 2.36)
+    x "$(P debian)" --boxcar-engine=trace bash -c 'readlink /proc/self/exe; readlink /proc/$$/exe
+        md5sum /proc/self/exe /usr/bin/md5sum | cut -d" " -f1 | uniq | wc -l
+        exec -a myname bash -c "echo \$0"'
+    expect_ok; expect_out $'/usr/bin/readlink\n/usr/bin/bash\n1\nmyname'   # (1: md5sum opened itself)
+    # fexecve (execveat(fd, "", AT_EMPTY_PATH)): the fd's program through the image's
+    # loader too, not the host's (the loader mapped is the image's file)
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
+script = """echo $0; readlink /proc/$$/exe
+[ "$(stat -L -c %i /lib64/ld-linux-x86-64.so.2)" = "$(awk "/ld-linux/ { print \\$5; exit }" /proc/$$/maps)" ] && echo image-loader"""
+os.execve(os.open("/bin/sh", os.O_RDONLY), ["mysh", "-c", script], {"PATH": "/usr/bin:/bin"})'
+    expect_ok; expect_out $'mysh\n/usr/bin/dash\nimage-loader'
+}
+test_case run "trace: exec: /proc/self/exe names the program, not the loader; argv[0] kept (ld.so --argv0); fexecve through the image's loader" t_trace_exec
