@@ -91,6 +91,7 @@ enum {
 	F_FDWRITE = 1 << 15,   /* changes the file its fd (arg 0) names: EROFS in the tree */
 	F_STAT = 1 << 16,      /* a stat result: owners mapped at the exit (stat_exit) */
 	F_GROUPS = 1 << 17,    /* getgroups/setgroups: the thread's faked list */
+	F_ENOSYS = 1 << 18,    /* refused as if absent (io_uring: its opens would bypass the tracer) */
 };
 
 struct sc {
@@ -140,6 +141,21 @@ static const struct sc table[] = {
 	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setgroups, P1(-1), -1, F_GROUPS }, { SYS_getgroups, P1(-1), -1, F_GROUPS },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
+	/* what changes the host, not the image (an app run by real root would
+	 * reach the host's mounts, name, clock, modules): refused, as an
+	 * unprivileged container's namespaces or Docker's profile refuse them */
+	{ SYS_mount, P1(-1), -1, F_EPERM }, { SYS_umount2, P1(-1), -1, F_EPERM },
+	{ SYS_pivot_root, P1(-1), -1, F_EPERM }, { SYS_chroot, P1(-1), -1, F_EPERM },
+	{ SYS_open_tree, P1(-1), -1, F_EPERM }, { SYS_move_mount, P1(-1), -1, F_EPERM },
+	{ SYS_fsopen, P1(-1), -1, F_EPERM }, { SYS_fsmount, P1(-1), -1, F_EPERM },
+	{ SYS_fspick, P1(-1), -1, F_EPERM }, { SYS_mount_setattr, P1(-1), -1, F_EPERM },
+	{ SYS_sethostname, P1(-1), -1, F_EPERM }, { SYS_setdomainname, P1(-1), -1, F_EPERM },
+	{ SYS_reboot, P1(-1), -1, F_EPERM }, { SYS_swapon, P1(-1), -1, F_EPERM }, { SYS_swapoff, P1(-1), -1, F_EPERM },
+	{ SYS_init_module, P1(-1), -1, F_EPERM }, { SYS_finit_module, P1(-1), -1, F_EPERM },
+	{ SYS_delete_module, P1(-1), -1, F_EPERM }, { SYS_kexec_load, P1(-1), -1, F_EPERM },
+	{ SYS_kexec_file_load, P1(-1), -1, F_EPERM }, { SYS_settimeofday, P1(-1), -1, F_EPERM },
+	{ SYS_clock_settime, P1(-1), -1, F_EPERM }, { SYS_acct, P1(-1), -1, F_EPERM },
+	{ SYS_io_uring_setup, P1(-1), -1, F_ENOSYS },
 	{ SYS_fchmod, P1(-1), -1, F_FDWRITE }, { SYS_fsetxattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_fremovexattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_bind, P1(-1), -1, F_SOCK | F_NOFOLLOW | F_WRITE }, { SYS_connect, P1(-1), -1, F_SOCK },
@@ -770,8 +786,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		skip(pid, &r, -EROFS);
 		return 0;
 	}
-	if (c->f & (F_FAKE0 | F_EPERM)) {
-		skip(pid, &r, c->f & F_EPERM ? -EPERM : 0);
+	if (c->f & (F_FAKE0 | F_EPERM | F_ENOSYS)) {
+		skip(pid, &r, c->f & F_EPERM ? -EPERM : c->f & F_ENOSYS ? -ENOSYS : 0);
 		return 0;
 	}
 	long flags = 0;

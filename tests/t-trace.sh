@@ -288,3 +288,24 @@ os.execve(os.open("/bin/sh", os.O_RDONLY), ["mysh", "-c", script], {"PATH": "/us
     expect_ok; expect_out $'mysh\n/usr/bin/dash\nimage-loader'
 }
 test_case run "trace: exec: /proc/self/exe names the program, not the loader; argv[0] kept (ld.so --argv0); fexecve through the image's loader" t_trace_exec
+
+t_trace_refused_calls() {
+    fresh_cache "$T/c"
+    # io_uring_setup: ENOSYS (its opens would bypass the tracer; programs fall back);
+    # what changes the host, not the image, is refused with EPERM, for real root
+    # too ([root]). Each is asked in a way that is harmless if it reached the host:
+    # a missing path (the kernel would say ENOENT), the host's own hostname.
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def call(*a):
+    r = libc.syscall(*a); return "ok" if r >= 0 else os.strerror(ctypes.get_errno())
+params = ctypes.create_string_buffer(120)
+print("io_uring_setup", call(425, 1, params))
+for name, nr in (("mount", 165), ("umount2", 166), ("chroot", 161)):
+    print(name, call(nr, b"/no/such/dir", b"/no/such/dir", b"none", 4096, None) if nr == 165 else call(nr, b"/no/such/dir", 0))
+try: socket.sethostname(socket.gethostname()); print("sethostname ok")
+except OSError as e: print("sethostname", e.strerror)'
+    expect_ok
+    expect_out $'io_uring_setup Function not implemented\nmount Operation not permitted\numount2 Operation not permitted\nchroot Operation not permitted\nsethostname Operation not permitted'
+}
+test_case run "trace: io_uring_setup answers ENOSYS; mount, umount2, chroot, sethostname refused (EPERM), for real root too" t_trace_refused_calls
