@@ -86,7 +86,7 @@ enum {
 	F_EPERM = 1 << 10,     /* refused (ptrace: one tracer only) */
 	F_SETID = 1 << 11,     /* changes the faked ids (struct tracee) */
 	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
-	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
+	F_SOCK = 1 << 13,      /* bind/connect/sendto: a unix socket's path in the sockaddr */
 	F_ACCESS = 1 << 14,    /* access & co.: W_OK asks whether a write would work (EROFS in the tree) */
 	F_FDWRITE = 1 << 15,   /* changes the file its fd (arg 0) names: EROFS in the tree */
 	F_STAT = 1 << 16,      /* a stat result: owners mapped at the exit (stat_exit) */
@@ -160,6 +160,7 @@ static const struct sc table[] = {
 	{ SYS_fremovexattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_bind, P1(-1), -1, F_SOCK | F_NOFOLLOW | F_WRITE }, { SYS_connect, P1(-1), -1, F_SOCK },
 	{ SYS_getsockname, P1(-1), -1, F_EXIT }, { SYS_getpeername, P1(-1), -1, F_EXIT },
+	{ SYS_sendto, P1(-1), -1, F_SOCK },   /* (stopped only with an address: install_filter) */
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
@@ -726,18 +727,19 @@ static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
 	return !strncmp(host, t->root.tree, t->root.ntree) && (host[t->root.ntree] == 0 || host[t->root.ntree] == '/');
 }
 
-/* bind/connect on a unix socket with a path (not an abstract name): the
- * path translated, the sockaddr rewritten (ENAMETOOLONG where the host
+/* bind/connect/sendto on a unix socket with a path (not an abstract name):
+ * the path translated, the sockaddr rewritten (ENAMETOOLONG where the host
  * path does not fit in sun_path). */
 static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user_regs_struct *r)
 {
 	struct sockaddr_un sa;
 	char host[PATH_MAX];
-	size_t len = (size_t)r->rdx, base = offsetof(struct sockaddr_un, sun_path);
-	if (len <= base + 1 || len > sizeof sa)
+	int ai = (long)r->orig_rax == SYS_sendto ? 4 : 1;   /* the address and its length follow */
+	size_t len = (size_t)*arg(r, ai + 1), base = offsetof(struct sockaddr_un, sun_path);
+	if (!*arg(r, ai) || len <= base + 1 || len > sizeof sa)
 		return;
 	memset(&sa, 0, sizeof sa);
-	if (mem_read(pid, r->rsi, &sa, len) < 0)
+	if (mem_read(pid, *arg(r, ai), &sa, len) < 0)
 		return skip(pid, r, -EFAULT);   /* (fail closed) */
 	if (sa.sun_family != AF_UNIX || !sa.sun_path[0])
 		return;
@@ -754,8 +756,8 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	unsigned long p = scratch_put(&s, &sa, sizeof sa);
 	if (!p)
 		return skip(pid, r, -EFAULT);
-	r->rsi = p;
-	r->rdx = base + strlen(host) + 1;
+	*arg(r, ai) = p;
+	*arg(r, ai + 1) = base + strlen(host) + 1;
 	ptrace(PTRACE_SETREGS, pid, NULL, r);
 }
 
@@ -928,7 +930,7 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 
 static int install_filter(void)
 {
-	struct sock_filter f[6 + 2 * NTABLE + 1];
+	struct sock_filter f[6 + 7 + 2 * NTABLE + 1];
 	int n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -937,6 +939,15 @@ static int install_filter(void)
 	/* x32 calls (nr | 0x40000000) are other numbers for the same calls: refused, not untranslated */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	/* sendto stops only with an address (a datagram to a unix path): send(2), every
+	 * write to a connected socket, has none and runs without a stop */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 6);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4]));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4]) + 4);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	for (size_t i = 0; i < NTABLE; i++) {
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)table[i].nr, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
