@@ -1250,6 +1250,8 @@ out:
 		close(go[1]);
 	if (*priv)
 		rmtree_at(AT_FDCWD, priv);
+	for (size_t i = 0; i < t->ntracees; i++)   /* (what the app left behind, killed by EXITKILL) */
+		free(t->tracees[i].exe), free(t->tracees[i].next_exe);
 	free(t->tracees);
 	free(t);
 	return rc;
