@@ -334,9 +334,6 @@ static int exec_interp(const char *host, char interp[PATH_MAX], char iarg[PATH_M
 	return found;
 }
 
-/* execve(path, argv, envp): the kernel gets the host path of the program,
- * or, for a dynamic ELF or a script, of the image's loader or interpreter,
- * with the program (its guest path) as argument: argv rewritten. */
 /* 1 if the loader at host takes --argv0 (glibc's since 2.33; musl's does
  * not): the option's name is in its file. Remembered by device and inode. */
 static int ld_argv0(struct tracer *t, const char *host)
@@ -363,6 +360,11 @@ static int ld_argv0(struct tracer *t, const char *host)
 	return has;
 }
 
+/* execve(path, argv, envp): the kernel gets the host path of the program,
+ * or, for a dynamic ELF or a script, of the image's loader or interpreter,
+ * with the program (its guest path) as argument: argv rewritten
+ * (argv[0] kept with --argv0 where the loader takes it). exe: the program's
+ * guest path when a loader runs it, else "". */
 static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct *r, int pi, int ai,
 		    const char *guest, char host[PATH_MAX], char exe[PATH_MAX])
 {
