@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -35,6 +36,8 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 #define RED_ZONE 128
+#define TRACE_NGROUPS 32   /* (more in setgroups: EINVAL, as past the kernel's NGROUPS_MAX) */
+#define TRACE_NDEVS (TP_MAX_BINDS + 1)
 
 /* A traced process (a thread: credentials are per thread in the kernel,
  * and libc's setuid calls it in each): the ids it is told it has. */
@@ -42,6 +45,10 @@ struct tracee {
 	pid_t pid;
 	int state;           /* enum tracee_state */
 	unsigned id[2][3];   /* [uid, gid][real, effective, saved] */
+	int ngroups;         /* the supplementary groups setgroups set (getgroups answers them) */
+	unsigned groups[TRACE_NGROUPS];
+	char *exe;           /* the program run through the image's loader (guest path): /proc/PID/exe's answer */
+	char *next_exe;      /* the same for the exec under way ("" when the kernel's answer is right) */
 };
 /* A new child's first stop and its parent's fork event come in either order:
  * it runs once both were seen, with its parent's ids. */
@@ -49,8 +56,16 @@ enum tracee_state { T_RUNNING, T_STOPPED_NEW, T_EXPECTED };
 
 struct tracer {
 	struct tp_root root;
-	uid_t uid;
+	uid_t uid;           /* the spec's ids: what the app starts as */
 	gid_t gid;
+	uid_t ruid;          /* the caller's, which own the files it makes */
+	gid_t rgid;
+	int ngroups;         /* the spec's supplementary groups */
+	unsigned groups[TRACE_NGROUPS];
+	dev_t devs[TRACE_NDEVS];   /* the tree's and the (non-verbatim) binds' file systems */
+	int ndevs;
+	struct loader { dev_t dev; ino_t ino; int argv0; } loaders[8];   /* (a cache: ld_argv0) */
+	int nloaders;
 	struct tracee *tracees;
 	size_t ntracees, cap;
 };
@@ -71,15 +86,18 @@ enum {
 	F_EPERM = 1 << 10,     /* refused (ptrace: one tracer only) */
 	F_SETID = 1 << 11,     /* changes the faked ids (struct tracee) */
 	F_GETRES = 1 << 12,    /* getresuid/getresgid: written to the three pointers */
-	F_SOCK = 1 << 13,      /* bind/connect: a unix socket's path in the sockaddr */
+	F_SOCK = 1 << 13,      /* bind/connect/sendto: a unix socket's path in the sockaddr */
 	F_ACCESS = 1 << 14,    /* access & co.: W_OK asks whether a write would work (EROFS in the tree) */
 	F_FDWRITE = 1 << 15,   /* changes the file its fd (arg 0) names: EROFS in the tree */
+	F_STAT = 1 << 16,      /* a stat result: owners mapped at the exit (stat_exit) */
+	F_GROUPS = 1 << 17,    /* getgroups/setgroups: the thread's faked list */
+	F_ENOSYS = 1 << 18,    /* refused as if absent (io_uring: its opens would bypass the tracer) */
 };
 
 struct sc {
 	long nr;
 	signed char path[2], dirfd[2], flags;
-	unsigned short f;
+	unsigned f;
 };
 
 #define P1(a) { a, -1 }, { -1, -1 }
@@ -87,8 +105,9 @@ struct sc {
 static const struct sc table[] = {
 	{ SYS_open, P1(0), 1, F_OPEN }, { SYS_creat, P1(0), -1, F_WRITE },
 	{ SYS_openat, AT1(0, 1), 2, F_OPEN }, { SYS_openat2, AT1(0, 1), 2, F_OPEN2 },
-	{ SYS_stat, P1(0), -1, 0 }, { SYS_lstat, P1(0), -1, F_NOFOLLOW },
-	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS },
+	{ SYS_stat, P1(0), -1, F_STAT }, { SYS_lstat, P1(0), -1, F_NOFOLLOW | F_STAT },
+	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS | F_STAT }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS | F_STAT },
+	{ SYS_fstat, P1(-1), -1, F_STAT },
 	{ SYS_access, P1(0), -1, F_ACCESS }, { SYS_faccessat, AT1(0, 1), -1, F_ACCESS },
 	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS | F_ACCESS },
 	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
@@ -120,12 +139,28 @@ static const struct sc table[] = {
 	{ SYS_setuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setgid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setreuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setregid, P1(-1), -1, F_SETID | F_GID },
 	{ SYS_setresuid, P1(-1), -1, F_SETID | F_UID }, { SYS_setresgid, P1(-1), -1, F_SETID | F_GID },
-	{ SYS_setgroups, P1(-1), -1, F_FAKE0 },
+	{ SYS_setgroups, P1(-1), -1, F_GROUPS }, { SYS_getgroups, P1(-1), -1, F_GROUPS },
 	{ SYS_ptrace, P1(-1), -1, F_EPERM },
+	/* what changes the host, not the image (an app run by real root would
+	 * reach the host's mounts, name, clock, modules): refused, as an
+	 * unprivileged container's namespaces or Docker's profile refuse them */
+	{ SYS_mount, P1(-1), -1, F_EPERM }, { SYS_umount2, P1(-1), -1, F_EPERM },
+	{ SYS_pivot_root, P1(-1), -1, F_EPERM }, { SYS_chroot, P1(-1), -1, F_EPERM },
+	{ SYS_open_tree, P1(-1), -1, F_EPERM }, { SYS_move_mount, P1(-1), -1, F_EPERM },
+	{ SYS_fsopen, P1(-1), -1, F_EPERM }, { SYS_fsmount, P1(-1), -1, F_EPERM },
+	{ SYS_fspick, P1(-1), -1, F_EPERM }, { SYS_mount_setattr, P1(-1), -1, F_EPERM },
+	{ SYS_sethostname, P1(-1), -1, F_EPERM }, { SYS_setdomainname, P1(-1), -1, F_EPERM },
+	{ SYS_reboot, P1(-1), -1, F_EPERM }, { SYS_swapon, P1(-1), -1, F_EPERM }, { SYS_swapoff, P1(-1), -1, F_EPERM },
+	{ SYS_init_module, P1(-1), -1, F_EPERM }, { SYS_finit_module, P1(-1), -1, F_EPERM },
+	{ SYS_delete_module, P1(-1), -1, F_EPERM }, { SYS_kexec_load, P1(-1), -1, F_EPERM },
+	{ SYS_kexec_file_load, P1(-1), -1, F_EPERM }, { SYS_settimeofday, P1(-1), -1, F_EPERM },
+	{ SYS_clock_settime, P1(-1), -1, F_EPERM }, { SYS_acct, P1(-1), -1, F_EPERM },
+	{ SYS_io_uring_setup, P1(-1), -1, F_ENOSYS },
 	{ SYS_fchmod, P1(-1), -1, F_FDWRITE }, { SYS_fsetxattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_fremovexattr, P1(-1), -1, F_FDWRITE },
 	{ SYS_bind, P1(-1), -1, F_SOCK | F_NOFOLLOW | F_WRITE }, { SYS_connect, P1(-1), -1, F_SOCK },
 	{ SYS_getsockname, P1(-1), -1, F_EXIT }, { SYS_getpeername, P1(-1), -1, F_EXIT },
+	{ SYS_sendto, P1(-1), -1, F_SOCK },   /* (stopped only with an address: install_filter) */
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
@@ -299,11 +334,39 @@ static int exec_interp(const char *host, char interp[PATH_MAX], char iarg[PATH_M
 	return found;
 }
 
+/* 1 if the loader at host takes --argv0 (glibc's since 2.33; musl's does
+ * not): the option's name is in its file. Remembered by device and inode. */
+static int ld_argv0(struct tracer *t, const char *host)
+{
+	struct stat st;
+	int fd = open(host, O_RDONLY | O_CLOEXEC), has = 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fd >= 0 ? close(fd), 0 : 0;
+	for (int i = 0; i < t->nloaders; i++)
+		if (t->loaders[i].dev == st.st_dev && t->loaders[i].ino == st.st_ino)
+			return close(fd), t->loaders[i].argv0;
+	static char buf[1 << 16];
+	static const char opt[] = "--argv0";
+	size_t keep = 0;
+	for (ssize_t n; !has && (n = read(fd, buf + keep, sizeof buf - keep)) > 0;) {
+		size_t len = keep + (size_t)n;
+		has = memmem(buf, len, opt, sizeof opt - 1) != NULL;
+		keep = sizeof opt - 2;   /* (a name cut between two reads) */
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	if (t->nloaders < (int)(sizeof t->loaders / sizeof t->loaders[0]))
+		t->loaders[t->nloaders++] = (struct loader){ st.st_dev, st.st_ino, has };
+	return has;
+}
+
 /* execve(path, argv, envp): the kernel gets the host path of the program,
  * or, for a dynamic ELF or a script, of the image's loader or interpreter,
- * with the program (its guest path) as argument: argv rewritten. */
+ * with the program (its guest path) as argument: argv rewritten
+ * (argv[0] kept with --argv0 where the loader takes it). exe: the program's
+ * guest path when a loader runs it, else "". */
 static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct *r, int pi, int ai,
-		    const char *guest, char host[PATH_MAX])
+		    const char *guest, char host[PATH_MAX], char exe[PATH_MAX])
 {
 	enum { MAXARGS = 4096 };
 	unsigned long *av = malloc((MAXARGS + 4) * sizeof *av), old[MAXARGS];
@@ -336,11 +399,22 @@ static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct
 		av[k++] = pi0;
 		if (*iarg)
 			av[k++] = parg;
+		if (!script && n > 0 && old[0] && ld_argv0(t, ihost)) {   /* (but the loader can keep it) */
+			unsigned long popt = scratch_put(s, "--argv0", sizeof "--argv0");
+			if (!popt) {
+				rc = -EFAULT;
+				break;
+			}
+			av[k++] = popt;
+			av[k++] = old[0];
+		}
 		av[k++] = pcur;
 		for (int i = first; i < n && k < MAXARGS + 2; i++)
 			av[k++] = old[i];
 		n = k;
 		memcpy(old, av, (size_t)(n < MAXARGS ? n : MAXARGS) * sizeof *old);
+		if (!script && tp_to_guest(&t->root, host, exe) < 0)
+			exe[0] = 0;   /* (the loader runs the program: /proc/self/exe is to name it) */
 		snprintf(cur, sizeof cur, "%s", interp);
 		snprintf(host, PATH_MAX, "%s", ihost);
 		changed = 1;
@@ -383,15 +457,19 @@ static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
 		t->tracees = n, t->cap = cap;
 	}
 	te = &t->tracees[t->ntracees++];
-	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } } };
+	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } }, t->ngroups, { 0 },
+			       NULL, NULL };
+	memcpy(te->groups, t->groups, sizeof te->groups);
 	return te;
 }
 
 static void tracee_drop(struct tracer *t, pid_t pid)
 {
 	struct tracee *te = tracee_find(t, pid);
-	if (te)
+	if (te) {
+		free(te->exe), free(te->next_exe);
 		*te = t->tracees[--t->ntracees];
+	}
 }
 
 /* The ids answered, and set: setuid as root sets all three (as the kernel
@@ -418,6 +496,204 @@ static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct us
 		if (a[i] != (unsigned)-1)
 			id[i] = a[i];
 	return 0;
+}
+
+/* getgroups(size, list) answers, and setgroups(size, list) sets, the
+ * thread's faked list (the spec's at first: the image's groups for its User). */
+static long groups_call(pid_t pid, struct tracee *te, struct user_regs_struct *r)
+{
+	long n = (long)(int)r->rdi;
+	if ((long)r->orig_rax == SYS_getgroups) {
+		if (n == 0)
+			return te->ngroups;
+		if (n < te->ngroups)
+			return -EINVAL;
+		return mem_write(pid, r->rsi, te->groups, (size_t)te->ngroups * sizeof *te->groups) < 0 ? -EFAULT
+													  : te->ngroups;
+	}
+	if (n < 0 || n > TRACE_NGROUPS)
+		return -EINVAL;
+	unsigned g[TRACE_NGROUPS];
+	if (n && mem_read(pid, r->rsi, g, (size_t)n * sizeof *g) < 0)
+		return -EFAULT;
+	memcpy(te->groups, g, (size_t)n * sizeof *g);
+	te->ngroups = (int)n;
+	return 0;
+}
+
+/* ---- the program a process runs (/proc/PID/exe) ---- */
+
+/* An exec begins: what /proc/PID/exe will answer after it is not known yet
+ * ("": the kernel's, right for a static program). */
+static int exec_begin(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_add(t, pid, T_RUNNING);
+	if (!te)
+		return -1;
+	free(te->next_exe);
+	te->next_exe = strdup("");
+	return te->next_exe ? 0 : -1;
+}
+
+/* The exec runs the program exe (a guest path) through the image's loader. */
+static int exec_note(struct tracer *t, pid_t pid, const char *exe)
+{
+	struct tracee *te = tracee_find(t, pid);
+	char *d = strdup(exe);
+	if (!te || !d)
+		return free(d), -1;
+	free(te->next_exe);
+	te->next_exe = d;
+	return 0;
+}
+
+/* The exec event: the process now runs what its exec named. A thread
+ * that exec'd took its leader's pid (former: its own), with its own ids. */
+static void exec_done(struct tracer *t, pid_t pid)
+{
+	unsigned long former = (unsigned long)pid;
+	ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
+	struct tracee *te = tracee_find(t, (pid_t)former);
+	if (!te || !te->next_exe)
+		return;
+	if ((pid_t)former != pid) {
+		tracee_drop(t, pid);   /* (the old leader: no exit of its own is reported) */
+		if (!(te = tracee_find(t, (pid_t)former)))
+			return;
+		te->pid = pid;
+	}
+	free(te->exe);
+	te->exe = *te->next_exe ? te->next_exe : (free(te->next_exe), NULL);
+	te->next_exe = NULL;
+}
+
+/* /proc/self/exe, /proc/thread-self/exe, /proc/N/exe, /proc/N/task/M/exe
+ * (self: pid's) of a tracee that runs a program through the loader: out gets the
+ * program's guest path (out may be path). 1 then, else 0. */
+static int proc_exe(struct tracer *t, pid_t pid, const char *path, char out[PATH_MAX])
+{
+	const char *p = path + 6;
+	pid_t who = pid;
+	if (strncmp(path, "/proc/", 6))
+		return 0;
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
+		p = strchr(p, '/');
+	else {
+		char *end;
+		long n = strtol(p, &end, 10);
+		if (end == p || *end != '/' || n <= 0)
+			return 0;
+		p = end;
+		if (!strncmp(p, "/task/", 6) && (n = strtol(p + 6, &end, 10)) > 0 && end != p + 6)
+			p = end;
+		who = (pid_t)n;
+	}
+	struct tracee *te = strcmp(p, "/exe") ? NULL : tracee_find(t, who);
+	if (!te || !te->exe)
+		return 0;
+	memmove(out, te->exe, strlen(te->exe) + 1);
+	return 1;
+}
+
+/* The fd of fexecve (execveat(fd, "", AT_EMPTY_PATH)): its file's guest
+ * path, when it is in the tree or a bind. 0, or -1 (left to the kernel). */
+static int fd_guest(struct tracer *t, pid_t pid, long fd, char guest[PATH_MAX])
+{
+	char link[64], host[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)fd);
+	ssize_t k = readlink(link, host, sizeof host - 1);
+	if (k <= 0 || host[0] != '/')
+		return -1;
+	host[k] = 0;
+	return tp_to_guest(&t->root, host, guest);
+}
+
+/* readlink of an exe link (proc_exe): the program's guest path, cut to the buffer. */
+static int exe_exit(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+{
+	char path[PATH_MAX], exe[PATH_MAX];
+	int at = (long)r->orig_rax == SYS_readlinkat;
+	unsigned long buf = at ? r->rdx : r->rsi, size = at ? r->r10 : r->rdx;
+	if ((long)r->rax < 0 || mem_string(pid, at ? r->rsi : r->rdi, path) < 0 || !proc_exe(t, pid, path, exe))
+		return 0;
+	size_t n = strlen(exe) < size ? strlen(exe) : size;
+	if (mem_write(pid, buf, exe, n) == 0) {
+		r->rax = n;
+		ptrace(PTRACE_SETREGS, pid, NULL, r);
+	}
+	return 1;
+}
+
+/* ---- owners in stat results ---- */
+
+/* 1 when pid's stat results need their owners mapped: its faked euid or
+ * egid is not the caller's (root, say, where the caller is uid 1000). Else
+ * the call's exit is not stopped at: a run whose ids are the caller's pays nothing. */
+static int owners_faked(struct tracer *t, pid_t pid)
+{
+	struct tracee *te = tracee_find(t, pid);
+	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	return eu != t->ruid || eg != t->rgid;
+}
+
+static int dev_ours(const struct tracer *t, dev_t dev)
+{
+	for (int i = 0; i < t->ndevs; i++)
+		if (t->devs[i] == dev)
+			return 1;
+	return 0;
+}
+
+/* The kernel's x86-64 layouts (whatever the tracee's libc calls them):
+ * struct stat's st_dev at 0, st_uid and st_gid at 28; struct statx's
+ * stx_mask at 0, stx_uid and stx_gid at 20, stx_dev_major/minor at 136. */
+enum { ST_UID = 28, ST_SIZE = 36, SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_UIDGID = 0x8 | 0x10 };
+
+/* A stat result (stat, lstat, fstat, newfstatat, statx) at its exit: a file
+ * of the caller's, on the tree's file system or a bind's (not /proc, /dev,
+ * /sys), is the thread's (its faked euid/egid), as the one-id store lost the
+ * image's owners; other owners (the host's root owning /dev/null) are kept. */
+static void stat_exit(struct tracer *t, pid_t pid, const struct user_regs_struct *r)
+{
+	long nr = (long)r->orig_rax;
+	unsigned long buf = nr == SYS_newfstatat ? r->rdx : nr == SYS_statx ? r->r8 : r->rsi;
+	unsigned char b[SX_SIZE];
+	unsigned id[2];
+	uint64_t dev;
+	int sx = nr == SYS_statx, off = sx ? SX_UID : ST_UID;
+	if ((long)r->rax != 0 || mem_read(pid, buf, b, sx ? SX_SIZE : ST_SIZE) < 0)
+		return;
+	if (sx) {
+		uint32_t mask, mm[2];
+		memcpy(&mask, b, sizeof mask);
+		memcpy(mm, b + SX_DEV, sizeof mm);
+		if ((mask & SX_UIDGID) != SX_UIDGID)
+			return;
+		dev = makedev(mm[0], mm[1]);
+	} else
+		memcpy(&dev, b, sizeof dev);
+	memcpy(id, b + off, sizeof id);
+	if (!dev_ours(t, (dev_t)dev) || (id[0] != t->ruid && id[1] != t->rgid))
+		return;
+	struct tracee *te = tracee_find(t, pid);
+	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	if (id[0] == t->ruid)
+		id[0] = eu;
+	if (id[1] == t->rgid)
+		id[1] = eg;
+	mem_write(pid, buf + (unsigned long)off, id, sizeof id);
+}
+
+/* The file systems whose files the caller's owners are mapped on: the
+ * tree's and every bind's but the verbatim ones (/proc, /dev, /sys). */
+static void owner_devs(struct tracer *t)
+{
+	struct stat st;
+	if (stat(t->root.tree, &st) == 0)
+		t->devs[t->ndevs++] = st.st_dev;
+	for (int i = 0; i < t->root.nbinds && t->ndevs < TRACE_NDEVS; i++)
+		if (!t->root.binds[i].verbatim && stat(t->root.binds[i].host, &st) == 0 && !dev_ours(t, st.st_dev))
+			t->devs[t->ndevs++] = st.st_dev;
 }
 
 /* ---- the stops ---- */
@@ -453,18 +729,19 @@ static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
 	return !strncmp(host, t->root.tree, t->root.ntree) && (host[t->root.ntree] == 0 || host[t->root.ntree] == '/');
 }
 
-/* bind/connect on a unix socket with a path (not an abstract name): the
- * path translated, the sockaddr rewritten (ENAMETOOLONG where the host
+/* bind/connect/sendto on a unix socket with a path (not an abstract name):
+ * the path translated, the sockaddr rewritten (ENAMETOOLONG where the host
  * path does not fit in sun_path). */
 static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user_regs_struct *r)
 {
 	struct sockaddr_un sa;
 	char host[PATH_MAX];
-	size_t len = (size_t)r->rdx, base = offsetof(struct sockaddr_un, sun_path);
-	if (len <= base + 1 || len > sizeof sa)
+	int ai = (long)r->orig_rax == SYS_sendto ? 4 : 1;   /* the address and its length follow */
+	size_t len = (size_t)*arg(r, ai + 1), base = offsetof(struct sockaddr_un, sun_path);
+	if (!*arg(r, ai) || len <= base + 1 || len > sizeof sa)
 		return;
 	memset(&sa, 0, sizeof sa);
-	if (mem_read(pid, r->rsi, &sa, len) < 0)
+	if (mem_read(pid, *arg(r, ai), &sa, len) < 0)
 		return skip(pid, r, -EFAULT);   /* (fail closed) */
 	if (sa.sun_family != AF_UNIX || !sa.sun_path[0])
 		return;
@@ -481,8 +758,8 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	unsigned long p = scratch_put(&s, &sa, sizeof sa);
 	if (!p)
 		return skip(pid, r, -EFAULT);
-	r->rsi = p;
-	r->rdx = base + strlen(host) + 1;
+	*arg(r, ai) = p;
+	*arg(r, ai + 1) = base + strlen(host) + 1;
 	ptrace(PTRACE_SETREGS, pid, NULL, r);
 }
 
@@ -492,15 +769,15 @@ static int on_enter(struct tracer *t, pid_t pid)
 {
 	struct tracee *te;
 	struct user_regs_struct r;
-	char in[PATH_MAX], host[PATH_MAX];
+	char in[PATH_MAX], host[PATH_MAX], exe[PATH_MAX] = "";
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
 		return 0;
 	const struct sc *c = sc_find((long)r.orig_rax);
 	if (!c)
 		return 0;
-	if (c->f & (F_UID | F_GID)) {
+	if (c->f & (F_UID | F_GID | F_GROUPS)) {
 		te = tracee_add(t, pid, T_RUNNING);
-		skip(pid, &r, te ? ids_call(pid, te, c, &r) : -ENOMEM);
+		skip(pid, &r, !te ? -ENOMEM : c->f & F_GROUPS ? groups_call(pid, te, &r) : ids_call(pid, te, c, &r));
 		return 0;
 	}
 	if (c->f & F_SOCK) {
@@ -513,8 +790,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		skip(pid, &r, -EROFS);
 		return 0;
 	}
-	if (c->f & (F_FAKE0 | F_EPERM)) {
-		skip(pid, &r, c->f & F_EPERM ? -EPERM : 0);
+	if (c->f & (F_FAKE0 | F_EPERM | F_ENOSYS)) {
+		skip(pid, &r, c->f & F_EPERM ? -EPERM : c->f & F_ENOSYS ? -ENOSYS : 0);
 		return 0;
 	}
 	long flags = 0;
@@ -530,6 +807,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		write = !!(*arg(&r, c->path[0] + 1) & W_OK);
 	struct scratch s = { pid, r.rsp - RED_ZONE };
 	int changed = 0;
+	if ((c->f & F_EXEC) && exec_begin(t, pid) < 0)
+		return skip(pid, &r, -ENOMEM), 0;
 	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
 		unsigned long p = *arg(&r, c->path[i]);
 		int rd = p ? mem_string(pid, p, in) : 0;
@@ -538,13 +817,21 @@ static int on_enter(struct tracer *t, pid_t pid)
 		if (rd < 0)   /* fail closed: never the untranslated pointer */
 			return skip(pid, &r, rd), 0;
 		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
+		if (follow)
+			proc_exe(t, pid, in, in);   /* (/proc/self/exe followed: the program, not the loader) */
+		if ((c->f & F_EXEC) && !*in && (flags & AT_EMPTY_PATH) && fd_guest(t, pid, dirfd, in) == 0) {
+			*arg(&r, c->flags) &= ~(reg_t)AT_EMPTY_PATH;   /* fexecve: the fd's file by its path */
+			changed = 1;
+		}
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
 		if (w == 0x100)
 			continue;
 		if (w < 0 || (write && w != TP_BIND_RW && !((c->f & F_ACCESS) && access(host, F_OK) < 0)))
 			return skip(pid, &r, w < 0 ? w : -EROFS), 0;   /* (access: ENOENT first, from the kernel) */
-		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host)) < 0)
+		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host, exe)) < 0)
 			return skip(pid, &r, w), 0;
+		if ((c->f & F_EXEC) && *exe && exec_note(t, pid, exe) < 0)
+			return skip(pid, &r, -ENOMEM), 0;
 		unsigned long np = scratch_put(&s, host, strlen(host) + 1);
 		if (!np)   /* (below the stack pointer unmapped: see docs/trace-engine.md) */
 			return skip(pid, &r, -EFAULT), 0;
@@ -553,7 +840,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 	}
 	if (changed)
 		ptrace(PTRACE_SETREGS, pid, NULL, &r);
-	return !!(c->f & F_EXIT);
+	return (c->f & F_EXIT) || ((c->f & F_STAT) && owners_faked(t, pid));
 }
 
 /* readlink(at) whose result filled the buffer: the host path may have been
@@ -611,6 +898,11 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	long ret = (long)r.rax, nr = (long)r.orig_rax;
 	if (nr == SYS_getsockname || nr == SYS_getpeername)
 		return sock_exit(t, pid, &r);
+	const struct sc *c = sc_find(nr);
+	if (c && (c->f & F_STAT))
+		return stat_exit(t, pid, &r);
+	if (nr != SYS_getcwd && exe_exit(t, pid, &r))
+		return;
 	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
 	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
 	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */
@@ -640,7 +932,7 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 
 static int install_filter(void)
 {
-	struct sock_filter f[6 + 2 * NTABLE + 1];
+	struct sock_filter f[6 + 7 + 2 * NTABLE + 1];
 	int n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -649,6 +941,15 @@ static int install_filter(void)
 	/* x32 calls (nr | 0x40000000) are other numbers for the same calls: refused, not untranslated */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	/* sendto stops only with an address (a datagram to a unix path): send(2), every
+	 * write to a connected socket, has none and runs without a stop */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 6);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4]));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4]) + 4);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	for (size_t i = 0; i < NTABLE; i++) {
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)table[i].nr, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
@@ -707,14 +1008,17 @@ static void new_child(struct tracer *t, pid_t parent)
 	unsigned long msg = 0;
 	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
 		return;
-	struct tracee *p = tracee_add(t, parent, T_RUNNING);
-	unsigned id[2][3];
+	struct tracee *p = tracee_add(t, parent, T_RUNNING), ids;
 	if (p)
-		memcpy(id, p->id, sizeof id);
+		ids = *p;
 	struct tracee *c = tracee_add(t, (pid_t)msg, T_EXPECTED);   /* (p may have moved) */
 	if (!c || !p)
 		return;
-	memcpy(c->id, id, sizeof id);
+	memcpy(c->id, ids.id, sizeof c->id);
+	c->ngroups = ids.ngroups;
+	memcpy(c->groups, ids.groups, sizeof c->groups);
+	free(c->exe);
+	c->exe = ids.exe ? strdup(ids.exe) : NULL;   /* (threads too: each answers its process's exe) */
 	if (c->state == T_STOPPED_NEW) {
 		c->state = T_RUNNING;
 		ptrace(PTRACE_CONT, c->pid, NULL, NULL);
@@ -755,6 +1059,9 @@ static int loop(struct tracer *t, pid_t app)
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL);
 			else
 				first_stop(t, pid);
+		} else if (ev == PTRACE_EVENT_EXEC) {
+			exec_done(t, pid);
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
 			new_child(t, pid);
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
@@ -888,6 +1195,9 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	if (!t)
 		return err_set(e, EXIT_SETUP, "out of memory");
 	t->uid = s->uid, t->gid = s->gid;
+	t->ruid = getuid(), t->rgid = getgid();
+	for (int i = 0; i < s->ngroups && t->ngroups < TRACE_NGROUPS; i++)
+		t->groups[t->ngroups++] = s->groups[i];
 	if (!s->flat || s->nlowers != 1 || !realpath(s->lowers[0], t->root.tree)) {
 		err_set(e, EXIT_SETUP, "the trace engine runs on a flat root only");
 		goto out;
@@ -895,6 +1205,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	t->root.ntree = strlen(t->root.tree);
 	if (binds(t, s, priv, e) < 0)
 		goto out;
+	owner_devs(t);
 	find_program(t, s->argv[0], s->envp, prog);
 	if (!*prog) {
 		err_set(e, EXIT_NOTFOUND, "exec %s: not found in the image's PATH", s->argv[0]);
@@ -941,6 +1252,8 @@ out:
 		close(go[1]);
 	if (*priv)
 		rmtree_at(AT_FDCWD, priv);
+	for (size_t i = 0; i < t->ntracees; i++)   /* (what the app left behind, killed by EXITKILL) */
+		free(t->tracees[i].exe), free(t->tracees[i].next_exe);
 	free(t->tracees);
 	free(t);
 	return rc;

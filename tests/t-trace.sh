@@ -182,3 +182,175 @@ t_trace_places() {
     expect_ok; expect_out $'run-seeded\nresolv'
 }
 test_case run "trace: writable places: image Volumes seeded, --tmpfs, volumes, new WorkingDir, /run seeded, /etc files" t_trace_places
+
+t_trace_owners() {
+    fresh_cache "$T/c"
+    # the store's files are the caller's on the host: stat says the app's own
+    # (its faked euid/egid, after setuid too); the host's /dev/null stays root's.
+    # busybox's stat (stat/lstat), python's os.stat and os.fstat (newfstatat, fstat),
+    # coreutils' stat (statx)
+    x "$(P bb)" --boxcar-engine=trace sh -c 'stat -c %u:%g /etc/fixture-release /tmp /dev/null; touch /tmp/new; stat -c %u:%g /tmp/new'
+    expect_ok; expect_out $'0:0\n0:0\n0:0\n0:0'
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
+def own(st): return "%d:%d" % (st.st_uid, st.st_gid)
+fd = os.open("/etc/os-release", os.O_RDONLY)
+print(own(os.stat("/app")), own(os.fstat(fd)), own(os.lstat("/tmp")), own(os.stat("/dev/null")))
+os.setgid(998); os.setuid(999)
+print(own(os.stat("/app")), own(os.fstat(fd)), own(os.stat("/dev/null")), os.getgroups())
+os.setgroups([5, 7]); print(os.getgroups())'
+    expect_ok; expect_out $'0:0 0:0 0:0 0:0\n999:998 999:998 0:0 []\n[5, 7]'
+    x "$(P debian)" --boxcar-engine=trace --boxcar-user=65534:65534 sh -c 'stat -c %u:%g /etc/passwd /dev/null; id -u; id -G'
+    expect_ok; expect_out $'65534:65534\n0:0\n65534\n65534'
+}
+test_case run "trace: owners in stat, lstat, fstat, newfstatat and statx results are the app's faked ids (caller's files only); getgroups faked" t_trace_owners
+
+# trace_pg PORT [ARGS...]: the postgres example in the background (its entrypoint:
+# initdb, then the server) on PORT; waits until it accepts connections
+trace_pg() {
+    local port=$1 i; shift
+    "$(P postgres)" "$@" --boxcar-env=POSTGRES_PASSWORD=s3cret -p "$port" >"$T/pg.out" 2>"$T/pg.err" </dev/null &
+    PGPID=$!
+    for ((i = 0; i < 240; i++)); do
+        pg_isready -q -h 127.0.0.1 -p "$port" && return 0
+        kill -0 "$PGPID" 2>/dev/null || break
+        sleep 0.25
+    done
+    note "postgres stderr:"; tail -20 "$T/pg.err" >&2
+    fail "postgres ($*) did not accept connections on port $port"
+}
+# trace_pg_session PORT [ARGS...]: start, query, stop with TERM; the queries' output in $OUT
+trace_pg_session() {
+    local port; port=$(free_port)
+    trace_pg "$port" "$@"
+    PGPASSWORD=s3cret x psql -h 127.0.0.1 -p "$port" -U postgres -qAtc "select current_user, 6 * 7" \
+        -c "create table t (v text); insert into t values ('kept'); select v from t" \
+        -c "select count(*) > 0 from pg_stat_activity"
+    expect_ok; local out=$OUT
+    kill -TERM "$PGPID"
+    local rc=0; wait "$PGPID" || rc=$?
+    [ "$rc" = 0 ] || { tail -20 "$T/pg.err" >&2; fail "postgres ($*): exit status $rc after TERM, want 0"; }
+    grep -q "database initialized" "$T/pg.err" || fail "postgres ($*): the entrypoint did not initialize the cluster"
+    grep -q "database system is shut down" "$T/pg.err" || fail "postgres ($*): no clean shutdown"
+    OUT=$out
+}
+
+t_trace_postgres() {   # (the run's cache: the ns engine's subids store holds files a fresh_cache could not remove)
+    # started as root (the entrypoint chowns, then gosu postgres: initdb checks
+    # its data directory is its own), and as the image's user from the start
+    local user ns
+    for user in root postgres; do
+        trace_pg_session --boxcar-engine=ns --boxcar-user="$user"; ns=$OUT
+        [ "$ns" = $'postgres|42\nkept\nt' ] || fail "ns engine as $user: $ns"
+        trace_pg_session --boxcar-engine=trace --boxcar-user="$user"
+        [ "$OUT" = "$ns" ] || fail "trace engine as $user: $(show "$OUT"), want the ns engine's $(show "$ns")"
+    done
+}
+test_case run "trace: the postgres example (initdb, server, queries) as root and as postgres, the same as under ns" t_trace_postgres
+
+t_trace_flask() {
+    fresh_cache "$T/c"
+    # The example's app.py binds 5000 itself (app.run(port=5000)), which a test may
+    # not assume free: the same app (its module, /app/app.py) is served by Flask's
+    # own CLI, which takes the port, on the host's network (no namespace under trace)
+    local port i; port=$(free_port)
+    "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -m flask --app app run --port "$port" \
+        >"$T/flask.out" 2>&1 </dev/null &
+    local pid=$!
+    for ((i = 0; i < 300; i++)); do
+        python3 "$TOP/tests/netclient.py" get "$port" >/dev/null 2>&1 && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    x python3 "$TOP/tests/netclient.py" get "$port"
+    expect_ok; expect_out "Hello World!"
+    grep -q "GET / HTTP" "$T/flask.out" || fail "the request is not in the app's log: $(cat "$T/flask.out")"
+    kill -TERM "$pid"
+    local rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 143 ] || fail "flask after TERM: exit $rc, want 143"
+}
+test_case run "trace: the Flask example answering on the host's network (a free port through Flask's CLI)" t_trace_flask
+
+t_trace_exec() {
+    fresh_cache "$T/c"
+    # a dynamic program runs through the image's loader, but /proc/self/exe and
+    # /proc/PID/exe name the program (read, and opened), and argv[0] is kept
+    # (glibc's ld.so --argv0: bookworm's is 2.36)
+    x "$(P debian)" --boxcar-engine=trace bash -c 'readlink /proc/self/exe; readlink /proc/$$/exe
+        md5sum /proc/self/exe /usr/bin/md5sum | cut -d" " -f1 | uniq | wc -l
+        exec -a myname bash -c "echo \$0"'
+    expect_ok; expect_out $'/usr/bin/readlink\n/usr/bin/bash\n1\nmyname'   # (1: md5sum opened itself)
+    # fexecve (execveat(fd, "", AT_EMPTY_PATH)): the fd's program through the image's
+    # loader too, not the host's (the loader mapped is the image's file)
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
+script = """echo $0; readlink /proc/$$/exe
+[ "$(stat -L -c %i /lib64/ld-linux-x86-64.so.2)" = "$(awk "/ld-linux/ { print \\$5; exit }" /proc/$$/maps)" ] && echo image-loader"""
+os.execve(os.open("/bin/sh", os.O_RDONLY), ["mysh", "-c", script], {"PATH": "/usr/bin:/bin"})'
+    expect_ok; expect_out $'mysh\n/usr/bin/dash\nimage-loader'
+}
+test_case run "trace: exec: /proc/self/exe names the program, not the loader; argv[0] kept (ld.so --argv0); fexecve through the image's loader" t_trace_exec
+
+t_trace_refused_calls() {
+    fresh_cache "$T/c"
+    # io_uring_setup: ENOSYS (its opens would bypass the tracer; programs fall back);
+    # what changes the host, not the image, is refused with EPERM, for real root
+    # too ([root]). Each is asked in a way that is harmless if it reached the host:
+    # a missing path (the kernel would say ENOENT), the host's own hostname.
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def call(*a):
+    r = libc.syscall(*a); return "ok" if r >= 0 else os.strerror(ctypes.get_errno())
+params = ctypes.create_string_buffer(120)
+print("io_uring_setup", call(425, 1, params))
+for name, nr in (("mount", 165), ("umount2", 166), ("chroot", 161)):
+    print(name, call(nr, b"/no/such/dir", b"/no/such/dir", b"none", 4096, None) if nr == 165 else call(nr, b"/no/such/dir", 0))
+try: socket.sethostname(socket.gethostname()); print("sethostname ok")
+except OSError as e: print("sethostname", e.strerror)'
+    expect_ok
+    expect_out $'io_uring_setup Function not implemented\nmount Operation not permitted\numount2 Operation not permitted\nchroot Operation not permitted\nsethostname Operation not permitted'
+    # sendto a unix path: translated as bind and connect are (the host has no /tmp/dg);
+    # send(2) on a connected socket (no address) is not stopped at all
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import socket
+r = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); r.bind("/tmp/dg")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"dgram", "/tmp/dg")
+print(r.recv(10).decode())
+a, b = socket.socketpair(); a.send(b"pair"); print(b.recv(4).decode())'
+    expect_ok; expect_out $'dgram\npair'
+}
+test_case run "trace: io_uring_setup answers ENOSYS; mount, umount2, chroot, sethostname refused (EPERM), for real root too; sendto a unix path translated" t_trace_refused_calls
+
+t_trace_symlink_race() {
+    fresh_cache "$T/c"
+    echo host-secret > "$T/secret"; chmod 644 "$T/secret"
+    # a symlink swapped (atomically, by another thread) between targets while
+    # another reads through it: each read goes through one target or the other,
+    # resolved inside the image, never the host's (the residual window, a
+    # directory swapped for a symlink between the tracer's and the kernel's
+    # lookups, is documented in docs/trace-engine.md)
+    cat > "$T/race.py" <<'PY'
+import os, sys, threading, time
+secret = sys.argv[1]
+targets = ["/", "../../../../../../../..", "/etc/../..", "/tmp"]
+os.symlink("/", "/tmp/l")
+done = False
+def swap():
+    i = 0
+    while not done:
+        os.symlink(targets[i % len(targets)], "/tmp/l.new"); os.replace("/tmp/l.new", "/tmp/l"); i += 1
+th = threading.Thread(target=swap); th.start()
+inside = leaked = 0
+end = time.time() + 3
+while time.time() < end:
+    for p in ("/tmp/l" + secret, "/tmp/l/etc/os-release"):
+        try:
+            with open(p) as f: data = f.read()
+        except OSError: continue
+        if "host-secret" in data: leaked += 1
+        elif "PRETTY_NAME" in data: inside += 1
+done = True; th.join()
+print("leaked", leaked, "inside", "yes" if inside > 10 else inside)
+PY
+    chmod 644 "$T/race.py"
+    x "$(P flask)" --boxcar-engine=trace --boxcar-volume="$T:/x:ro" --boxcar-entrypoint=python3 /x/race.py "$T/secret"
+    expect_ok; expect_out 'leaked 0 inside yes'
+}
+test_case run "trace: a symlink swapped during a run while another thread reads through it stays inside the image" t_trace_symlink_race
