@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "../common/copy.h"
 #include "../common/fsutil.h"
+#include "../common/log.h"
 #include "../common/xio.h"
 #include "net.h"
 #include "tracepath.h"
@@ -53,6 +54,7 @@ struct tracer {
 	gid_t gid;
 	struct tracee *tracees;
 	size_t ntracees, cap;
+	unsigned long nenter[512], nexit;   /* stops, per syscall (--boxcar-verbose: report_stops) */
 };
 
 /* How a syscall is treated: which arguments are paths (and their dirfds),
@@ -495,6 +497,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 	char in[PATH_MAX], host[PATH_MAX];
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
 		return 0;
+	t->nenter[r.orig_rax % 512]++;
 	const struct sc *c = sc_find((long)r.orig_rax);
 	if (!c)
 		return 0;
@@ -721,6 +724,30 @@ static void new_child(struct tracer *t, pid_t parent)
 	}
 }
 
+/* --boxcar-verbose: how many stops the run cost, and which calls made them
+ * (what bench/trace.sh's numbers come from). */
+static void report_stops(const struct tracer *t)
+{
+	unsigned long c[512], all = 0;
+	char top[256] = "";
+	size_t n = 0;
+	memcpy(c, t->nenter, sizeof c);
+	for (size_t i = 0; i < 512; i++)
+		all += c[i];
+	for (int k = 0; k < 6; k++) {   /* the commonest calls, by number */
+		size_t best = 0;
+		for (size_t i = 1; i < 512; i++)
+			if (c[i] > c[best])
+				best = i;
+		if (!c[best] || n >= sizeof top)
+			break;
+		n += (size_t)snprintf(top + n, sizeof top - n, " #%zu:%lu", best, c[best]);
+		c[best] = 0;
+	}
+	log_debug("trace: %lu stops at entry (by syscall%s), %lu at exit; %lu paths resolved, %lu host lookups", all,
+		  top, t->nexit, t->root.nresolve, t->root.nlookup);
+}
+
 static int loop(struct tracer *t, pid_t app)
 {
 	int status = 0;
@@ -747,6 +774,7 @@ static int loop(struct tracer *t, pid_t app)
 			int exit_too = on_enter(t, pid);
 			ptrace(exit_too ? PTRACE_SYSCALL : PTRACE_CONT, pid, NULL, NULL);
 		} else if (sig == (SIGTRAP | 0x80)) {
+			t->nexit++;
 			on_exit_stop(t, pid);
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev == PTRACE_EVENT_STOP) {
@@ -931,6 +959,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
 	rc = loop(t, pid);
+	report_stops(t);
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &old[i], NULL);
 	app_pid = 0;
@@ -941,6 +970,7 @@ out:
 		close(go[1]);
 	if (*priv)
 		rmtree_at(AT_FDCWD, priv);
+	tp_free(&t->root);
 	free(t->tracees);
 	free(t);
 	return rc;
