@@ -488,6 +488,28 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	ptrace(PTRACE_SETREGS, pid, NULL, r);
 }
 
+/* getcwd answered at its entry, one stop instead of two (python asks at
+ * every import): the guest path of /proc/PID/cwd. 1 when answered; 0 to
+ * leave it to the kernel and map its result at the exit (a cwd outside the
+ * tree and the binds, or a deleted one, whose ENOENT is the kernel's). */
+static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+{
+	char link[64], host[PATH_MAX], guest[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	ssize_t k = readlink(link, host, sizeof host - 1);
+	if (k <= 0 || k >= (ssize_t)sizeof host - 1 || host[0] != '/')
+		return 0;
+	host[k] = 0;
+	if ((k > 10 && !strcmp(host + k - 10, " (deleted)")) || tp_to_guest(&t->root, host, guest) < 0)
+		return 0;
+	size_t gl = strlen(guest);
+	if (gl + 1 > r->rsi)
+		skip(pid, r, -ERANGE);
+	else
+		skip(pid, r, mem_write(pid, r->rdi, guest, gl + 1) < 0 ? -EFAULT : (long)gl + 1);
+	return 1;
+}
+
 /* A seccomp stop: rewrite what the call names. Returns 1 when its exit
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
@@ -510,6 +532,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		on_sock(t, pid, c, &r);
 		return 0;
 	}
+	if ((long)r.orig_rax == SYS_getcwd)
+		return !getcwd_enter(t, pid, &r);
 	/* fchmod & co., and utimensat(fd, NULL) (futimens): the fd's file */
 	if (((c->f & F_FDWRITE) || ((long)r.orig_rax == SYS_utimensat && !r.rsi)) &&
 	    fd_in_tree(t, pid, (long)r.rdi)) {

@@ -182,3 +182,22 @@ t_trace_places() {
     expect_ok; expect_out $'run-seeded\nresolv'
 }
 test_case run "trace: writable places: image Volumes seeded, --tmpfs, volumes, new WorkingDir, /run seeded, /etc files" t_trace_places
+
+t_trace_cache() {
+    fresh_cache "$T/c"
+    # the engine remembers what the tree's paths are (it does not change during a run),
+    # never a writable place's: a link in /tmp, or in a volume, replaced mid-run is read anew
+    mkdir -p "$T/vol"
+    x "$(P bb)" --boxcar-engine=trace --boxcar-volume="$T/vol:/v" sh -c '
+        for d in /tmp /v; do
+            ln -s /etc $d/l && cat $d/l/fixture-release; rm $d/l && mkdir $d/l && echo new > $d/l/fixture-release
+            cat $d/l/fixture-release; rm -r $d/l && ln -s /etc $d/l && cat $d/l/fixture-release; rm $d/l
+        done; cd /etc && pwd && cat fixture-release'
+    expect_ok; expect_out $'busybox fixture\nnew\nbusybox fixture\nbusybox fixture\nnew\nbusybox fixture\n/etc\nbusybox fixture'
+    # fstat (no stop: the filter lets AT_EMPTY_PATH through) sees the file stat sees
+    x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
+fd = os.open("/etc/os-release", os.O_RDONLY)
+print(os.fstat(fd).st_ino == os.stat("/etc/os-release").st_ino, os.getcwd())'
+    expect_ok; expect_out 'True /app'
+}
+test_case run "trace: links in writable places followed anew each time (the tree's remembered), fstat and getcwd" t_trace_cache
