@@ -38,8 +38,10 @@ if [ "$(id -u)" = 0 ]; then
         "$TOP/bench/trace.sh" "$ROUNDS" ${OLD:+"$OLD"}
 fi
 mkdir -p "$OUT"
-# a cache of its own: one flat tree in it, the one both engines and proot use
-export BOXCAR_CACHE=$OUT/cache XDG_RUNTIME_DIR=$OUT/run
+# a cache of its own: one flat tree in it, the one both engines and proot use;
+# the state dir on tmpfs, as /run/user/UID is (the trace engine makes its
+# private /tmp, /run and /etc files there, and removes them after the run)
+export BOXCAR_CACHE=$OUT/cache XDG_RUNTIME_DIR=/dev/shm/boxcar-trace-bench-$(id -u)
 # (proot passes the environment on: no __pycache__ written into the cache's tree)
 export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
@@ -62,7 +64,8 @@ run_set() {
     [ -z "$OLD" ] || cmds+=(-n old "$OUT/py-old --boxcar-engine=trace --boxcar-entrypoint=$prog $args")
     rm -f "$OUT/$name".*.json
     for k in $(seq "$ROUNDS"); do
-        hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$name.$k.json" "${cmds[@]}" >/dev/null
+        hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$name.$k.json" "${cmds[@]}" \
+            >"$OUT/hyperfine.log" 2>&1 || { cat "$OUT/hyperfine.log" >&2; exit 1; }
     done
     NAME=$name jq -rs 'def med: sort | if length % 2 == 1 then .[length / 2 | floor]
                                    else (.[length / 2 - 1] + .[length / 2]) / 2 end;

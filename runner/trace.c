@@ -191,13 +191,16 @@ static int mem_write(pid_t pid, unsigned long addr, const void *buf, size_t n)
 }
 
 /* A NUL-terminated string of at most PATH_MAX, read page by page (a
- * string may end just before an unmapped page). */
+ * string may end just before an unmapped page), the first read short (most
+ * paths are: no 4 KiB copied for a name). */
 /* -EFAULT when unreadable, -ENAMETOOLONG when longer. */
 static int mem_string(pid_t pid, unsigned long addr, char out[PATH_MAX])
 {
-	size_t got = 0;
-	while (got < PATH_MAX) {
+	size_t got = 0, want = 256;
+	for (; got < PATH_MAX; want = 4096) {
 		size_t n = 4096 - ((addr + got) & 4095);
+		if (n > want)
+			n = want;
 		if (n > PATH_MAX - got)
 			n = PATH_MAX - got;
 		if (mem_read(pid, addr + got, out + got, n) < 0)

@@ -192,8 +192,10 @@ t_trace_cache() {
         for d in /tmp /v; do
             ln -s /etc $d/l && cat $d/l/fixture-release; rm $d/l && mkdir $d/l && echo new > $d/l/fixture-release
             cat $d/l/fixture-release; rm -r $d/l && ln -s /etc $d/l && cat $d/l/fixture-release; rm $d/l
-        done; cd /etc && pwd && cat fixture-release'
-    expect_ok; expect_out $'busybox fixture\nnew\nbusybox fixture\nbusybox fixture\nnew\nbusybox fixture\n/etc\nbusybox fixture'
+        done; cd /etc && pwd && cat fixture-release
+        cd /tmp; d=d; for i in $(seq 30); do d=$d/dddddddddddddddddddd; done   # (paths past the first short read)
+        mkdir -p $d && echo deep > $d/f && cat /tmp/$d/f'
+    expect_ok; expect_out $'busybox fixture\nnew\nbusybox fixture\nbusybox fixture\nnew\nbusybox fixture\n/etc\nbusybox fixture\ndeep'
     # fstat (no stop: the filter lets AT_EMPTY_PATH through) sees the file stat sees
     x "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -c 'import os
 fd = os.open("/etc/os-release", os.O_RDONLY)
