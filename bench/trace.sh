@@ -39,8 +39,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 mkdir -p "$OUT"
 # a cache of its own: one flat tree in it, the one both engines and proot use;
-# the state dir on tmpfs, as /run/user/UID is (the trace engine makes its
-# private /tmp, /run and /etc files there, and removes them after the run)
+# XDG_RUNTIME_DIR a tmpfs, as /run/user/UID is (the trace engine makes its
+# private /tmp & co. there; on a disk they cost a launch journal writes)
 export BOXCAR_CACHE=$OUT/cache XDG_RUNTIME_DIR=/dev/shm/boxcar-trace-bench-$(id -u)
 # (proot passes the environment on: no __pycache__ written into the cache's tree)
 export PYTHONDONTWRITEBYTECODE=1

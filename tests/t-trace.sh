@@ -201,5 +201,14 @@ t_trace_cache() {
 fd = os.open("/etc/os-release", os.O_RDONLY)
 print(os.fstat(fd).st_ino == os.stat("/etc/os-release").st_ino, os.getcwd())'
     expect_ok; expect_out 'True /app'
+    # where XDG_RUNTIME_DIR is a tmpfs (as /run/user/UID), the private /tmp & co. are made there, and removed
+    local xdg=/dev/shm/boxcar-t-trace-$(id -u)-$$
+    [ "$(stat -f -c %T /dev/shm)" = tmpfs ] || fail "this test needs /dev/shm on a tmpfs"
+    rm -rf "$xdg"; mkdir -m 700 "$xdg"
+    XDG_RUNTIME_DIR=$xdg x "$(P bb)" --boxcar-engine=trace sh -c "echo w > /tmp/f && cat /tmp/f && ls $xdg"
+    expect_ok; expect_out_has w
+    grep -q '^boxcar-trace-' <<<"$OUT" || fail "no private directory in $xdg during the run: $OUT"
+    [ -z "$(ls -A "$xdg")" ] || fail "private directories left in $xdg: $(ls -A "$xdg")"
+    rm -rf "$xdg"
 }
-test_case run "trace: links in writable places followed anew each time (the tree's remembered), fstat and getcwd" t_trace_cache
+test_case run "trace: links in writable places followed anew each time (the tree's remembered), fstat and getcwd, private dirs in a tmpfs XDG_RUNTIME_DIR" t_trace_cache
