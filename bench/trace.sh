@@ -74,7 +74,8 @@ run_set() {
         (map(.results | map({(.command): .median}) | add)) as $r |
         "| \(env.NAME) | \(ms($r | map(.ns) | med)) | \(ms($r | map(.trace) | med)) | \(ms($r | map(.proot) | med)) | " +
         "\(r($r | map(.trace / .ns) | med)) | \(r($r | map(.trace / .proot) | med)) | " +
-        (if $r[0].old then "\(ms($r | map(.old) | med)) | \(r($r | map(.trace / .old) | med)) |" else "" end)' \
+        (if $r[0].old then "\(ms($r | map(.old) | med)) | \(r($r | map(.old / .ns) | med)) | " +
+            "\(r($r | map(.old / .proot) | med)) | \(r($r | map(.trace / .old) | med)) |" else "" end)' \
         "$OUT/$name".*.json
     "$OUT/py" --boxcar-verbose --boxcar-engine=trace --boxcar-entrypoint="$prog" "${@:4}" 2>&1 >/dev/null |
         sed -n 's/^boxcar: trace: /  - '"$name"': /p' >> "$OUT/stops"
@@ -82,11 +83,11 @@ run_set() {
 
 : > "$OUT/stops"
 {
-    echo "| workload (median of $ROUNDS paired rounds) | ns ms | trace ms | proot ms | trace/ns | trace/proot |${OLD:+ old trace ms | trace/old |}"
-    echo "|---|---|---|---|---|---|${OLD:+---|---|}"
+    echo "| workload (median of $ROUNDS paired rounds) | ns ms | trace ms | proot ms | trace/ns | trace/proot |${OLD:+ old trace ms | old/ns | old/proot | trace/old |}"
+    echo "|---|---|---|---|---|---|${OLD:+---|---|---|---|}"
     RUNS=30 run_set true /bin/true ''
     RUNS=20 run_set python python3 '-c pass' -c pass
-    RUNS=5 run_set imports python3 "-c '$IMPORTS'" -c "$IMPORTS"
+    RUNS=10 run_set imports python3 "-c '$IMPORTS'" -c "$IMPORTS"
     RUNS=5 run_set find sh "-c 'find / -xdev | wc -l'" -c 'find / -xdev | wc -l'
     echo
     echo "Stops made by the trace engine (--boxcar-verbose):"
