@@ -206,9 +206,9 @@ print(os.fstat(fd).st_ino == os.stat("/etc/os-release").st_ino, os.getcwd())'
     [ "$(stat -f -c %T /dev/shm)" = tmpfs ] || fail "this test needs /dev/shm on a tmpfs"
     rm -rf "$xdg"; mkdir -m 700 "$xdg"
     XDG_RUNTIME_DIR=$xdg x "$(P bb)" --boxcar-engine=trace sh -c "echo w > /tmp/f && cat /tmp/f && ls $xdg"
+    local left; left=$(ls -A "$xdg"); rm -rf "$xdg"
     expect_ok; expect_out_has w
     grep -q '^boxcar-trace-' <<<"$OUT" || fail "no private directory in $xdg during the run: $OUT"
-    [ -z "$(ls -A "$xdg")" ] || fail "private directories left in $xdg: $(ls -A "$xdg")"
-    rm -rf "$xdg"
+    [ -z "$left" ] || fail "private directories left in $xdg: $left"
 }
 test_case run "trace: links in writable places followed anew each time (the tree's remembered), fstat and getcwd, private dirs in a tmpfs XDG_RUNTIME_DIR" t_trace_cache
