@@ -22,7 +22,7 @@ ARM64_APT="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
           postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
-          bubblewrap qemu-user-static"
+          bubblewrap qemu-user-static proot"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

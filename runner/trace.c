@@ -24,10 +24,12 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/user.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common/copy.h"
 #include "../common/fsutil.h"
+#include "../common/log.h"
 #include "../common/xio.h"
 #include "net.h"
 #include "tracepath.h"
@@ -38,6 +40,9 @@
 #define RED_ZONE 128
 #define TRACE_NGROUPS 32   /* (more in setgroups: EINVAL, as past the kernel's NGROUPS_MAX) */
 #define TRACE_NDEVS (TP_MAX_BINDS + 1)
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 /* A traced process (a thread: credentials are per thread in the kernel,
  * and libc's setuid calls it in each): the ids it is told it has. */
@@ -68,6 +73,7 @@ struct tracer {
 	int nloaders;
 	struct tracee *tracees;
 	size_t ntracees, cap;
+	unsigned long nenter[512], nexit;   /* stops, per syscall (--boxcar-verbose: report_stops) */
 };
 
 /* How a syscall is treated: which arguments are paths (and their dirfds),
@@ -224,13 +230,16 @@ static int mem_write(pid_t pid, unsigned long addr, const void *buf, size_t n)
 }
 
 /* A NUL-terminated string of at most PATH_MAX, read page by page (a
- * string may end just before an unmapped page). */
+ * string may end just before an unmapped page), the first read short (most
+ * paths are: no 4 KiB copied for a name). */
 /* -EFAULT when unreadable, -ENAMETOOLONG when longer. */
 static int mem_string(pid_t pid, unsigned long addr, char out[PATH_MAX])
 {
-	size_t got = 0;
-	while (got < PATH_MAX) {
+	size_t got = 0, want = 256;
+	for (; got < PATH_MAX; want = 4096) {
 		size_t n = 4096 - ((addr + got) & 4095);
+		if (n > want)
+			n = want;
 		if (n > PATH_MAX - got)
 			n = PATH_MAX - got;
 		if (mem_read(pid, addr + got, out + got, n) < 0)
@@ -763,6 +772,28 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 	ptrace(PTRACE_SETREGS, pid, NULL, r);
 }
 
+/* getcwd answered at its entry, one stop instead of two (python asks at
+ * every import): the guest path of /proc/PID/cwd. 1 when answered; 0 to
+ * leave it to the kernel and map its result at the exit (a cwd outside the
+ * tree and the binds, or a deleted one, whose ENOENT is the kernel's). */
+static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+{
+	char link[64], host[PATH_MAX], guest[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	ssize_t k = readlink(link, host, sizeof host - 1);
+	if (k <= 0 || k >= (ssize_t)sizeof host - 1 || host[0] != '/')
+		return 0;
+	host[k] = 0;
+	if ((k > 10 && !strcmp(host + k - 10, " (deleted)")) || tp_to_guest(&t->root, host, guest) < 0)
+		return 0;
+	size_t gl = strlen(guest);
+	if (gl + 1 > r->rsi)
+		skip(pid, r, -ERANGE);
+	else
+		skip(pid, r, mem_write(pid, r->rdi, guest, gl + 1) < 0 ? -EFAULT : (long)gl + 1);
+	return 1;
+}
+
 /* A seccomp stop: rewrite what the call names. Returns 1 when its exit
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
@@ -772,6 +803,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 	char in[PATH_MAX], host[PATH_MAX], exe[PATH_MAX] = "";
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
 		return 0;
+	t->nenter[r.orig_rax % 512]++;
 	const struct sc *c = sc_find((long)r.orig_rax);
 	if (!c)
 		return 0;
@@ -784,6 +816,8 @@ static int on_enter(struct tracer *t, pid_t pid)
 		on_sock(t, pid, c, &r);
 		return 0;
 	}
+	if ((long)r.orig_rax == SYS_getcwd)
+		return !getcwd_enter(t, pid, &r);
 	/* fchmod & co., and utimensat(fd, NULL) (futimens): the fd's file */
 	if (((c->f & F_FDWRITE) || ((long)r.orig_rax == SYS_utimensat && !r.rsi)) &&
 	    fd_in_tree(t, pid, (long)r.rdi)) {
@@ -930,9 +964,39 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 
 /* ---- the app and the loop ---- */
 
-static int install_filter(void)
+/* fstat as glibc makes it, newfstatat(fd, "", st, AT_EMPTY_PATH), and
+ * statx(fd, "", AT_EMPTY_PATH, ...) as Rust's: the flags say "this fd",
+ * so they run with no stop (a third of python's stops). The filter cannot
+ * read the string: a caller passing AT_EMPTY_PATH *with* a path gets that
+ * path resolved by the kernel, untranslated: a stat only (no open, no
+ * change), and no libc does it (docs/trace-engine.md). A holds the
+ * syscall number on entry and on the way past. Only where the app starts
+ * with the caller's own ids: elsewhere fstat stops, for its owners
+ * (stat_exit), as the app believes it is someone else. */
+#define FSTAT_RULES 11
+static int fstat_rules(struct sock_filter *f)
 {
-	struct sock_filter f[6 + 7 + 2 * NTABLE + 1];
+	int n = 0;
+	unsigned at = AT_EMPTY_PATH, sync = AT_STATX_SYNC_TYPE;
+	/* newfstatat: flags (args[3]) exactly AT_EMPTY_PATH */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 0, 4);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[3]));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, at, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	/* statx: flags (args[2]) AT_EMPTY_PATH, give or take the sync mode */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_statx, 0, 5);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2]));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~sync);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, at, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	return n;
+}
+
+static int install_filter(int fast_fstat)
+{
+	struct sock_filter f[6 + 7 + FSTAT_RULES + 2 * NTABLE + 1];
 	int n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -950,7 +1014,11 @@ static int install_filter(void)
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	if (fast_fstat)
+		n += fstat_rules(f + n);
 	for (size_t i = 0; i < NTABLE; i++) {
+		if (fast_fstat && table[i].nr == SYS_fstat)
+			continue;
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)table[i].nr, 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	}
@@ -970,7 +1038,8 @@ static void forward(int sig)
 
 /* The child: wait until seized, then filter and exec (the exec is traced,
  * so it is translated like any other). */
-static void child(int go, const char *cwd, const char *prog, char *const *argv, char *const *envp)
+static void child(int go, int fast_fstat, const char *cwd, const char *prog, char *const *argv,
+		  char *const *envp)
 {
 	char c;
 	if (read(go, &c, 1) != 1)
@@ -979,7 +1048,7 @@ static void child(int go, const char *cwd, const char *prog, char *const *argv, 
 		fprintf(stderr, "boxcar: working directory %s: %s\n", cwd, strerror(errno));
 		_exit(EXIT_SETUP);
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter() < 0) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter(fast_fstat) < 0) {
 		fprintf(stderr, "boxcar: the trace engine's seccomp filter: %s\n", strerror(errno));
 		_exit(EXIT_SETUP);
 	}
@@ -1025,6 +1094,30 @@ static void new_child(struct tracer *t, pid_t parent)
 	}
 }
 
+/* --boxcar-verbose: how many stops the run cost, and which calls made them
+ * (what bench/trace.sh's numbers come from). */
+static void report_stops(const struct tracer *t)
+{
+	unsigned long c[512], all = 0;
+	char top[256] = "";
+	size_t n = 0;
+	memcpy(c, t->nenter, sizeof c);
+	for (size_t i = 0; i < 512; i++)
+		all += c[i];
+	for (int k = 0; k < 6; k++) {   /* the commonest calls, by number */
+		size_t best = 0;
+		for (size_t i = 1; i < 512; i++)
+			if (c[i] > c[best])
+				best = i;
+		if (!c[best] || n >= sizeof top)
+			break;
+		n += (size_t)snprintf(top + n, sizeof top - n, " #%zu:%lu", best, c[best]);
+		c[best] = 0;
+	}
+	log_debug("trace: %lu stops at entry (by syscall%s), %lu at exit; %lu paths resolved, %lu host lookups", all,
+		  top, t->nexit, t->root.nresolve, t->root.nlookup);
+}
+
 static int loop(struct tracer *t, pid_t app)
 {
 	int status = 0;
@@ -1051,6 +1144,7 @@ static int loop(struct tracer *t, pid_t app)
 			int exit_too = on_enter(t, pid);
 			ptrace(exit_too ? PTRACE_SYSCALL : PTRACE_CONT, pid, NULL, NULL);
 		} else if (sig == (SIGTRAP | 0x80)) {
+			t->nexit++;
 			on_exit_stop(t, pid);
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev == PTRACE_EVENT_STOP) {
@@ -1148,6 +1242,19 @@ static int etc_files(struct tracer *t, const struct runner_spec *s, const char *
 	return rc;
 }
 
+/* Where the private directories go: $XDG_RUNTIME_DIR where it is a tmpfs
+ * (as /run/user/UID is), else the state dir. The namespace engine's are
+ * tmpfs mounts; on a disk file system making and removing them costs each
+ * launch journal writes (10 ms and more for /bin/true under I/O load). */
+static const char *private_base(const struct runner_spec *s)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	struct statfs sf;
+	if (x && x[0] == '/' && statfs(x, &sf) == 0 && sf.f_type == TMPFS_MAGIC && access(x, W_OK | X_OK) == 0)
+		return x;
+	return s->state_dir;
+}
+
 /* The binds: /proc, /dev and /sys the host's; /tmp, /var/tmp, /run, the
  * image's Volumes and --tmpfs private directories (a fresh dir under the
  * state dir, removed after the run); the /etc files; the volumes. */
@@ -1156,10 +1263,11 @@ static int binds(struct tracer *t, const struct runner_spec *s, char *priv, stru
 	static const char *const own[] = { "/tmp", "/var/tmp", "/run" };
 	char h[PATH_MAX];
 	int n = 0;
-	if (mkdir_p(s->state_dir, 0700) < 0)
+	const char *base = private_base(s);
+	if (base == s->state_dir && mkdir_p(s->state_dir, 0700) < 0)
 		return err_sys(e, EXIT_SETUP, "create %s", s->state_dir);
-	if (snprintf(priv, PATH_MAX, "%s/trace-XXXXXX", s->state_dir) >= PATH_MAX || !mkdtemp(priv))
-		return err_sys(e, EXIT_SETUP, "create a private directory in %s", s->state_dir);
+	if (snprintf(priv, PATH_MAX, "%s/boxcar-trace-XXXXXX", base) >= PATH_MAX || !mkdtemp(priv))
+		return err_sys(e, EXIT_SETUP, "create a private directory in %s", base);
 	for (int i = 0; i < 3; i++)   /* (/tmp always; the others where the image has them) */
 		if ((i == 0 || (tp_resolve(&t->root, own[i], 1, h) == TP_TREE && access(h, F_OK) == 0)) &&
 		    private_dir(t, priv, n++, own[i], 1) < 0)
@@ -1223,7 +1331,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	}
 	if (pid == 0) {
 		close(go[1]);
-		child(go[0], cwd, prog, s->argv, s->envp);
+		child(go[0], t->uid == t->ruid && t->gid == t->rgid, cwd, prog, s->argv, s->envp);
 	}
 	close(go[0]), go[0] = -1;
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
@@ -1242,6 +1350,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
 	rc = loop(t, pid);
+	report_stops(t);
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &old[i], NULL);
 	app_pid = 0;
@@ -1254,6 +1363,7 @@ out:
 		rmtree_at(AT_FDCWD, priv);
 	for (size_t i = 0; i < t->ntracees; i++)   /* (what the app left behind, killed by EXITKILL) */
 		free(t->tracees[i].exe), free(t->tracees[i].next_exe);
+	tp_free(&t->root);
 	free(t->tracees);
 	free(t);
 	return rc;

@@ -1,9 +1,78 @@
 #include "tracepath.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* ---- the tree's symlink cache (tracepath.h) ---- */
+
+struct tp_link {
+	uint64_t hash;
+	char *key;    /* the guest path; NULL: a free slot */
+	char *text;   /* the link's text (in key's allocation), NULL: not a link */
+};
+
+#define CACHE_MIN 1024
+#define CACHE_MAX (1u << 18)   /* slots; past 70% of that, lookups are no longer remembered */
+
+static uint64_t hash_of(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot for key g (its entry, or the free slot where it would go). */
+static struct tp_link *cache_slot(struct tp_link *tab, size_t cap, const char *g, uint64_t h)
+{
+	for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!tab[i].key || (tab[i].hash == h && !strcmp(tab[i].key, g)))
+			return &tab[i];
+}
+
+static int cache_grow(struct tp_root *r)
+{
+	size_t cap = r->capcache ? 2 * r->capcache : CACHE_MIN;
+	if (cap > CACHE_MAX)
+		return -1;
+	struct tp_link *tab = calloc(cap, sizeof *tab);
+	if (!tab)
+		return -1;
+	for (size_t i = 0; i < r->capcache; i++)
+		if (r->cache[i].key)
+			*cache_slot(tab, cap, r->cache[i].key, r->cache[i].hash) = r->cache[i];
+	free(r->cache);
+	r->cache = tab, r->capcache = cap;
+	return 0;
+}
+
+/* Remember what g is (text: its link's, NULL when not a link); best effort. */
+static void cache_put(struct tp_root *r, const char *g, uint64_t h, const char *text)
+{
+	if ((r->ncache + 1) * 10 > r->capcache * 7 && cache_grow(r) < 0)
+		return;
+	size_t gl = strlen(g), tl = text ? strlen(text) + 1 : 0;
+	char *mem = malloc(gl + 1 + tl);
+	if (!mem)
+		return;
+	memcpy(mem, g, gl + 1);
+	if (text)
+		memcpy(mem + gl + 1, text, tl);
+	*cache_slot(r->cache, r->capcache, g, h) = (struct tp_link){ h, mem, text ? mem + gl + 1 : NULL };
+	r->ncache++;
+}
+
+void tp_free(struct tp_root *r)
+{
+	for (size_t i = 0; i < r->capcache; i++)
+		free(r->cache[i].key);
+	free(r->cache);
+	r->cache = NULL, r->ncache = r->capcache = 0;
+}
 
 int tp_bind_name(const struct tp_root *r, const char *name)
 {
@@ -126,9 +195,41 @@ static int proc_link(const struct tp_root *r, const char *g, char **rest, char l
 	return 1;
 }
 
-int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
+/* Whether guest path g (no symlink before its last component) is a
+ * symlink: 1 with its text in link, 0 when not (or missing), or -errno.
+ * A path of the tree is looked up once (the cache); a bind's every time
+ * (the app may change it). */
+static int link_of(struct tp_root *r, const char *g, char link[PATH_MAX])
 {
-	char rest[2 * PATH_MAX], g[PATH_MAX] = "", link[PATH_MAX], h[PATH_MAX];
+	char h[PATH_MAX];
+	int w = host_of(r, g, h);
+	if (w < 0)
+		return w;
+	uint64_t hash = w == TP_TREE ? hash_of(g, strlen(g)) : 0;
+	if (w == TP_TREE && r->capcache) {
+		const struct tp_link *e = cache_slot(r->cache, r->capcache, g, hash);
+		if (e->key) {
+			if (!e->text)
+				return 0;
+			memcpy(link, e->text, strlen(e->text) + 1);
+			return 1;
+		}
+	}
+	ssize_t k = readlink(h, link, PATH_MAX - 1);
+	int sys = errno;
+	r->nlookup++;
+	if (k >= 0)
+		link[k] = 0;
+	/* (what the tree answers for good: a link, not a link, missing, no access) */
+	if (w == TP_TREE && (k >= 0 || sys == EINVAL || sys == ENOENT || sys == ENOTDIR || sys == EACCES))
+		cache_put(r, g, hash, k >= 0 ? link : NULL);
+	return k >= 0;
+}
+
+int tp_resolve(struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
+{
+	char rest[2 * PATH_MAX], g[PATH_MAX] = "", link[PATH_MAX];
+	r->nresolve++;
 	int hops = 0;
 	if (snprintf(rest, sizeof rest, "%s", guest) >= (int)sizeof rest)
 		return -ENAMETOOLONG;
@@ -182,15 +283,13 @@ int tp_resolve(const struct tp_root *r, const char *guest, int follow, char host
 		}
 		if (last && !follow)
 			break;
-		int rc = host_of(r, g, h);
+		int rc = link_of(r, g, link);
 		if (rc < 0)
 			return rc;
-		ssize_t k = readlink(h, link, sizeof link - 1);
-		if (k < 0)
+		if (rc == 0)
 			continue;   /* not a link (or missing: the kernel will say) */
 		if (++hops > 40)
 			return -ELOOP;
-		link[k] = 0;
 		if (link[0] == '/')
 			g[0] = 0;
 		else
