@@ -98,6 +98,7 @@ enum {
 	F_STAT = 1 << 16,      /* a stat result: owners mapped at the exit (stat_exit) */
 	F_GROUPS = 1 << 17,    /* getgroups/setgroups: the thread's faked list */
 	F_ENOSYS = 1 << 18,    /* refused as if absent (io_uring: its opens would bypass the tracer) */
+	F_MAKES = 1 << 19,     /* makes its (last) path's name: EEXIST before EROFS (ro_error) */
 };
 
 struct sc {
@@ -119,16 +120,16 @@ static const struct sc table[] = {
 	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
 	{ SYS_execve, P1(0), -1, F_EXEC }, { SYS_execveat, AT1(0, 1), 4, F_EXEC | F_ATFLAGS },
 	{ SYS_chdir, P1(0), -1, 0 }, { SYS_getcwd, P1(-1), -1, F_EXIT },
-	{ SYS_mkdir, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_mkdirat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_mknod, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_mknodat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_mkdir, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_mkdirat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_mknod, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_mknodat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
 	{ SYS_unlink, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_unlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_rmdir, P1(0), -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_rename, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_renameat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_renameat2, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_link, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_linkat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_symlink, P1(1), -1, F_NOFOLLOW | F_WRITE }, { SYS_symlinkat, AT1(1, 2), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_link, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_linkat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_symlink, P1(1), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_symlinkat, AT1(1, 2), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
 	{ SYS_chmod, P1(0), -1, F_WRITE }, { SYS_fchmodat, AT1(0, 1), -1, F_WRITE },
 	{ SYS_chown, P1(-1), -1, F_FAKE0 }, { SYS_lchown, P1(-1), -1, F_FAKE0 },
 	{ SYS_fchown, P1(-1), -1, F_FAKE0 }, { SYS_fchownat, P1(-1), -1, F_FAKE0 },
@@ -794,6 +795,22 @@ static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
 	return 1;
 }
 
+/* A change to the read-only tree, refused with what the kernel says first
+ * on a read-only mount: EEXIST for a name mkdir & co. would make that is
+ * there (busybox's mkdir -p), ENOENT for a missing one a call would change
+ * (rm -f), else EROFS. i: which path; flags: an open's. */
+static int ro_error(const struct sc *c, int i, long flags, const char *host)
+{
+	struct stat st;
+	int exists = lstat(host, &st) == 0, last = c->path[1] >= 0 ? 1 : 0;
+	if (exists && (c->f & F_MAKES) && i == last)
+		return -EEXIST;
+	int creates = ((c->f & F_MAKES) && i == last) || (long)c->nr == SYS_creat || ((c->f & (F_OPEN | F_OPEN2)) && (flags & O_CREAT));
+	if (!exists && errno == ENOENT && i == 0 && !creates)
+		return -ENOENT;
+	return -EROFS;
+}
+
 /* A seccomp stop: rewrite what the call names. Returns 1 when its exit
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
@@ -861,7 +878,7 @@ static int on_enter(struct tracer *t, pid_t pid)
 		if (w == 0x100)
 			continue;
 		if (w < 0 || (write && w != TP_BIND_RW && !((c->f & F_ACCESS) && access(host, F_OK) < 0)))
-			return skip(pid, &r, w < 0 ? w : -EROFS), 0;   /* (access: ENOENT first, from the kernel) */
+			return skip(pid, &r, w < 0 ? w : ro_error(c, i, flags, host)), 0;   /* (access: ENOENT first, from the kernel) */
 		if ((c->f & F_EXEC) && (w = exec_fix(t, &s, &r, c->path[i], c->path[i] + 1, in, host, exe)) < 0)
 			return skip(pid, &r, w), 0;
 		if ((c->f & F_EXEC) && *exe && exec_note(t, pid, exe) < 0)

@@ -20,6 +20,11 @@ t_trace_busybox() {
     # ids faked (the image's User, root here); the tree read-only (it is the cache's)
     x "$(P bb)" --boxcar-engine=trace sh -c 'id -u; chown 123 /tmp && echo chown-ok; touch /etc/x 2>&1 | sed "s/.*: //"'
     expect_ok; expect_out $'0\nchown-ok\nRead-only file system'
+    # the kernel's first answer on a read-only mount: EEXIST for a name that is
+    # there (mkdir -p through the tree), ENOENT for a missing one (rm -f)
+    x "$(P bb)" --boxcar-engine=trace sh -c 'mkdir -p /tmp/a/b && echo mkdir-p-ok; mkdir /etc 2>&1 | sed "s/.*: //"
+        rm -f /etc/no-such && echo rm-f-ok; rm /etc/fixture-release 2>&1 | sed "s/.*: //"; ln -s x /etc/fixture-release 2>&1 | sed "s/.*: //"'
+    expect_ok; expect_out $'mkdir-p-ok\nFile exists\nrm-f-ok\nRead-only file system\nFile exists'
     # (under trace the one-id store: the cache's root, whatever the test user's map)
     [ -n "$(find "$BOXCAR_CACHE" -path '*/flat/*/etc/fixture-release')" ] || fail "no flat tree in $BOXCAR_CACHE"
     [ -z "$(find "$BOXCAR_CACHE" -path '*/flat/*/etc/x')" ] || fail "a write reached the cached tree"
