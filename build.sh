@@ -23,7 +23,7 @@ APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file ma
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
           postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
           bubblewrap qemu-user-static slurm-wlm slurmctld slurmd slurm-client munge mpich libmpich-dev
-          libslurm-dev"
+          libslurm-dev proot"
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

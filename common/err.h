@@ -24,6 +24,7 @@ enum err_kind {
 	ERR_NET,         /* a transfer failed below HTTP (no answer, cut off) */
 	ERR_TLS,         /* a TLS handshake or certificate check failed */
 	ERR_UNSUPPORTED, /* the kernel or its policy refuses a feature (overlayfs here) */
+	ERR_NAMESPACE,   /* a user namespace, or mounting in one, is denied here (runner/diagnose.h) */
 };
 
 struct err {

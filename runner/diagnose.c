@@ -277,5 +277,7 @@ int diag_fail(struct err *e, enum diag_step step, int sys, const char *what)
 	diag_message(&d, msg, sizeof msg);
 	err_set(e, EXIT_SETUP, "%s: %s", what, msg);
 	e->sys = sys;
+	if (step != DIAG_OVERLAY)   /* (--boxcar-engine=auto then takes the trace engine) */
+		e->kind = ERR_NAMESPACE;
 	return -1;
 }

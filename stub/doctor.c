@@ -14,6 +14,7 @@
 #include "../common/xio.h"
 #include "../runner/cgroup.h"
 #include "../runner/probe.h"
+#include "../runner/trace.h"
 #include "cache.h"
 #include "seed.h"
 #include "userns.h"
@@ -130,8 +131,8 @@ static void check_mounts(const char *scratch, struct verdict *v)
 
 /* The summary, last, in a stable form: the root mode and the engine that
  * this host gets. A flat root (a merged tree bound read-only) needs no
- * overlayfs, but still a user and mount namespace; the trace engine (for
- * hosts without them) is not built yet. */
+ * overlayfs, but still a user and mount namespace; without them, the trace
+ * engine (runner/trace.h) runs files on the flat root with no namespace. */
 static void summary(const struct verdict *v)
 {
 	char why[sizeof v->d.why + sizeof v->d.fix + 64];
@@ -140,13 +141,18 @@ static void summary(const struct verdict *v)
 		printf("root mode: overlay\n");
 	else if (v->mount_ok)
 		printf("root mode: flat (overlayfs cannot be mounted here: %s)\n", v->d.why);
+	else if ((v->tried || !v->userns_ok) && trace_supported())
+		printf("root mode: flat, under the trace engine (no user and mount namespace here)\n");
 	else if (v->tried || !v->userns_ok)
 		printf("root mode: none (it needs a user and mount namespace)\n");
 	else
 		printf("root mode: unknown (not probed: the cache cannot be used)\n");
 	if (v->mount_ok || (v->userns_ok && !v->tried))
 		printf("engine: ns (namespaces)\n");
-	else   /* (an engine for hosts without namespaces is future work) */
+	else if (trace_supported())
+		printf("engine: trace (ptrace path translation, no PID or network isolation), as namespaces "
+		       "cannot be used: %s\n", why);
+	else
 		printf("engine: none available yet: %s; until then boxcar files cannot run here\n", why);
 }
 

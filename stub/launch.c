@@ -11,6 +11,7 @@
 #include "../common/log.h"
 #include "../runner/init.h"
 #include "../runner/runner.h"
+#include "../runner/trace.h"
 #include "flatroot.h"
 #include "gpu.h"
 #include "hpc.h"
@@ -310,9 +311,10 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	}
 	if (security_prepare(&s.sec, e) < 0)
 		goto out;
-	rc = runner_run(&s, e);
+	rc = o->engine == ENGINE_TRACE ? trace_run(&s, e) : runner_run(&s, e);
 	security_release(&s.sec);
-	hint_single_map(ns, &u, rc);
+	if (o->engine != ENGINE_TRACE)   /* (no id map there: ids are faked) */
+		hint_single_map(ns, &u, rc);
 out:
 	for (int i = 0; fds && paths && i < p->nlayers; i++) {
 		if (fds[i] >= 0)

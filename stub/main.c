@@ -16,7 +16,7 @@
 #include "cache.h"
 #include "cachecmd.h"
 #include "doctor.h"
-#include "flatroot.h"
+#include "engine.h"
 #include "flatten.h"
 #include "launch.h"
 #include "options.h"
@@ -133,84 +133,6 @@ static int detach(int sfd, const struct state_rec *r, struct err *e)
 	return 0;
 }
 
-/* STORE/overlay-refused: "BOOT_ID WHY" once overlayfs was refused, so that
- * auto's later launches go to the flat root at once, until the next boot
- * (a kernel or a policy changes with one). */
-#define REFUSED "overlay-refused"
-
-/* This boot's id, or NULL. */
-static char *boot_id(void)
-{
-	char *id = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, NULL);
-	if (id)
-		id[strcspn(id, "\n")] = 0;
-	return id;
-}
-
-static int overlay_refused(const struct cache *c, char *why, size_t n)
-{
-	char *path = path_join(c->root, REFUSED), *rec = path ? read_file_at(AT_FDCWD, path, 512, NULL) : NULL;
-	char *boot = rec ? boot_id() : NULL;   /* (no record, the common case: one failed open) */
-	size_t k = boot ? strlen(boot) : 0;
-	int hit = k && !strncmp(rec, boot, k) && rec[k] == ' ';
-	if (hit)
-		snprintf(why, n, "%s", rec + k + 1);
-	free(boot), free(path), free(rec);
-	return hit;
-}
-
-static void remember_refusal(const struct cache *c, const char *why)
-{
-	char *boot = boot_id(), *path = path_join(c->root, REFUSED), tmp[4200];
-	if (boot && path && snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid()) < (int)sizeof tmp) {
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-		/* (a hint only: failing to keep it costs one more attempt) */
-		if (fd >= 0 && dprintf(fd, "%s %s", boot, why) > 0 && close(fd) == 0)
-			rename(tmp, path);
-		else if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(boot), free(path);
-}
-
-/* The container on the root mode asked for. auto: overlay, and where the
- * kernel refuses overlayfs (before the app ran), the flat root, saying
- * so; a named container needs its writable layer, so it has no fallback. */
-static int launch_root(const struct payload *p, struct cache *c, const struct run_opts *o,
-		       const struct userns *u, const char *keep, struct err *e)
-{
-	char *tree = NULL, why[256] = "";
-	if (o->root == ROOT_FLAT && keep)
-		return err_set(e, EXIT_SETUP, "this container keeps its writable layer, and a flat root has none: "
-			       "run it with --boxcar-root=overlay");
-	int flat = o->root == ROOT_FLAT || (o->root == ROOT_AUTO && !keep && overlay_refused(c, why, sizeof why));
-	if (!flat) {
-		int rc = launch(p, c, o, u, keep, NULL, e);
-		if (o->root == ROOT_OVERLAY && rc >= 0 && !e->code) {   /* asked for, and it mounted */
-			char *path = path_join(c->root, REFUSED);
-			if (path)
-				unlink(path);
-			free(path);
-		}
-		if (o->root != ROOT_AUTO || keep || rc < 0 || !e->code || e->kind != ERR_UNSUPPORTED)
-			return rc;
-		snprintf(why, sizeof why, "%s", e->sys ? strerror(e->sys) : "refused");
-		/* (what a kernel or a policy says, not a passing shortage) */
-		if (e->sys == EPERM || e->sys == EACCES || e->sys == EINVAL || e->sys == ENODEV)
-			remember_refusal(c, why);
-		*e = (struct err){ 0 };
-	}
-	if (*why)
-		log_info("note: overlayfs cannot be mounted here (%s); running on a flat, read-only root "
-			 "(--boxcar-root=flat): writes outside /tmp, /run, /var/tmp and volumes fail", why);
-	if (flat_ensure(c, p, &tree, e) < 0)
-		return -1;
-	int rc = launch(p, c, o, u, keep, tree, e);
-	free(tree);
-	return rc;
-}
-
 static int run(const struct payload *p, const struct run_opts *o, const char *self, int argc,
 	       char **argv, struct err *e)
 {
@@ -218,16 +140,37 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	struct userns u;
 	struct state_rec rec = { 0 };
 	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
+	char nswhy[sizeof e->msg] = "";
+	enum userns_mode want = o->userns;
+	if (o->engine == ENGINE_TRACE && engine_refuses(o, 0, e) < 0)
+		return -1;
+	/* no namespace under trace: the one-id store, whose files are the caller's own */
+	if (o->engine == ENGINE_TRACE && want == USERNS_AUTO)
+		want = USERNS_ROOT;
 	if (o->root == ROOT_FLAT && o->name)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
 			       "has none: run it unnamed, or with --boxcar-root=overlay");
-	if (userns_choose(o->userns, &u, e) < 0)
+	if (userns_choose(want, &u, e) < 0)
 		return -1;
 	/* the state and the cache are opened (and checked) as ourselves; the
 	 * cache is then filled inside the namespace when layers keep owners */
 	if ((o->detach || o->name) && (sfd = record_open(o, self, argc, argv, &rec, e)) < 0)
 		return -1;
-	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 || cache_ensure(&c, p, self, e) < 0)
+	if (userns_cache_open(&u, &c, e) < 0)
+		goto out;
+	if (userns_enter(&u, e) < 0) {
+		/* auto: the subordinate ids' namespace refused (unshare failed: we are in
+		 * none), so the trace engine on the one-id store */
+		if (!engine_fallback(o, NULL, 1, e, nswhy, sizeof nswhy))
+			goto out;
+		cache_close(&c);
+		if (userns_choose(USERNS_ROOT, &u, e) < 0 || userns_cache_open(&u, &c, e) < 0) {
+			if (sfd >= 0)
+				close(sfd);
+			return -1;
+		}
+	}
+	if (cache_ensure(&c, p, self, e) < 0)
 		goto out;
 	if (o->name && keep_layer(&c, &rec, e) < 0)
 		goto out;
@@ -243,7 +186,7 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	snprintf(rec.userns, sizeof rec.userns, "%s", userns_name(u.mode));
 	if (sfd >= 0 && state_write_info(sfd, &rec, e) < 0)
 		goto out;
-	rc = launch_root(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, e);
+	rc = engine_launch(p, &c, o, &u, rec.keep[0] ? rec.keep : NULL, *nswhy ? nswhy : NULL, e);
 out:
 	cache_close(&c);
 	if (sfd >= 0) {

@@ -249,6 +249,15 @@ static int set_root(struct run_opts *o, const char *val, struct err *e)
 	return err_set(e, EXIT_SETUP, "bad --boxcar-root '%s' (auto, overlay or flat)", val);
 }
 
+static int set_engine(struct run_opts *o, const char *val, struct err *e)
+{
+	static const char *const names[] = { "auto", "ns", "trace" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(val, names[i]))
+			return o->engine = i, 0;
+	return err_set(e, EXIT_SETUP, "bad --boxcar-engine '%s' (auto, ns or trace)", val);
+}
+
 /* Every --boxcar- option, once: the parser, --boxcar-help and `boxcar
  * run`'s docker spellings all read this table (README's table lists the
  * same names; a test checks). */
@@ -279,6 +288,8 @@ const struct opt_def opt_table[] = {
 	  "overlayfs with a writable layer, or the merged image read-only; auto: overlay where it mounts" },
 	{ "gpu", OPT_OPTIONAL, "all|LIST", NULL, set_gpu,
 	  "NVIDIA GPUs with their driver's libraries and tools (default: the job's GPUs)" },
+	{ "engine", OPT_VALUE, "auto|ns|trace", NULL, set_engine,
+	  "namespaces, or ptrace path translation on the flat root where they are denied; auto: ns where it works" },
 	{ "read-only", OPT_FLAG, NULL, "--read-only", set_read_only, "read-only root file system" },
 	{ "tmpfs", OPT_VALUE, "PATH", "--tmpfs", add_tmpfs, "a fresh tmpfs at PATH" },
 	{ "hostname", OPT_VALUE, "NAME", "-h --hostname", set_hostname,

@@ -21,6 +21,7 @@ struct run_opts {
 	const char *name;            /* --boxcar-name */
 	int userns;                  /* enum userns_mode (userns.h) */
 	int root;                    /* enum root_mode: --boxcar-root, else $BOXCAR_ROOT */
+	int engine;                  /* enum engine_mode: --boxcar-engine */
 	struct runner_rlimit *rlimits;   /* --boxcar-ulimit */
 	struct cgroup_limits limits;     /* --boxcar-memory, -cpus, -pids-limit */
 	int net;                         /* enum runner_net; -1: not given */
@@ -39,6 +40,10 @@ struct run_opts {
 /* The container's root: overlayfs with a writable layer, or the flat
  * read-only tree (flatroot.h); auto takes overlay where it mounts. */
 enum root_mode { ROOT_AUTO, ROOT_OVERLAY, ROOT_FLAT };
+/* What runs the container: namespaces (runner.h), or, with none, the
+ * trace engine on the flat root (runner/trace.h); auto takes the trace
+ * engine only where namespaces are denied. */
+enum engine_mode { ENGINE_AUTO, ENGINE_NS, ENGINE_TRACE };
 
 /* The table of --boxcar- options (options.c), ended by a NULL name. */
 enum opt_arg { OPT_FLAG, OPT_VALUE, OPT_OPTIONAL };

@@ -30,8 +30,8 @@ t_doctor_nested() {
     doctor_line FAIL 'unprivileged user namespaces' "$nested_why"
     doctor_no_ok_limit
     doctor_line FAIL 'overlayfs in user namespaces' 'not tried: no user namespace can be made'
-    doctor_summary 'none \(it needs a user and mount namespace\)$' "none available yet: $nested_why"
-    x "${NESTED[@]}" "$(P bb)" true
+    doctor_summary 'flat, under the trace engine \(no user and mount namespace here\)$' "trace \(ptrace path translation, no PID or network isolation\), as namespaces cannot be used: $nested_why"
+    x "${NESTED[@]}" "$(P bb)" --boxcar-engine=ns true
     expect_error 125; expect_err_has "^boxcar: starting the container: $nested_why"
 }
 
@@ -42,8 +42,8 @@ t_doctor_seccomp_userns() {
     expect_rc 1
     doctor_line FAIL 'unprivileged user namespaces' "cannot create a user namespace \(EPERM\): $seccomp_why, or a seccomp profile that allows unshare and clone with CLONE_NEWUSER"
     doctor_no_ok_limit
-    doctor_summary 'none ' "none available yet: cannot create a user namespace \(EPERM\): $seccomp_why"
-    x "$deny" userns-eperm -- "$(P bb)" true
+    doctor_summary 'flat, under the trace engine' "trace .*, as namespaces cannot be used: cannot create a user namespace \(EPERM\): $seccomp_why"
+    x "$deny" userns-eperm -- "$(P bb)" --boxcar-engine=ns true
     expect_error 125; expect_err_has "^boxcar: starting the container: cannot create a user namespace \(EPERM\): $seccomp_why"
 }
 
@@ -57,8 +57,8 @@ t_doctor_mount_denied() {
         doctor_line OK 'unprivileged user namespaces' 'work \(user.max_user_namespaces = [0-9]+\)'
         doctor_line FAIL 'mounts in user namespaces' "mounting is denied in the user namespace \($e\): $seccomp_why .*allows mount, fsopen"
         doctor_line FAIL 'overlayfs in user namespaces' 'not tried: mounting is denied'
-        doctor_summary 'none ' "none available yet: mounting is denied in the user namespace \($e\): $seccomp_why"
-        x "$deny" "$mode" -- "$(P bb)" true
+        doctor_summary 'flat, under the trace engine' "trace .*, as namespaces cannot be used: mounting is denied in the user namespace \($e\): $seccomp_why"
+        x "$deny" "$mode" -- "$(P bb)" --boxcar-engine=ns true
         expect_error 125; expect_err_has "^boxcar: make mounts private: mounting is denied in the user namespace \($e\): $seccomp_why"
     done
 }
