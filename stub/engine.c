@@ -71,6 +71,9 @@ int engine_refuses(const struct run_opts *o, int keep, struct err *e)
 	if (o->net == RUNNER_NET_NONE || o->net == RUNNER_NET_PRIVATE)
 		return err_set(e, EXIT_SETUP, "--boxcar-net other than host needs a network namespace, which the "
 			       "trace engine does not make");
+	if (o->gpu)
+		return err_set(e, EXIT_SETUP, "--boxcar-gpu binds the driver into a mount namespace, which the trace "
+			       "engine does not make (--boxcar-engine=ns)");
 	if (o->root == ROOT_OVERLAY)
 		return err_set(e, EXIT_SETUP, "--boxcar-engine=trace runs on the flat root, not overlayfs "
 			       "(--boxcar-root=flat or auto)");

@@ -89,6 +89,8 @@ t_trace_refused() {
     expect_error 125; expect_err_has 'net other than host'
     x "$(P bb)" --boxcar-engine=trace --boxcar-name=t1 true
     expect_error 125; expect_err_has 'named container needs namespaces'
+    x "$(P bb)" --boxcar-engine=trace --boxcar-gpu true
+    expect_error 125; expect_err_has 'gpu binds the driver into a mount namespace'
     x "$(P bb)" --boxcar-engine=sideways true
     expect_error 125; expect_err_has 'auto, ns or trace'
 }
