@@ -12,6 +12,18 @@ test_case() { T_PHASE+=("$1"); T_NAME+=("$2"); T_FN+=("$3"); }
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 note() { printf '%s\n' "$*" >&2; }
+# pg_wait PORT: until the postgres started in the background as $PGPID accepts
+# connections on PORT (2 minutes), else fail with the end of its $T/pg.err
+pg_wait() {
+    local i
+    for ((i = 0; i < 240; i++)); do
+        pg_isready -q -h 127.0.0.1 -p "$1" && return 0
+        kill -0 "$PGPID" 2>/dev/null || break
+        sleep 0.5
+    done
+    note "postgres stderr:"; tail -20 "$T/pg.err" >&2
+    fail "postgres did not accept connections on port $1"
+}
 # info MSG: a line shown under the test's result even when it passes (counts, outcomes)
 info() { printf '@info %s\n' "$*" >&2; }
 

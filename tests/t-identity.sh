@@ -114,14 +114,7 @@ pg_start() {
     PGPID=$!
     # shellcheck disable=SC2064
     trap "kill -KILL $PGPID 2>/dev/null" EXIT
-    local i
-    for ((i = 0; i < 240; i++)); do
-        pg_isready -q -h 127.0.0.1 -p "$PORT" && return 0
-        kill -0 "$PGPID" 2>/dev/null || break
-        sleep 0.5
-    done
-    note "postgres stderr:"; tail -20 "$T/pg.err" >&2
-    fail "postgres did not accept connections on port $PORT"
+    pg_wait "$PORT"
 }
 pg_sql() { PGPASSWORD=${PW:-s3cret} x psql -h 127.0.0.1 -p "$PORT" -U postgres -qAtc "$1"; }
 

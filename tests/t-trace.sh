@@ -217,16 +217,10 @@ test_case run "trace: owners in stat, lstat, fstat, newfstatat and statx results
 # trace_pg PORT [ARGS...]: the postgres example in the background (its entrypoint:
 # initdb, then the server) on PORT; waits until it accepts connections
 trace_pg() {
-    local port=$1 i; shift
+    local port=$1; shift
     "$(P postgres)" "$@" --boxcar-env=POSTGRES_PASSWORD=s3cret -p "$port" >"$T/pg.out" 2>"$T/pg.err" </dev/null &
     PGPID=$!
-    for ((i = 0; i < 240; i++)); do
-        pg_isready -q -h 127.0.0.1 -p "$port" && return 0
-        kill -0 "$PGPID" 2>/dev/null || break
-        sleep 0.25
-    done
-    note "postgres stderr:"; tail -20 "$T/pg.err" >&2
-    fail "postgres ($*) did not accept connections on port $port"
+    pg_wait "$port"
 }
 # trace_pg_session PORT [ARGS...]: start, query, stop with TERM; the queries' output in $OUT
 trace_pg_session() {
