@@ -18,6 +18,7 @@
 #include "doctor.h"
 #include "engine.h"
 #include "flatten.h"
+#include "hpc.h"
 #include "launch.h"
 #include "options.h"
 #include "platform.h"
@@ -146,6 +147,11 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 		return -1;
 	/* no namespace under trace: the one-id store, whose files are the caller's own */
 	if (o->engine == ENGINE_TRACE && want == USERNS_AUTO)
+		want = USERNS_ROOT;
+	/* in a Slurm job, one id too, as ch-run and enroot: no newuidmap for each
+	 * task (most of a step's added time), and the store a seeded read-only
+	 * cache serves; --boxcar-userns=subids where the image switches users */
+	if (want == USERNS_AUTO && hpc_under_slurm())
 		want = USERNS_ROOT;
 	if (o->root == ROOT_FLAT && o->name)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "

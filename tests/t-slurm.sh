@@ -63,6 +63,19 @@ t_slurm_exit_codes() {
 }
 test_case run "slurm: exit codes: srun's and sbatch --wait's are the app's (7, 127, 3)" t_slurm_exit_codes
 
+t_slurm_one_id() {
+    sl_ready
+    [ "$(id -u)" != 0 ] || { info "skipped: root runs with the host's ids"; exit 0; }
+    # a task maps one id by default (no newuidmap per task); subids when asked
+    sl_run srun -n 1 "$(P bb)" cat /proc/self/uid_map
+    expect_ok
+    [ "$(awk '{print $1, $2, $3}' <<<"$OUT")" = "0 $(id -u) 1" ] || { ctx; fail "want one id (0 -> $(id -u)) in a job"; }
+    sl_run srun -n 1 "$(P bb)" --boxcar-userns=subids cat /proc/self/uid_map
+    expect_ok
+    [ "$(grep -c '' <<<"$OUT")" -gt 1 ] || { ctx; fail "--boxcar-userns=subids: want the subordinate ids mapped too"; }
+}
+test_case run "slurm: a task maps one id by default (as ch-run: no newuidmap per task); --boxcar-userns=subids maps the subordinate ids" t_slurm_one_id
+
 t_slurm_sbatch_array() {
     sl_ready
     local F i; F=$(P bb)
