@@ -85,7 +85,7 @@ static unsigned next_kept(const struct runner_spec *s, int errfd, unsigned lo)
 /* Close every fd above stderr but those kept (the ports', the app's,
  * errfd): close_range over the gaps (Linux 5.9+), else one by one from
  * /proc/self/fd. */
-static int close_all_but_kept(const struct runner_spec *s, int errfd, struct err *e)
+int runner_close_fds(const struct runner_spec *s, int errfd, struct err *e)
 {
 	unsigned lo = 3;
 	for (;;) {
@@ -101,7 +101,7 @@ static int close_all_but_kept(const struct runner_spec *s, int errfd, struct err
 
 static int seal(const struct runner_spec *s, int errfd, struct err *e)
 {
-	if (close_all_but_kept(s, errfd, e) < 0)
+	if (runner_close_fds(s, errfd, e) < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_sys(e, EXIT_SETUP, "prctl(PR_SET_DUMPABLE)");

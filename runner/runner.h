@@ -85,4 +85,8 @@ struct runner_spec {
  * could be started. */
 int runner_run(const struct runner_spec *spec, struct err *e);
 
+/* Closes every fd above stderr but the spec's ports', keep_fds and errfd
+ * (-1: none), so the app inherits nothing of the launcher's (both engines). */
+int runner_close_fds(const struct runner_spec *s, int errfd, struct err *e);
+
 #endif

@@ -1055,21 +1055,26 @@ static void forward(int sig)
 
 /* The child: wait until seized, then filter and exec (the exec is traced,
  * so it is translated like any other). */
-static void child(int go, int fast_fstat, const char *cwd, const char *prog, char *const *argv,
-		  char *const *envp)
+static void child(int go, int fast_fstat, const struct runner_spec *sp, const char *cwd, const char *prog)
 {
 	char c;
+	struct err e = { 0 };
 	if (read(go, &c, 1) != 1)
 		_exit(EXIT_SETUP);
 	if (chdir(cwd) < 0) {
 		fprintf(stderr, "boxcar: working directory %s: %s\n", cwd, strerror(errno));
 		_exit(EXIT_SETUP);
 	}
+	/* (the launcher's fds, as under the ns engine: the app gets stdio, the PMI socket) */
+	if (runner_close_fds(sp, -1, &e) < 0) {
+		fprintf(stderr, "boxcar: %s\n", e.msg);
+		_exit(EXIT_SETUP);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_filter(fast_fstat) < 0) {
 		fprintf(stderr, "boxcar: the trace engine's seccomp filter: %s\n", strerror(errno));
 		_exit(EXIT_SETUP);
 	}
-	execve(prog, argv, envp);
+	execve(prog, sp->argv, sp->envp);
 	int sys = errno;
 	fprintf(stderr, "boxcar: exec %s: %s\n", prog, strerror(sys));
 	_exit(sys == ENOENT || sys == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC);
@@ -1348,7 +1353,7 @@ int trace_run(const struct runner_spec *s, struct err *e)
 	}
 	if (pid == 0) {
 		close(go[1]);
-		child(go[0], t->uid == t->ruid && t->gid == t->rgid, cwd, prog, s->argv, s->envp);
+		child(go[0], t->uid == t->ruid && t->gid == t->rgid, s, cwd, prog);
 	}
 	close(go[0]), go[0] = -1;
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |

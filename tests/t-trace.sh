@@ -38,6 +38,10 @@ for call in (lambda: os.chmod(fd, 0o777), lambda: os.utime(fd, (0, 0))):
     [ -n "$(find "$BOXCAR_CACHE" -path '*/flat/*' -name os-release -type f)" ] || fail "no flat tree of the Flask image"
     [ -z "$(find "$BOXCAR_CACHE" -path '*/flat/*' -name os-release -type f \( -perm -0002 -o ! -newermt @2 \))" ] ||
         fail "fchmod or futimens reached the cached tree"
+    # the launcher's fds and the caller's extra ones stay out, as under ns: ls's
+    # own listing holds stdio and its directory's fd
+    x "$(P bb)" --boxcar-engine=trace sh -c 'exec ls /proc/self/fd' 7</dev/null 9</dev/null
+    expect_ok; expect_out $'0\n1\n2\n3'
     # killed by a signal: 128+N
     x "$(P bb)" --boxcar-engine=trace sh -c 'kill -TERM $$'
     expect_rc 143
