@@ -68,7 +68,7 @@ test_case pack "boxcar version names the libraries and their source versions"  t
 t_module_arrows() {   # docs/architecture.md: a module includes only what stands below it
     local -A may=([cli]="builder containers pack stub runner common" [builder]="containers pack stub runner common"
         [containers]="pack stub runner common"
-        [stub]="runner common" [pack]="common" [runner]="common" [common]="")
+        [stub]="runner common" [pack]="common" [runner]="common" [common]="" [contrib/slurm]="common")
     local m f dep bad=()
     for m in "${!may[@]}"; do
         [ -d "$TOP/$m" ] || fail "module $m/ is missing"
@@ -79,8 +79,9 @@ t_module_arrows() {   # docs/architecture.md: a module includes only what stands
         done
     done
     [ ${#bad[@]} = 0 ] || fail "arrows pointing up: ${bad[*]}"
-    # and nothing outside the seven modules holds C sources but tools/ and tests/
-    bad=($(cd "$TOP" && git ls-files '*.c' 2>/dev/null | grep -vE '^(cli|builder|containers|pack|stub|runner|common|tools|tests)/'))
+    # and nothing outside the seven modules and contrib/ (the SPANK plugin, a shared
+    # object on common/'s format) holds C sources but tools/, tests/ and bench/'s programs
+    bad=($(cd "$TOP" && git ls-files '*.c' 2>/dev/null | grep -vE '^(cli|builder|containers|pack|stub|runner|common|contrib/slurm|tools|tests|bench)/'))
     [ ${#bad[@]} = 0 ] || fail "C sources outside the modules: ${bad[*]}"
 }
 test_case pack "modules: includes follow the arrows (docs/architecture.md)"      t_module_arrows
