@@ -264,11 +264,13 @@ t_trace_flask() {
     "$(P flask)" --boxcar-engine=trace --boxcar-entrypoint=python3 -m flask --app app run --port "$port" \
         >"$T/flask.out" 2>&1 </dev/null &
     local pid=$!
-    for ((i = 0; i < 300; i++)); do
+    # (a cold cache: the image extracted and merged first; 2 minutes on a loaded machine)
+    for ((i = 0; i < 600; i++)); do
         python3 "$TOP/tests/netclient.py" get "$port" >/dev/null 2>&1 && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
+        kill -0 "$pid" 2>/dev/null || { note "flask ended: $(tail -5 "$T/flask.out")"; break; }
+        sleep 0.2
     done
+    kill -0 "$pid" 2>/dev/null || note "flask's output: $(tail -5 "$T/flask.out")"
     x python3 "$TOP/tests/netclient.py" get "$port"
     expect_ok; expect_out "Hello World!"
     grep -q "GET / HTTP" "$T/flask.out" || fail "the request is not in the app's log: $(cat "$T/flask.out")"
