@@ -123,12 +123,22 @@ static int read_target(pid_t app, struct target *t, struct err *e)
 	return 0;
 }
 
-/* env_add (NAME=VALUE) over the app's environment */
+static int dropped(const struct runner_join *j, const char *kv)
+{
+	for (int i = 0; i < j->ndrop; i++)
+		if (!strncmp(kv, j->env_drop[i], strlen(j->env_drop[i])))
+			return 1;
+	return 0;
+}
+
+/* The app's environment less env_drop, then env_add (NAME=VALUE) over it */
 static int set_env(struct target *t, const struct runner_join *j, struct err *e)
 {
 	int n = 0;
-	while (t->env[n])
-		n++;
+	for (int i = 0; t->env[i]; i++)
+		if (!dropped(j, t->env[i]))
+			t->env[n++] = t->env[i];
+	t->env[n] = NULL;
 	char **env = realloc(t->env, ((size_t)n + (size_t)j->nenv + 1) * sizeof *env);
 	if (!env)
 		return err_set(e, EXIT_SETUP, "out of memory");

@@ -14,6 +14,8 @@ struct runner_join {
 	pid_t ns_pid;                /* whose namespaces (a host pid) */
 	pid_t app_pid;               /* whose environment, cwd and ids (a host pid, in the container) */
 	char *const *argv;           /* argv[0] looked up on the environment's PATH */
+	const char *const *env_drop; /* names (prefixes) left out of the app's environment */
+	int ndrop;
 	const char *const *env_add;  /* NAME=VALUE set over the app's environment */
 	int nenv;
 	const char *cwd;             /* NULL: the app's */

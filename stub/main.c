@@ -21,6 +21,7 @@
 #include "launch.h"
 #include "options.h"
 #include "platform.h"
+#include "shared.h"
 #include "state.h"
 #include "trust.h"
 #include "userns.h"
@@ -275,6 +276,8 @@ int main(int argc, char **argv)
 {
 	/* tar names are UTF-8; the C locale would make libarchive refuse them */
 	setlocale(LC_CTYPE, "C.UTF-8");
+	if (argc == 2 && !strcmp(argv[1], SHARED_IDLE))   /* the shared container's holder's app */
+		return shared_idle();
 	struct err e = { 0 };
 	struct run_opts o;
 	struct payload p;
@@ -318,6 +321,10 @@ int main(int argc, char **argv)
 		rc = prune(&o, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
+	else if (o.join)
+		rc = shared_join(&o, argc, argv, &e);
+	else if (o.hold && shared_hold_opts(&o, &e) < 0)
+		rc = -1;
 	else if ((rc = run(&p, &o, self, argc, argv, &e)) > 0 && e.code)
 		rc = -1;   /* the container failed before its app ran: e says why (runner.h) */
 	payload_close(&p);

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +132,16 @@ static int run_task(spank_t sp, char *why, size_t len)
 		return snprintf(why, len, "the task has no command to run in --boxcar=%s", args.file), -1;
 	if (spank_get_item(sp, S_JOB_ENV, &env) != ESPANK_SUCCESS || !env)
 		return snprintf(why, len, "cannot read the task's environment from Slurm"), -1;
+	uint32_t job, step;
+	char join[64];
+	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
+		return snprintf(why, len, "cannot read the job and step ids from Slurm"), -1;
+	snprintf(join, sizeof join, "--boxcar-join=%u.%u", (unsigned)job, (unsigned)step);
 	int fd = open_packed(args.file, why, len);
 	if (fd < 0)
 		return -1;
-	char **cmd = spank_args_command(&args, argc, argv);
+	char **cmd = spank_args_command(&args, join, argc, argv);
 	char **task_env = cmd ? spank_env_task(env, &refused) : NULL;
 	if (!task_env) {
 		free(cmd);
