@@ -217,7 +217,7 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	struct userns u;
 	struct state_rec rec = { 0 };
 	int sfd = -1, rc = -1, detached = 0, restart = getenv("BOXCAR_RESTART") != NULL;
-	if (o->root == ROOT_FLAT && o->name)
+	if (o->root == ROOT_FLAT && o->name && !o->hold)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
 			       "has none: run it unnamed, or with --boxcar-root=overlay");
 	if (userns_choose(o->userns, &u, e) < 0)
@@ -228,7 +228,8 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 		return -1;
 	if (userns_cache_open(&u, &c, e) < 0 || userns_enter(&u, e) < 0 || cache_ensure(&c, p, self, e) < 0)
 		goto out;
-	if (o->name && keep_layer(&c, &rec, e) < 0)
+	/* (the shared container's holder keeps nothing: it may run on a flat root) */
+	if (o->name && !o->hold && keep_layer(&c, &rec, e) < 0)
 		goto out;
 	if (o->detach && (rc = detach(sfd, &rec, e)) != 0) {
 		if (rc > 0) {   /* the parent: done */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,9 +87,9 @@ static pid_t idle_app(int sfd, const char *name, struct state_rec *r)
 	return ok ? app : 0;
 }
 
-/* Stop the holder (TERM, then KILL) once the step's slurmstepd is gone:
- * a holder never outlives its step. Runs detached, as the job's user; a
- * killed holder's record (and writable layer) goes too. */
+/* Stop the holder once the step's slurmstepd is gone (its idle app
+ * killed, then, after 5 s, the holder itself): a holder never outlives its
+ * step. Runs detached, as the job's user; a killed holder's record goes too. */
 static void watchdog(int sfd, const char *name, pid_t stepd, unsigned long long start)
 {
 	struct state_rec r;

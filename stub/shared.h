@@ -7,10 +7,11 @@
  *       none runs (and its watchdog), then runs CMD ARGS in the holder's
  *       container (runner/join.h) with the task's SLURM and PMI variables;
  *   FILE --boxcar-hold=JOB.STEP [--boxcar-volume=..] [--boxcar-env=..]
- *       the holder: a detached container named slurm-JOB.STEP (--rm) whose
- *       app is the packed file itself, idling;
+ *       the holder (in a session of its own): a container named
+ *       slurm-JOB.STEP (--rm, no kept layer) whose app is the packed file
+ *       itself, idling;
  *   /proc/self/fd/N --boxcar-idle
- *       that app: waits for its stop signal. Joining tasks take its
+ *       that app: deaf to signals until the watchdog kills it. Joining tasks take its
  *       environment, working directory, ids and namespaces. */
 #ifndef BOXCAR_SHARED_H
 #define BOXCAR_SHARED_H
@@ -21,7 +22,7 @@
 
 /* The idle app: returns only when signalled to stop (killed). */
 int shared_idle(void);
-/* o->hold: the holder's options (name, detach, rm). 0, or -1 with e. */
+/* o->hold: the holder's options (its name, --rm). 0, or -1 with e. */
 int shared_hold_opts(struct run_opts *o, struct err *e);
 /* o->join: run the task's command in the step's container. Returns its
  * exit status, or -1 with e. */

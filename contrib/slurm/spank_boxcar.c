@@ -5,15 +5,16 @@
  *
  * Each task becomes, in its own process, the packed file run as
  *
- *   FILE --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]... --boxcar-entrypoint=CMD [--boxcar--] ARGS...
+ *   FILE --boxcar-join=JOB.STEP --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]...
+ *        --boxcar-entrypoint=CMD [--boxcar--] ARGS...
  *
  * with the step's environment: slurm_spank_task_init, the last callback
  * before slurmstepd's own execve, runs with the job user's ids only (after
  * become_user), and the plugin execs the file from there, so the task's pid,
  * stdio, environment, PMI socket and exit status stay Slurm's, and nothing
- * of boxcar ever runs with slurmstepd's privileges. The node's tasks share
- * one extraction of the layers (the cache's locks) and, under Slurm, the
- * host's IPC namespace; each task has its own mount namespace.
+ * of boxcar ever runs with slurmstepd's privileges. The node's tasks of one
+ * step share one container, as under pyxis: the first starts it, each joins
+ * it, and it ends with the step (stub/shared.h, docs/hpc.md).
  *
  * Without --boxcar the plugin does nothing. An error is one line through
  * slurm_error and the task exits 125 (boxcar's own failure). */
