@@ -248,8 +248,10 @@ static pid_t holder(int sfd, int argc, char **argv, const char *key, const char 
 		}
 		msleep(20);
 	}
-	if (app && pid > 0 && start_watchdog(sfd, name, e) < 0)
-		app = 0;
+	/* (after a failed start too: at the step's end it removes the lock) */
+	struct err we = { 0 };
+	if (pid > 0 && start_watchdog(sfd, name, &we) < 0 && app)
+		app = 0, *e = we;
 	close(lfd);
 	return app;
 }
