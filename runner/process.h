@@ -1,5 +1,5 @@
 /* The last steps of starting a process in a container, shared by the
- * container's app (run.c) and `boxcar exec` (containers/exec.c): limits, ids,
+ * container's app (run.c) and a command joining a running one (join.c): limits, ids,
  * working directory, default signals, confinement, exec. */
 #ifndef BOXCAR_PROCESS_H
 #define BOXCAR_PROCESS_H

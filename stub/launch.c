@@ -15,6 +15,7 @@
 #include "flatroot.h"
 #include "gpu.h"
 #include "hpc.h"
+#include "shared.h"
 #include "user.h"
 
 /* A growable NULL-terminated string vector (strings borrowed). */
@@ -148,9 +149,12 @@ static int build_env(const cJSON *cfg, const struct run_opts *o, const struct us
 
 /* Entrypoint + Cmd, with docker's rules: arguments replace Cmd; an
  * entrypoint override also drops the image's Cmd. */
-static int build_argv(const cJSON *cfg, const struct run_opts *o, struct strv *argv,
+static int build_argv(const cJSON *cfg, const struct run_opts *o, const char *idle, struct strv *argv,
 		      struct err *e)
 {
+	if (idle)   /* the shared container's holder: the packed file idles (shared.h) */
+		return strv_push(argv, idle) == 0 && strv_push(argv, SHARED_IDLE) == 0 ? 0
+			: err_set(e, EXIT_SETUP, "out of memory");
 	const char **ep = json_strv(cfg, "Entrypoint"), **cmd = json_strv(cfg, "Cmd");
 	int ok = ep && cmd;
 	if (ok && o->entrypoint) {
@@ -262,7 +266,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	int *fds = calloc((size_t)p->nlayers + 1, sizeof *fds);
 	char **paths = calloc((size_t)p->nlayers + 1, sizeof *paths);
 	char *run = path_join(c->root, "run");
-	int rc = -1, sig = 0;
+	int rc = -1, sig = 0, self_fd = -1;
 	if (o->hostname)
 		snprintf(host, sizeof host, "%s", o->hostname);
 	else
@@ -273,14 +277,22 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 	}
 	for (int i = 0; i < p->nlayers; i++)
 		fds[i] = -1;
-	char here[4096];
-	int slurm = hpc_under_slurm(), pmi_fd = slurm ? hpc_pmi_fd() : -1;
+	char here[4096], idle[64];
+	int slurm = hpc_under_slurm(), keep_fds[2], nkeep = 0;
+	if (slurm && (keep_fds[nkeep] = hpc_pmi_fd()) >= 0)
+		nkeep++;
+	/* the holder's app is this file: reached through an fd it inherits */
+	if (o->hold && (self_fd = keep_fds[nkeep++] = open("/proc/self/exe", O_RDONLY)) < 0) {
+		err_sys(e, EXIT_SETUP, "open /proc/self/exe");
+		goto out;
+	}
+	snprintf(idle, sizeof idle, "/proc/self/fd/%d", self_fd);
 	/* in a Slurm job, the caller's directory where a volume shows it */
 	const char *cwd = o->workdir ? o->workdir
 			: slurm && hpc_cwd(o->vols, o->nvols, here, sizeof here) ? here
 			: json_str(cfg, "WorkingDir");
 	if (open_layers(p, c, fds, paths, e) < 0 || resolve_user(cfg, o, ns, fds, p->nlayers, &u, e) < 0 ||
-	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, &argv, e) < 0 ||
+	    build_env(cfg, o, &u, host, &env, &owned, e) < 0 || build_argv(cfg, o, o->hold ? idle : NULL, &argv, e) < 0 ||
 	    (sig = stop_signal(cfg, e)) < 0 || image_volumes(cfg, &vols, e) < 0 ||
 	    (o->gpu && (gpu_discover(o->gpu, &gpu, e) < 0 || gpu_env(&env, &owned, e) < 0)))
 		goto out;
@@ -295,7 +307,7 @@ int launch(const struct payload *p, const struct cache *c, const struct run_opts
 		.devices = gpu.devs, .ndevices = gpu.ndevs, .driver_dir = o->gpu ? GPU_DIR : NULL,
 		.driver_files = gpu.files, .ndriver_files = gpu.nfiles,
 		.ipc_host = o->ipc < 0 ? slurm : o->ipc == RUNNER_IPC_HOST,
-		.keep_fds = &pmi_fd, .nkeep_fds = pmi_fd >= 0,
+		.keep_fds = keep_fds, .nkeep_fds = nkeep,
 	};
 	for (int i = 0; i < p->nlayers; i++)
 		close(fds[i]), fds[i] = -1;
@@ -324,6 +336,8 @@ out:
 	free(fds);
 	free(paths);
 	free(run);
+	if (self_fd >= 0)
+		close(self_fd);
 	for (int i = 0; i < owned.n; i++)
 		free(owned.v[i]);
 	free(owned.v);

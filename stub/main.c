@@ -23,6 +23,7 @@
 #include "options.h"
 #include "platform.h"
 #include "seed.h"
+#include "shared.h"
 #include "state.h"
 #include "trust.h"
 #include "userns.h"
@@ -153,7 +154,7 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	 * cache serves; --boxcar-userns=subids where the image switches users */
 	if (want == USERNS_AUTO && hpc_under_slurm())
 		want = USERNS_ROOT;
-	if (o->root == ROOT_FLAT && o->name)
+	if (o->root == ROOT_FLAT && o->name && !o->hold)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
 			       "has none: run it unnamed, or with --boxcar-root=overlay");
 	if (userns_choose(want, &u, e) < 0)
@@ -178,7 +179,8 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	}
 	if (cache_ensure(&c, p, self, e) < 0)
 		goto out;
-	if (o->name && keep_layer(&c, &rec, e) < 0)
+	/* (the shared container's holder keeps nothing: it may run on a flat root) */
+	if (o->name && !o->hold && keep_layer(&c, &rec, e) < 0)
 		goto out;
 	if (o->detach && (rc = detach(sfd, &rec, e)) != 0) {
 		if (rc > 0) {   /* the parent: done */
@@ -226,6 +228,8 @@ int main(int argc, char **argv)
 {
 	/* tar names are UTF-8; the C locale would make libarchive refuse them */
 	setlocale(LC_CTYPE, "C.UTF-8");
+	if (argc == 2 && !strcmp(argv[1], SHARED_IDLE))   /* the shared container's holder's app */
+		return shared_idle();
 	struct err e = { 0 };
 	struct run_opts o;
 	struct payload p;
@@ -277,6 +281,10 @@ int main(int argc, char **argv)
 			: cache_seed(&p, self, o.cache_seed, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
+	else if (o.join)
+		rc = shared_join(&o, argc, argv, &e);
+	else if (o.hold && shared_hold_opts(&o, &e) < 0)
+		rc = -1;
 	else if ((rc = run(&p, &o, self, argc, argv, &e)) > 0 && e.code)
 		rc = -1;   /* the container failed before its app ran: e says why (runner.h) */
 	payload_close(&p);

@@ -161,6 +161,8 @@ SETTER(set_entrypoint, o->entrypoint = val)
 SETTER(set_user, o->user = val)
 SETTER(set_name, o->name = val)
 SETTER(set_extract, o->extract = val)
+SETTER(set_join, o->join = val)
+SETTER(set_hold, o->hold = val)
 SETTER(set_cache_prune, o->cache_prune = val ? val : "")
 SETTER(set_cache_seed, o->cache_seed = val)
 #undef SETTER
@@ -313,6 +315,9 @@ const struct opt_def opt_table[] = {
 	{ "verbose", OPT_FLAG, NULL, NULL, set_verbose, "more diagnostics on stderr" },
 	{ "version", OPT_FLAG, NULL, NULL, set_version, "boxcar's version and its libraries' versions" },
 	{ "help", OPT_FLAG, NULL, NULL, set_help, "this help" },
+	/* hidden (no help): the SPANK plugin's shared container (stub/shared.h) */
+	{ "join", OPT_VALUE, "JOB.STEP", NULL, set_join, NULL },
+	{ "hold", OPT_VALUE, "JOB.STEP", NULL, set_hold, NULL },
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -344,6 +349,8 @@ void opts_help(FILE *f)
 {
 	for (const struct opt_def *d = opt_table; d->name; d++) {
 		char head[80];
+		if (!d->help)
+			continue;
 		snprintf(head, sizeof head, PFX "%s%s%s%s%s", d->name, d->arg == OPT_OPTIONAL ? "[" : "",
 			 d->meta ? "=" : "", d->meta ? d->meta : "", d->arg == OPT_OPTIONAL ? "]" : "");
 		if (strlen(head) < 28)

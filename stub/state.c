@@ -289,3 +289,43 @@ int state_running(const struct state_rec *r)
 {
 	return !r->exited && r->pid > 0 && r->start && state_proc_start(r->pid) == r->start;
 }
+
+/* The first child of pid whose command line differs from pid's: under the
+ * container's init that is the app (the port relay is init's own copy). */
+static pid_t app_of(pid_t pid)
+{
+	char path[64], *self, *kids;
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	self = read_file_at(AT_FDCWD, path, 4096, NULL);
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	kids = read_file_at(AT_FDCWD, path, 4096, NULL);
+	pid_t found = 0;
+	for (char *p = kids, *end; p && *p && !found; p = end) {
+		long k = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", k);
+		char *cmd = read_file_at(AT_FDCWD, path, 4096, NULL);
+		if (cmd && (!self || strcmp(cmd, self) != 0))
+			found = (pid_t)k;
+		free(cmd);
+	}
+	free(self);
+	free(kids);
+	return found;
+}
+
+static pid_t first_child(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	char *kids = read_file_at(AT_FDCWD, path, 4096, NULL);
+	pid_t c = kids ? (pid_t)strtol(kids, NULL, 10) : 0;
+	free(kids);
+	return c;
+}
+
+pid_t state_app(const struct state_rec *r)
+{
+	return state_running(r) ? app_of(first_child(r->pid)) : 0;
+}

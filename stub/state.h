@@ -55,6 +55,9 @@ int state_each(int sfd, int (*fn)(const struct state_rec *, void *), void *arg);
 int state_remove(int sfd, const struct state_rec *r);
 /* Is its supervisor alive (the same process, not a reused pid)? */
 int state_running(const struct state_rec *r);
+/* The container's app (a host pid: the first child of its PID 1 that is not
+ * PID 1's own copy), or 0 when it is not running. */
+pid_t state_app(const struct state_rec *r);
 /* Start time of a process (field 22 of /proc/PID/stat); 0 if gone (or a
  * zombie). */
 unsigned long long state_proc_start(pid_t pid);

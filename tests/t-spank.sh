@@ -15,7 +15,31 @@ sp_ready() {
     grep -q spank_boxcar.so "$(dirname "$SLURM_CONF")/plugstack.conf" ||
         fail "plugstack.conf does not load the plugin (tests/run.sh starts Slurm before it was built?)"
 }
-sp_run() { TMO=${TMO:-90} x "$@"; }
+# sp_holders: this test's holders and their watchdogs (the shared container's
+# processes: docs/hpc.md), one pid a line
+sp_holders() {
+    local f pid
+    for f in $(grep -lzxF "T=$T" /proc/[0-9]*/environ 2>/dev/null); do
+        pid=${f#/proc/}; pid=${pid%/environ}
+        tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qE -- '--boxcar-(hold|join)=' && echo "$pid"
+    done
+}
+# sp_gone: no holder outlives its step (slurmstepd ends just after srun returns)
+sp_gone() {
+    local i
+    for ((i = 0; i < 100; i++)); do [ -z "$(sp_holders)" ] && return 0; sleep 0.1; done
+    fail "the step's shared container outlived the step: $(sp_holders | tr '\n' ' ')"
+}
+# sp_static: the step's shared container runs the packed file's own stub inside
+# it as its idle app, which needs the stub static: the sanitized build's
+# (libasan, glibc) is not, so those tests are skipped there
+sp_static() {
+    if [ -n "${BOXCAR_SANITIZED:-}" ]; then
+        info "skipped: the sanitized stub is dynamically linked and cannot run inside the container"
+        exit 0
+    fi
+}
+sp_run() { TMO=${TMO:-90} x "$@"; [ "$1" = sbatch ] || sp_gone; }
 # sp_one_line: the plugin's error is one "boxcar: " line (Slurm's own "task N:
 # Exited" line beside it is srun's)
 sp_one_line() {
@@ -24,7 +48,7 @@ sp_one_line() {
 }
 
 t_spank_tasks() {
-    sp_ready
+    sp_ready; sp_static
     local F; F=$(P layers)   # only the image has /data/a.txt
     [ ! -e /data/a.txt ] || fail "the host has /data/a.txt: the test cannot tell inside from outside"
     sp_run srun -n 2 -l --boxcar="$F" sh -c \
@@ -46,6 +70,7 @@ t_spank_tasks() {
     # stdin reaches task 0, stdout and stderr come back apart
     printf 'line one\nline two\n' > "$T/in"
     TMO=90 xin "$T/in" srun -n 1 --boxcar="$F" sh -c 'cat; echo to-stderr >&2'
+    sp_gone
     expect_ok
     expect_out "$(printf 'line one\nline two')"
     expect_err_has '^to-stderr$'
@@ -53,7 +78,7 @@ t_spank_tasks() {
 test_case run "slurm spank: srun -n 2 --boxcar=FILE: each task inside the image, its rank, stdio, exit code" t_spank_tasks
 
 t_spank_user() {
-    sp_ready
+    sp_ready; sp_static
     local F; F=$(P bb)
     # the container is the job user's: what its root creates is that user's on
     # the host, never root's for another user's job (the plugin execs the file
@@ -73,11 +98,12 @@ t_spank_user() {
     scancel "$id" || fail "scancel failed"
     for ((i = 0; i < 150; i++)); do [ -z "$(squeue -h -j "$id" -o %i 2>/dev/null)" ] && break; sleep 0.2; done
     grep -qx 'caught TERM' "$T/job.out" || { show "$(cat "$T/job.out")" >&2; fail "the app never saw scancel's SIGTERM"; }
+    sp_gone
 }
 test_case run "slurm spank: the container is the job user's; scancel's SIGTERM reaches the app" t_spank_user
 
 t_spank_env_limits() {
-    sp_ready
+    sp_ready; sp_static
     local F; F=$(P bb)
     # Slurm's variables and PMI-2 socket reach the app; the limits srun
     # propagates are applied (as slurmstepd would) and their variables dropped
@@ -93,7 +119,7 @@ t_spank_env_limits() {
 test_case run "slurm spank: SLURM_*, the PMI-2 socket and srun's propagated limits reach the app" t_spank_env_limits
 
 t_spank_mount_env() {
-    sp_ready
+    sp_ready; sp_static
     local F; F=$(P bb)
     mkdir -p "$T/a" "$T/b" && echo in-a > "$T/a/f" && echo in-b > "$T/b/f" || fail "setup"
     FROM_SRUN='has, a comma' sp_run srun -n 2 -l --boxcar="$F" --boxcar-mount="$T/a:/a,$T/b:/b:ro" \
@@ -113,7 +139,7 @@ t_spank_mount_env() {
 test_case run "slurm spank: --boxcar-mount SRC:DST[:ro],... and --boxcar-env NAME[=VALUE],..." t_spank_mount_env
 
 t_spank_cwd_args() {
-    sp_ready
+    sp_ready; sp_static
     local F; F=$(P bb-cfg)   # WorkingDir /srv/work
     mkdir -p "$T/w/sub" && cp "$F" "$T/w/app" || fail "setup"
     # FILE relative to the job's directory (srun --chdir); the caller's directory
@@ -190,13 +216,55 @@ t_boxcar_end_of_options() {
 test_case run "run: --boxcar-- ends the options: the rest is the app's (spank)" t_boxcar_end_of_options
 
 t_spank_mpi() {
-    sp_ready
+    sp_ready; sp_static
     local F i; F=$(P mpich)   # t-slurm.sh's MPI image (tests/mpich-image.sh)
     [ ! -e /usr/local/bin/mpi-hello ] || fail "the host has /usr/local/bin/mpi-hello: the test cannot tell inside from outside"
-    TMO=120 x srun --mpi=pmi2 -n 4 --boxcar="$F" mpi-hello
+    TMO=120 sp_run srun --mpi=pmi2 -n 4 --boxcar="$F" mpi-hello
     expect_ok
     for i in 0 1 2 3; do expect_out_has "rank $i of 4 on $(hostname -s)"; done
     expect_out_has "allreduce sum 6"
     [ "$(grep -c '' <<<"$OUT")" = 5 ] || { ctx; fail "want 5 lines"; }
 }
 test_case run "slurm spank: MPI through the plugin: srun --mpi=pmi2 -n 4 --boxcar=FILE mpi-hello" t_spank_mpi
+
+t_spank_shared() {
+    sp_ready; sp_static
+    local F; F=$(P bb)
+    # the node's tasks of one step share one container: its namespaces and its
+    # writable /tmp (each task waits until it sees the 3 files, 20 s at most)
+    sp_run srun -n 3 -l --boxcar="$F" sh -c 'echo > /tmp/from.$SLURM_PROCID; i=0
+        while [ "$(ls /tmp | grep -c ^from)" -lt 3 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+        echo "seen=$(ls /tmp | grep -c ^from) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/pid) rank=$SLURM_PROCID"'
+    expect_ok
+    [ "$(grep -c '' <<<"$OUT")" = 3 ] || { ctx; fail "want 3 lines, one per task"; }
+    [ "$(grep -c ': seen=3 ' <<<"$OUT")" = 3 ] || { ctx; fail "a task did not see the others' files in /tmp"; }
+    [ "$(sed 's/^[0-9]*: //; s/ rank=.*//' <<<"$OUT" | sort -u | grep -c '')" = 1 ] ||
+        { ctx; fail "the tasks are in different mount or pid namespaces"; }
+    local i; for i in 0 1 2; do grep -q "^$i: .* rank=$i$" <<<"$OUT" || { ctx; fail "no line of task $i"; }; done
+    local first; first=$(sed -n '1s/^[0-9]*: seen=3 //p' <<<"$OUT")
+    # the next step has a container of its own, fresh
+    sp_run srun -n 1 --boxcar="$F" sh -c 'echo "$(ls /tmp | grep -c ^from) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/pid)"'
+    expect_ok
+    [[ $OUT == "0 "* && $OUT != "0 $first" ]] || { ctx; fail "a step ran in the previous step's container ('$first')"; }
+}
+test_case run "slurm spank: one container per node and step: the step's tasks share /tmp and namespaces, none left after it" t_spank_shared
+
+t_spank_holder_killed() {
+    sp_ready; sp_static
+    local F i f pid; F=$(P bb)
+    # the holder killed under a running step: the task ends (no hang), and the
+    # next step starts a container of its own
+    srun -n 1 --boxcar="$F" sh -c 'echo up; exec sleep 60' > "$T/out" 2>&1 &
+    pid=$!
+    wait_for "$T/out" '^up$' 60 || { kill $pid; fail "the step did not start: $(cat "$T/out")"; }
+    for f in $(sp_holders); do
+        tr '\0' ' ' < "/proc/$f/cmdline" | grep -q -- '--boxcar-hold=' && kill -KILL "$f"
+    done
+    for ((i = 0; i < 300; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    if kill -0 $pid 2>/dev/null; then kill $pid; fail "the step hung after its holder was killed"; fi
+    wait $pid && fail "the step's task ended well without its container"
+    sp_gone
+    sp_run srun -n 2 --boxcar="$F" true
+    expect_ok
+}
+test_case run "slurm spank: a killed holder ends its step's tasks and does not hang the next step" t_spank_holder_killed

@@ -112,10 +112,10 @@ const char *spank_args_check_trailer(int fd)
 	return NULL;
 }
 
-char **spank_args_command(const struct spank_args *a, int argc, char **argv)
+char **spank_args_command(const struct spank_args *a, char *join, int argc, char **argv)
 {
 	static const char ep[] = "--boxcar-entrypoint=";
-	size_t n = 1 + (size_t)a->nopts + 2 + (size_t)(argc - 1) + 1;
+	size_t n = 2 + (size_t)a->nopts + 2 + (size_t)(argc - 1) + 1;
 	size_t slen = sizeof ep + strlen(argv[0]);
 	char **v = malloc(n * sizeof *v + slen);
 	if (!v)
@@ -124,6 +124,8 @@ char **spank_args_command(const struct spank_args *a, int argc, char **argv)
 	snprintf(s, slen, "%s%s", ep, argv[0]);
 	size_t k = 0;
 	v[k++] = a->file;
+	if (join)
+		v[k++] = join;
 	for (int i = 0; i < a->nopts; i++)
 		v[k++] = a->opts[i];
 	v[k++] = s;

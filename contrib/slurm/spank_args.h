@@ -25,11 +25,12 @@ int spank_args_add(struct spank_args *a, enum spank_arg_kind kind, const char *v
 const char *spank_args_check_trailer(int fd);
 
 /* The packed file's argv for the task's own argv (argc >= 1):
- * FILE, the options, --boxcar-entrypoint=ARGV0, ARGV[1..] (after
+ * FILE, join (--boxcar-join=JOB.STEP) when not NULL, the options,
+ * --boxcar-entrypoint=ARGV0, ARGV[1..] (after
  * --boxcar-- when ARGV[1] starts with --boxcar-).
  * One malloc'd array (its strings are the arguments' and a's); NULL when
  * out of memory. */
-char **spank_args_command(const struct spank_args *a, int argc, char **argv);
+char **spank_args_command(const struct spank_args *a, char *join, int argc, char **argv);
 
 void spank_args_free(struct spank_args *a);
 

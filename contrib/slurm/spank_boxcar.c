@@ -5,21 +5,23 @@
  *
  * Each task becomes, in its own process, the packed file run as
  *
- *   FILE --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]... --boxcar-entrypoint=CMD [--boxcar--] ARGS...
+ *   FILE --boxcar-join=JOB.STEP --boxcar-volume=SRC:DST... --boxcar-env=NAME[=VALUE]...
+ *        --boxcar-entrypoint=CMD [--boxcar--] ARGS...
  *
  * with the step's environment: slurm_spank_task_init, the last callback
  * before slurmstepd's own execve, runs with the job user's ids only (after
  * become_user), and the plugin execs the file from there, so the task's pid,
  * stdio, environment, PMI socket and exit status stay Slurm's, and nothing
- * of boxcar ever runs with slurmstepd's privileges. The node's tasks share
- * one extraction of the layers (the cache's locks) and, under Slurm, the
- * host's IPC namespace; each task has its own mount namespace.
+ * of boxcar ever runs with slurmstepd's privileges. The node's tasks of one
+ * step share one container, as under pyxis: the first starts it, each joins
+ * it, and it ends with the step (stub/shared.h, docs/hpc.md).
  *
  * Without --boxcar the plugin does nothing. An error is one line through
  * slurm_error and the task exits 125 (boxcar's own failure). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +133,16 @@ static int run_task(spank_t sp, char *why, size_t len)
 		return snprintf(why, len, "the task has no command to run in --boxcar=%s", args.file), -1;
 	if (spank_get_item(sp, S_JOB_ENV, &env) != ESPANK_SUCCESS || !env)
 		return snprintf(why, len, "cannot read the task's environment from Slurm"), -1;
+	uint32_t job, step;
+	char join[64];
+	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
+		return snprintf(why, len, "cannot read the job and step ids from Slurm"), -1;
+	snprintf(join, sizeof join, "--boxcar-join=%u.%u", (unsigned)job, (unsigned)step);
 	int fd = open_packed(args.file, why, len);
 	if (fd < 0)
 		return -1;
-	char **cmd = spank_args_command(&args, argc, argv);
+	char **cmd = spank_args_command(&args, join, argc, argv);
 	char **task_env = cmd ? spank_env_task(env, &refused) : NULL;
 	if (!task_env) {
 		free(cmd);
