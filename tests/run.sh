@@ -127,7 +127,8 @@ common_env() {   # CONFIG [DIR]: sets ENVV, the environment of the inner runs
     local d=${2:-$1}
     ENVV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
         TOP="$TOP" BOXCAR="$BOXCAR" BOXCAR_SANITIZED="${BOXCAR_SANITIZED:-}" FIX="$FIX" TW="$TW" PACKED="$PACKED" FILTER="$FILTER"
-        CONFIG="$1" HOME="$TW/$d/home" BOXCAR_CACHE="$TW/$d/cache" TMPDIR="$TW/$d/tmp" ${SLURM_ENV[@]+"${SLURM_ENV[@]}"})
+        CONFIG="$1" HOME="$TW/$d/home" BOXCAR_CACHE="$TW/$d/cache" TMPDIR="$TW/$d/tmp" ${SLURM_ENV[@]+"${SLURM_ENV[@]}"}
+        EXCLUDE="${BOXCAR_TEST_EXCLUDE:-}")
 }
 prepare_config_dir() {   # CONFIG [OWNER]
     mkdir -p "$TW/$1/home" "$TW/$1/cache" "$TW/$1/tmp"
@@ -202,7 +203,10 @@ if [ "$(id -u)" = 0 ]; then
     prepare_config_dir fallback "$TUID:$TGID"
     echo "# runtime tests as $TEST_USER, fallbacks forced (BOXCAR_TEST_FALLBACKS=all)"
     common_env user fallback
+    # (Slurm's, the SPANK plugin's, the cluster cache's and the trace engine's
+    # tests take none of those fallbacks' paths: the user and root passes run them)
     env -i "${ENVV[@]}" LABEL=user+fallbacks BOXCAR_TEST_FALLBACKS=all \
+        EXCLUDE='^\[user\+fallbacks\] (slurm|slurm spank|cluster-cache|trace): ' \
         FILTER="${BOXCAR_TEST_FALLBACK_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
     fi
