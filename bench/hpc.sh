@@ -12,7 +12,8 @@
 #   mpi     bench/mpi-pingpong.c between 2 ranks on the node (srun --mpi=pmi2
 #           -n 2): 8-byte latency and 1 MiB bandwidth, built with the host's
 #           mpicc, on the host and inside the MPI image (tests/mpich-image.sh,
-#           Debian's mpich), same round
+#           Debian's mpich), same round; and through the SPANK plugin
+#           (srun --boxcar=FILE: the node's ranks in one container) where built
 #   bench/hpc.sh [ROUNDS] [SRUNS]    (default 10 rounds, 10 sruns per contender a round)
 #   bench/hpc.sh --report            the tables again, from the last run's rounds
 #   results: build/bench/hpc.md
@@ -32,7 +33,9 @@ mkdir -p "$OUT"; chmod 0755 "$OUT"
 rm -rf "$W"; mkdir -p "$W"
 . tests/slurm.sh
 trap 'slurm_stop "$W/slurm"' EXIT
-slurm_start "$W/slurm"
+# with the SPANK plugin where it is built: the ping-pong through its shared container too
+spank=(); [ -f build/spank_boxcar.so ] && spank=("required $TOP/build/spank_boxcar.so")
+slurm_start "$W/slurm" ${spank[@]+"${spank[@]}"}
 
 build/boxcar pack "rootfs:$FIX/rootfs-busybox" -o "$W/app" --quiet
 build/boxcar pack "oci:$FIX/oci-mpich:latest" -o "$W/mpi-app" --quiet
@@ -66,6 +69,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
         "$(per_srun ch-run "$W/chroot" -- true)" "$(per_srun "$W/app" --boxcar-userns=root true)" \
         "$(per_srun "$W/app" --boxcar-userns=root --boxcar-root=flat true)" >> "$W/srun.txt"
     printf 'host %s\nboxcar %s\n' "$(pingpong "$W/mpi-pingpong")" "$(pingpong "$W/mpi-app" mpi-pingpong)" >> "$W/mpi.txt"
+    [ ${#spank[@]} = 0 ] || printf 'plugin %s\n' "$(pingpong --boxcar="$W/mpi-app" mpi-pingpong)" >> "$W/mpi.txt"
     echo "round $r/$ROUNDS done" >&2
 done
 slurm_stop "$W/slurm"; trap - EXIT
@@ -82,6 +86,7 @@ b1=$(m boxcar1 2 "$W/srun.txt") f1=$(m flat1 2 "$W/srun.txt")
 hl=$(m host 2 "$W/mpi.txt") bl=$(m boxcar 2 "$W/mpi.txt") hb=$(m host 3 "$W/mpi.txt") bb=$(m boxcar 3 "$W/mpi.txt")
 hl1=$(best host 2 "$W/mpi.txt") bl1=$(best boxcar 2 "$W/mpi.txt")
 hb1=$(best host 3 "$W/mpi.txt" -r) bb1=$(best boxcar 3 "$W/mpi.txt" -r)
+pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt")
 {
     echo "# bench/hpc.sh: $(cat "$W/when" 2>/dev/null)"
     echo
@@ -101,4 +106,12 @@ hb1=$(best host 3 "$W/mpi.txt" -r) bb1=$(best boxcar 3 "$W/mpi.txt" -r)
         printf "| latency, 8 bytes, best (us) | %.2f | %.2f | %.2fx |\n", hl1, bl1, hl1 / bl1
         printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, bb, bb / hb
         printf "| bandwidth, 1 MiB, best (MB/s) | %.0f | %.0f | %.2fx |\n", hb1, bb1, bb1 / hb1 }'
+    if [ -n "$pl" ]; then
+        echo
+        echo "| ping-pong through the SPANK plugin (one container for the node's ranks) | host | plugin | plugin / host |"
+        echo "|---|---|---|---|"
+        awk -v hl="$hl" -v pl="$pl" -v hb="$hb" -v pb="$pb" 'BEGIN {
+            printf "| latency, 8 bytes, median (us) | %.2f | %.2f | %.2fx (host / plugin) |\n", hl, pl, hl / pl
+            printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, pb, pb / hb }'
+    fi
 } | tee "$OUT/hpc.md"
