@@ -47,15 +47,7 @@ static int env_set(struct strv *env, const char *kv)
 	return strv_push(env, kv);
 }
 
-static int env_has(const struct strv *env, const char *key)
-{
-	size_t k = strlen(key);
-	for (int i = 0; i < env->n; i++)
-		if (strncmp(env->v[i], key, k) == 0 && env->v[i][k] == '=')
-			return 1;
-	return 0;
-}
-
+/* NAME's value, or NULL when unset. */
 static const char *env_get(const struct strv *env, const char *key)
 {
 	size_t k = strlen(key);
@@ -124,7 +116,7 @@ static int build_env(const cJSON *cfg, const struct run_opts *o, const struct us
 	for (int i = 0; ok && img[i]; i++)
 		ok = strchr(img[i], '=') ? env_set(env, img[i]) == 0 : 1;
 	free(img);
-	for (char **h = environ; ok && hpc_under_slurm() && *h; h++)
+	for (char **h = hpc_under_slurm() ? environ : NULL; ok && h && *h; h++)
 		ok = hpc_env_passed(*h) ? env_set(env, *h) == 0 : 1;
 	for (int i = 0; ok && i < o->nenv; i++) {
 		const char *kv = o->env[i];
@@ -136,13 +128,13 @@ static int build_env(const cJSON *cfg, const struct run_opts *o, const struct us
 		}
 		ok = kv && env_set(env, kv) == 0;
 	}
-	if (ok && !env_has(env, "PATH"))
+	if (ok && !env_get(env, "PATH"))
 		ok = env_set(env, "PATH=" DEFAULT_PATH) == 0;
-	if (ok && !env_has(env, "HOSTNAME"))
+	if (ok && !env_get(env, "HOSTNAME"))
 		ok = env_set(env, cat3(owned, "HOSTNAME=", host, "")) == 0;
-	if (ok && !env_has(env, "HOME"))
+	if (ok && !env_get(env, "HOME"))
 		ok = env_set(env, cat3(owned, "HOME=", u->home[0] ? u->home : u->uid == 0 ? "/root" : "/", "")) == 0;
-	if (ok && !env_has(env, "TERM") && isatty(0) && getenv("TERM"))
+	if (ok && !env_get(env, "TERM") && isatty(0) && getenv("TERM"))
 		ok = env_set(env, cat3(owned, "TERM=", getenv("TERM"), "")) == 0;
 	return ok ? 0 : err_set(e, EXIT_SETUP, "out of memory");
 }
