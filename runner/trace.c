@@ -639,10 +639,17 @@ static int exe_exit(struct tracer *t, pid_t pid, struct user_regs_struct *r)
 /* 1 when pid's stat results need their owners mapped: its faked euid or
  * egid is not the caller's (root, say, where the caller is uid 1000). Else
  * the call's exit is not stopped at: a run whose ids are the caller's pays nothing. */
-static int owners_faked(struct tracer *t, pid_t pid)
+/* The thread's faked effective ids (the spec's before it has its own). */
+static void faked_eids(struct tracer *t, pid_t pid, unsigned *eu, unsigned *eg)
 {
 	struct tracee *te = tracee_find(t, pid);
-	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	*eu = te ? te->id[0][1] : t->uid, *eg = te ? te->id[1][1] : t->gid;
+}
+
+static int owners_faked(struct tracer *t, pid_t pid)
+{
+	unsigned eu, eg;
+	faked_eids(t, pid, &eu, &eg);
 	return eu != t->ruid || eg != t->rgid;
 }
 
@@ -685,8 +692,8 @@ static void stat_exit(struct tracer *t, pid_t pid, const struct user_regs_struct
 	memcpy(id, b + off, sizeof id);
 	if (!dev_ours(t, (dev_t)dev) || (id[0] != t->ruid && id[1] != t->rgid))
 		return;
-	struct tracee *te = tracee_find(t, pid);
-	unsigned eu = te ? te->id[0][1] : t->uid, eg = te ? te->id[1][1] : t->gid;
+	unsigned eu, eg;
+	faked_eids(t, pid, &eu, &eg);
 	if (id[0] == t->ruid)
 		id[0] = eu;
 	if (id[1] == t->rgid)
@@ -736,7 +743,7 @@ static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
 	if (k < 0)
 		return 0;
 	host[k] = 0;
-	return !strncmp(host, t->root.tree, t->root.ntree) && (host[t->root.ntree] == 0 || host[t->root.ntree] == '/');
+	return tp_in_tree(&t->root, host);
 }
 
 /* bind/connect/sendto on a unix socket with a path (not an abstract name):
@@ -1182,7 +1189,7 @@ static int loop(struct tracer *t, pid_t app)
 			new_child(t, pid);
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (ev)
-			ptrace(PTRACE_CONT, pid, NULL, NULL);   /* fork, vfork, clone, exec */
+			ptrace(PTRACE_CONT, pid, NULL, NULL);   /* other events (vfork done, exit) */
 		else
 			ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);   /* a signal: delivered */
 	}

@@ -301,9 +301,14 @@ int tp_resolve(struct tp_root *r, const char *guest, int follow, char host[PATH_
 	return host_of(r, g, host);
 }
 
+int tp_in_tree(const struct tp_root *r, const char *host)
+{
+	return !strncmp(host, r->tree, r->ntree) && (host[r->ntree] == 0 || host[r->ntree] == '/');
+}
+
 int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
 {
-	if (!strncmp(host, r->tree, r->ntree) && (host[r->ntree] == 0 || host[r->ntree] == '/')) {
+	if (tp_in_tree(r, host)) {
 		snprintf(guest, PATH_MAX, "%s", host[r->ntree] ? host + r->ntree : "/");
 		return 0;
 	}
