@@ -1,10 +1,8 @@
 /* Network file systems by statfs f_type (netfs.h). */
 #include "netfs.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/vfs.h>
-#include <unistd.h>
 
 /* The magics (linux/magic.h, and the vendors' own for the parallel file
  * systems). FUSE is left out: squashfuse and fuse-overlayfs are local, and
@@ -42,14 +40,4 @@ const char *netfs_name(int fd)
 	if (fstatfs(fd, &sf) < 0)
 		return NULL;
 	return by_magic((unsigned long)sf.f_type);
-}
-
-const char *netfs_name_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	const char *name = netfs_name(fd);
-	close(fd);
-	return name;
 }

@@ -11,7 +11,5 @@
 /* The name of the network file system fd lies on ("NFS", "Lustre", ...),
  * or NULL when it is local or fstatfs fails. */
 const char *netfs_name(int fd);
-/* The same by path (NULL when it cannot be stat'ed). */
-const char *netfs_name_path(const char *path);
 
 #endif

@@ -146,13 +146,11 @@ static int run(const struct payload *p, const struct run_opts *o, const char *se
 	enum userns_mode want = o->userns;
 	if (o->engine == ENGINE_TRACE && engine_refuses(o, 0, e) < 0)
 		return -1;
-	/* no namespace under trace: the one-id store, whose files are the caller's own */
-	if (o->engine == ENGINE_TRACE && want == USERNS_AUTO)
-		want = USERNS_ROOT;
-	/* in a Slurm job, one id too, as ch-run and enroot: no newuidmap for each
-	 * task (most of a step's added time), and the store a seeded read-only
-	 * cache serves; --boxcar-userns=subids where the image switches users */
-	if (want == USERNS_AUTO && hpc_under_slurm())
+	/* one id: under trace, which makes no namespace (the one-id store's files
+	 * are the caller's own); in a Slurm job, as ch-run and enroot (no
+	 * newuidmap for each task, most of a step's added time; the store a seeded
+	 * read-only cache serves; --boxcar-userns=subids where the image switches users) */
+	if (want == USERNS_AUTO && (o->engine == ENGINE_TRACE || hpc_under_slurm()))
 		want = USERNS_ROOT;
 	if (o->root == ROOT_FLAT && o->name && !o->hold)
 		return err_set(e, EXIT_SETUP, "--boxcar-name keeps the container's writable layer, and a flat root "
@@ -199,11 +197,9 @@ out:
 	cache_close(&c);
 	if (sfd >= 0) {
 		/* never started, or --boxcar-rm: no record */
-		if ((rc < 0 && !detached && !restart) || (o->rm && (rc >= 0 || detached))) {
-			if (rec.keep[0])
-				rmtree_at(AT_FDCWD, rec.keep);
-			state_remove(sfd, &rec);
-		} else
+		if ((rc < 0 && !detached && !restart) || (o->rm && (rc >= 0 || detached)))
+			state_discard(sfd, &rec);
+		else
 			state_set_exit(sfd, rec.id, rc < 0 ? EXIT_SETUP : rc);
 		close(sfd);
 	}

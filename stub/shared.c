@@ -68,11 +68,8 @@ static pid_t idle_app(int sfd, const char *name, struct state_rec *r)
 	if (state_find(sfd, name, r, &e) < 0)
 		return 0;
 	if (!state_running(r)) {
-		if (!r->exited || r->keep[0]) {   /* (an exited one removes itself: --rm) */
-			if (r->keep[0])
-				rmtree_at(AT_FDCWD, r->keep);
-			state_remove(sfd, r);
-		}
+		if (!r->exited || r->keep[0])   /* (an exited one removes itself: --rm) */
+			state_discard(sfd, r);
 		return 0;
 	}
 	pid_t app = state_app(r);
@@ -113,11 +110,8 @@ static void watchdog(int sfd, const char *name, pid_t stepd, unsigned long long 
 		for (int i = 0; i < 20 && state_running(&r); i++)
 			msleep(50);
 	}
-	if (!state_running(&r) && state_find(sfd, name, &r, &e) == 0) {
-		if (r.keep[0])
-			rmtree_at(AT_FDCWD, r.keep);
-		state_remove(sfd, &r);
-	}
+	if (!state_running(&r) && state_find(sfd, name, &r, &e) == 0)
+		state_discard(sfd, &r);
 	_exit(0);
 }
 

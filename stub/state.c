@@ -267,6 +267,13 @@ int state_remove(int sfd, const struct state_rec *r)
 	return rmtree_at(sfd, r->id);
 }
 
+void state_discard(int sfd, const struct state_rec *r)
+{
+	if (r->keep[0])
+		rmtree_at(AT_FDCWD, r->keep);
+	state_remove(sfd, r);
+}
+
 unsigned long long state_proc_start(pid_t pid)
 {
 	char path[64];

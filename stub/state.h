@@ -53,6 +53,8 @@ int state_find(int sfd, const char *key, struct state_rec *r, struct err *e);
 /* Each record, oldest first not guaranteed. */
 int state_each(int sfd, int (*fn)(const struct state_rec *, void *), void *arg);
 int state_remove(int sfd, const struct state_rec *r);
+/* The record gone, and the writable layer it kept with it. */
+void state_discard(int sfd, const struct state_rec *r);
 /* Is its supervisor alive (the same process, not a reused pid)? */
 int state_running(const struct state_rec *r);
 /* The container's app (a host pid: the first child of its PID 1 that is not
