@@ -95,6 +95,9 @@ static int seed_into(struct cache *c, const struct payload *p, const char *file,
 int cache_seed(const struct payload *p, const char *file, const char *dir, struct err *e)
 {
 	struct cache c;
+	if (!*dir)   /* (not the working directory by accident) */
+		return err_set(e, EXIT_SETUP, "cache seed: the directory to seed is empty: name it (an absolute path, "
+			       "the read-only cache to publish)");
 	char *abs = absolute(dir);
 	if (!abs)
 		return err_sys(e, EXIT_SETUP, "seed %s", dir);

@@ -67,6 +67,11 @@ t_cc_seed_unsafe() {   # a DIR others could change is refused, nothing written
     mkdir -m 0755 "$T/theirs"; chown 1 "$T/theirs"
     x "$BOXCAR" cache seed "$T/f" "$T/theirs"
     expect_error 125; expect_err_has "belongs to uid 1, not to you"
+    # an empty DIR (--boxcar-cache-seed=) is refused, not taken as the working directory
+    mkdir "$T/here"
+    x env -C "$T/here" "$T/f" --boxcar-cache-seed=
+    expect_error 125; expect_err_has "directory to seed is empty"
+    [ -z "$(ls -A "$T/here")" ] || fail "an empty --boxcar-cache-seed= wrote to the working directory: $(ls -A "$T/here")"
     mkdir "$T/real"; ln -s "$T/real" "$T/link"
     x "$BOXCAR" cache seed "$T/f" "$T/link"
     expect_error 125; expect_err_has "not a directory"
