@@ -333,37 +333,59 @@ int cache_lock(const struct cache *c, int fd, int op, const char *name, struct e
 	return rc < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, name) : 0;
 }
 
-/* Hold a shared lock on the layer, extracting it first if needed. Waits
- * only while holding shared locks, so two launchers never wait on each
- * other (an extractor holds its exclusive lock and waits for nothing). */
-static int ensure_layer(struct cache *c, const struct payload *p, int i, int lk, struct err *e)
+int cache_build_lock(const struct cache *c, const char *name, int wait, struct err *e)
 {
-	const char *hex = digest_hex(p->layers[i].diff_id);
-	if (cache_lock(c, lk, LOCK_SH, hex, e) < 0)
-		return -1;
-	if (!cache_has_dir(c->layers, hex)) {
-		/* take it exclusively; someone may have finished meanwhile */
-		if (cache_lock(c, lk, LOCK_EX, hex, e) < 0)
-			return -1;
-		if (!cache_has_dir(c->layers, hex) && extract_layer(c, p, i, e) < 0)
-			return -1;
-		if (cache_lock(c, lk, LOCK_SH, hex, e) < 0)
-			return -1;
+	char lock[NAME_MAX + 1];
+	if (snprintf(lock, sizeof lock, "%s.build", name) >= (int)sizeof lock)
+		return err_set(e, EXIT_SETUP, "lock name too long: %s", name);
+	int fd = openat(c->locks, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
+	if (!wait && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		close(fd);
+		return CACHE_BUSY;
 	}
-	return 0;
+	if (cache_lock(c, fd, LOCK_EX, lock, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-/* Without waiting: 1 if the layer is there (shared lock held), 0 if it is
- * ours to extract (exclusive lock held), -1 if another launcher has it. */
-static int claim_layer(const struct cache *c, int lk, const char *hex)
+/* With the layer's in-use lock (lk) held shared: extract it unless there,
+ * waiting for a launcher extracting it now. */
+static int ensure_layer(struct cache *c, const struct payload *p, int i, struct err *e)
 {
-	if (flock(lk, LOCK_SH | LOCK_NB) == 0 && cache_has_dir(c->layers, hex))
-		return 1;
-	if (flock(lk, LOCK_EX | LOCK_NB) < 0)
+	const char *hex = digest_hex(p->layers[i].diff_id);
+	if (cache_has_dir(c->layers, hex))
+		return 0;
+	int b = cache_build_lock(c, hex, 1, e), rc = 0;
+	if (b < 0)
+		return -1;
+	if (!cache_has_dir(c->layers, hex))   /* (it may have finished meanwhile) */
+		rc = extract_layer(c, p, i, e);
+	close(b);
+	return rc;
+}
+
+enum claim { CLAIM_THERE, CLAIM_OURS, CLAIM_BUSY };
+
+/* Lock the layer shared (in use) and, without waiting, claim it: there
+ * already, ours to extract (*b: its build lock), or another launcher's. */
+static int claim_layer(const struct cache *c, int lk, const char *hex, int *b, struct err *e)
+{
+	if (cache_lock(c, lk, LOCK_SH, hex, e) < 0)
+		return -1;
+	if (cache_has_dir(c->layers, hex))
+		return CLAIM_THERE;
+	if ((*b = cache_build_lock(c, hex, 0, e)) == CACHE_BUSY)
+		return CLAIM_BUSY;
+	if (*b < 0)
 		return -1;
 	if (!cache_has_dir(c->layers, hex))
-		return 0;
-	return flock(lk, LOCK_SH) == 0 ? 1 : -1;
+		return CLAIM_OURS;
+	close(*b);
+	return CLAIM_THERE;
 }
 
 struct extract_job { const struct cache *c; const struct payload *p; int i; };
@@ -421,10 +443,10 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 	free(c->held);
 	c->nheld = 0;
 	size_t n = (size_t)p->nlayers + 1;
-	int *todo = calloc(n, sizeof *todo), *wait = calloc(n, sizeof *wait), *lks = calloc(n, sizeof *lks);
+	int *todo = calloc(n, sizeof *todo), *wait = calloc(n, sizeof *wait), *builds = calloc(n, sizeof *builds);
 	int ntodo = 0, nwait = 0, rc = 0;
-	if (!todo || !wait || !lks || !(c->held = calloc(n, sizeof *c->held))) {
-		free(todo), free(wait), free(lks);
+	if (!todo || !wait || !builds || !(c->held = calloc(n, sizeof *c->held))) {
+		free(todo), free(wait), free(builds);
 		return err_set(e, EXIT_SETUP, "out of memory");
 	}
 	/* claim what is free without waiting, extract it all at once, then wait
@@ -440,11 +462,13 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 			rc = err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, hex);
 			break;
 		}
-		c->held[c->nheld++] = lks[i] = lk;
-		int st = claim_layer(c, lk, hex);
-		if (st == 0)
+		c->held[c->nheld++] = lk;
+		int st = claim_layer(c, lk, hex, &builds[ntodo], e);
+		if (st < 0)
+			rc = -1;
+		else if (st == CLAIM_OURS)
 			todo[ntodo++] = i;
-		else if (st < 0)
+		else if (st == CLAIM_BUSY)
 			wait[nwait++] = i;
 		futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
 	}
@@ -458,11 +482,11 @@ int cache_ensure(struct cache *c, const struct payload *p, const char *file, str
 		rc = check_space(c, need, what, e);
 	if (rc == 0 && ntodo)
 		rc = extract_parallel(c, p, todo, ntodo, e);
-	for (int k = 0; rc == 0 && k < ntodo; k++)
-		rc = cache_lock(c, lks[todo[k]], LOCK_SH, digest_hex(p->layers[todo[k]].diff_id), e);
+	for (int k = 0; k < ntodo; k++)
+		close(builds[k]);
 	for (int k = 0; rc == 0 && k < nwait; k++)
-		rc = ensure_layer(c, p, wait[k], lks[wait[k]], e);
-	free(todo), free(wait), free(lks);
+		rc = ensure_layer(c, p, wait[k], e);
+	free(todo), free(wait), free(builds);
 	return rc < 0 ? err_ctx(e, "%s", file) : 0;
 }
 

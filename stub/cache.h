@@ -5,9 +5,15 @@
  *   ROOT/meta/<hex>       "sha256:..." digest of the extracted tree (tree.h),
  *                         written before the layer is renamed into place
  *   ROOT/tmp/<hex>.<pid>/ extraction in progress (removed if found stale)
- *   ROOT/locks/<hex>      flock: exclusive while extracting or pruning,
- *                         shared while a container uses the layer; its
- *                         mtime is the layer's last use
+ *   ROOT/locks/<hex>      flock, "in use": shared while a container uses
+ *                         the layer (and while it is extracted), exclusive
+ *                         only to prune it, never waited for; its mtime is
+ *                         the layer's last use
+ *   ROOT/locks/<hex>.build  flock: exclusive while the layer is extracted.
+ *                         Apart because a launcher that waited for the
+ *                         in-use lock exclusively would wait for every
+ *                         container using the layer to end, and an MPI
+ *                         job's ranks wait for each other.
  *   ROOT/run/             mount point for each container's private tmpfs
  *   ROOT/flat/, ROOT/meta/flat-*, ROOT/locks/flat-*: flat roots (flatroot.h)
  *   ROOT/overlay-refused  "BOOT_ID WHY": overlayfs was refused (stub/main.c)
@@ -79,7 +85,11 @@ int cache_remove(const struct cache *c, const char *hex, struct err *e);
 int cache_has_dir(int dirfd, const char *name);
 /* flock(op) on locks/<name>'s fd, EINTR retried. */
 int cache_lock(const struct cache *c, int fd, int op, const char *name, struct err *e);
-/* Remove tmp/NAME.*: work on NAME that died (its lock held exclusively). */
+/* locks/<name>.build, locked exclusively: its fd, or, where !wait and
+ * another launcher holds it, CACHE_BUSY. */
+#define CACHE_BUSY (-2)
+int cache_build_lock(const struct cache *c, const char *name, int wait, struct err *e);
+/* Remove tmp/NAME.*: work on NAME that died (its build lock held). */
 void cache_remove_stale(const struct cache *c, const char *name);
 /* Remove dirfd/hex and meta/<name> unless locks/<name> is held; `what`
  * names it in errors. 1 removed, 0 in use, -1 error. */

@@ -328,16 +328,17 @@ int flat_ensure(struct cache *c, const struct payload *p, char **tree, struct er
 		close(flat);
 		return lk < 0 ? err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock) : -1;
 	}
-	/* shared to use; exclusive (then shared again) to build, rechecking */
+	/* shared to use (and while building, under the build lock, rechecking) */
 	if (cache_lock(c, lk, LOCK_SH, lock, e) < 0)
 		rc = -1;
 	else if (!cache_has_dir(flat, hex)) {
-		if (cache_lock(c, lk, LOCK_EX, lock, e) < 0)
+		int b = cache_build_lock(c, lock, 1, e);
+		if (b < 0)
 			rc = -1;
 		else if (!cache_has_dir(flat, hex))
 			rc = build_tree(c, p, flat, hex, e);
-		if (rc == 0 && cache_lock(c, lk, LOCK_SH, lock, e) < 0)
-			rc = -1;
+		if (b >= 0)
+			close(b);
 	}
 	futimens(lk, NULL);   /* last use, for `boxcar cache prune` */
 	close(flat);

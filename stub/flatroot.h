@@ -4,9 +4,11 @@
  * host's file system.
  *
  *   ROOT/flat/<chain>/        the merged tree, present only once complete
- *   ROOT/locks/flat-<chain>   flock: exclusive while merging or removing,
- *                             shared while a container uses the tree; its
- *                             mtime is the tree's last use
+ *   ROOT/locks/flat-<chain>   flock: shared while a container uses the tree
+ *                             (and while it is merged), exclusive only to
+ *                             remove it; its mtime is the tree's last use
+ *   ROOT/locks/flat-<chain>.build  flock: exclusive while merging (cache.h
+ *                             says why apart)
  *   ROOT/meta/flat-<chain>    its layers' diff_ids, bottom first (to verify it)
  *   ROOT/tmp/flat-<chain>.<pid>/  a merge in progress (removed if stale)
  *

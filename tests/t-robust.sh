@@ -388,6 +388,32 @@ t_robust_parallel_shared() {   # bb and layers share the busybox base layer
 }
 test_case run "robust: 16+16 parallel first launches of 2 files sharing a base layer" t_robust_parallel_shared
 
+# Two first launches whose apps wait for each other (as an MPI job's ranks
+# do), while a third launcher checks the layer they both lack (its in-use
+# lock held shared; 2 s here): the one that extracts it runs, and the other
+# must not wait for that container to end before it runs too.
+t_robust_wait_each_other() {
+    fresh_cache "$T/cache"
+    local A B hex i p pids=(); A=$(P bb); B=$(P layers)
+    x "$A" true   # the store, with the base layer the two files share
+    expect_ok
+    hex=$(rb_hexes "$B" | tail -1)
+    mkdir -m 0777 "$T/up"
+    flock -s "$(store)/locks/$hex" sleep 2 & pids+=($!)
+    sleep 0.2
+    for i in 1 2; do
+        timeout -k 5 120 "$B" --boxcar-volume="$T/up:/up" sh -c 'mktemp /up/XXXXXX >/dev/null; i=0
+            while [ "$(ls /up | wc -l)" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+            echo "up: $(ls /up | wc -l)"' > "$T/o$i" 2> "$T/e$i" < /dev/null & pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || true; done
+    for i in 1 2; do
+        [ "$(cat "$T/o$i")" = "up: 2" ] ||
+            fail "launch $i: '$(cat "$T/o$i")' $(head -3 "$T/e$i"): it did not run while the other did (a launcher waited for a running container)"
+    done
+}
+test_case run "robust: two first launches that wait for each other both run (no launcher waits for a running container)" t_robust_wait_each_other
+
 # ------------------------------------------------------------------ 5. hostile layers
 # Layout under $T: c/cache = BOXCAR_CACHE, c/outside-TOK (a sentinel beside the cache),
 # x/y/root = the --boxcar-extract dir, x/y/outside-TOK, outside-TOK,

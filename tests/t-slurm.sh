@@ -3,8 +3,9 @@
 # file as they are; each task gets its SLURM_*/PMI* variables and the PMI-2
 # socket, its stdio and exit code, the caller's directory where a volume shows it,
 # the host's IPC namespace and /dev/shm; scancel and the time limit stop it with
-# SIGTERM then SIGKILL; eight tasks on a cold cache extract each layer once.
-# MPI (Debian's mpich inside an image) is in t-mpi.sh.
+# SIGTERM then SIGKILL; eight tasks on a cold cache extract each layer once
+# and run at once.
+# MPI (Debian's mpich inside an image) comes last.
 
 # sl_ready: skip (with the reason) where run.sh could not start Slurm
 sl_ready() {
@@ -171,14 +172,22 @@ t_slurm_cold8() {
     fresh_cache "$T/cache"
     local F n want; F=$(P layers)
     want=$("$F" --boxcar-inspect | jq '.layers | length')
-    TMO=180 x srun -n 8 -l "$F" --boxcar-verbose cat /data/a.txt
+    # each task then waits (30 s at most) until all eight run, as an MPI
+    # job's ranks do: a launcher must never wait for the others' containers
+    # to end (their locks on the layers they share)
+    mkdir -m 0777 "$T/up"
+    TMO=180 x srun -n 8 -l "$F" --boxcar-verbose --boxcar-volume="$T/up:/up" sh -c \
+        'cat /data/a.txt; touch /up/$SLURM_PROCID; i=0
+         while [ "$(ls /up | wc -l)" -lt 8 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+         echo "up: $(ls /up | wc -l)"'
     expect_ok
     [ "$(grep -c ': alpha-again$' <<<"$OUT")" = 8 ] || { ctx; fail "not 8 tasks printing the file"; }
+    [ "$(grep -c ': up: 8$' <<<"$OUT")" = 8 ] || { ctx; fail "the tasks did not all run at once (a launcher waited for another's container)"; }
     n=$(tr '\r' '\n' <<<"$ERR" | grep -ci 'extracting')
     [ "$n" = "$want" ] || { ctx; fail "$n 'extracting' lines over 8 tasks for $want layers"; }
     info "8 tasks, cold cache: $n extractions for $want layers"
 }
-test_case run "slurm: eight tasks, cold first launch at once: one extraction per layer" t_slurm_cold8
+test_case run "slurm: eight tasks, cold first launch at once: one extraction per layer, all running together" t_slurm_cold8
 
 # MPI: Debian's mpich inside the image (tests/mpich-image.sh), its PMI-2 client
 # talking to srun's mpi/pmi2 through PMI_FD, its shared memory through the
