@@ -409,6 +409,7 @@ t_security_opts() {
 }
 test_case run "security: Docker's default capabilities, no_new_privs, seccomp" t_security_defaults
 test_case run "security: boxcar's PID 1 and port relay keep nothing the app can reach via /proc" t_security_sealed
+test_case run "security: process_vm_readv between the app's processes (MPI's CMA), not on boxcar's PID 1" t_security_cma
 test_case run "security: seccomp=FILE.json, a real profile (containers/common's)" t_security_profile_real
 test_case run "security: seccomp=FILE.json rules: args, errnoRet, includes/excludes; bad profiles (125)" t_security_profile_rules
 test_case run "security: --boxcar-ulimit / run --ulimit" t_ulimit
@@ -467,6 +468,25 @@ t_security_sealed() {   # PID 1 is a copy of the launcher, the relay holds host-
         ls /proc/$p/root/ >/dev/null 2>&1 && echo "root of $p readable"
     done; echo done'
     expect_ok; expect_out done
+}
+# process_vm_readv (MPI's single-copy transfers between a node's ranks), as
+# Docker allows it: between the app's own processes; not on boxcar's PID 1
+# (the kernel's ptrace check), nor writes to it
+t_security_cma() {
+    x "$(P flask)" --boxcar-entrypoint=python3 -c 'import ctypes, errno, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+class iov(ctypes.Structure): _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+def call(fn, pid, addr):
+    buf = ctypes.create_string_buffer(16)
+    l, r = iov(ctypes.cast(buf, ctypes.c_void_p), 16), iov(addr, 16)
+    n = fn(pid, ctypes.byref(l), 1, ctypes.byref(r), 1, 0)
+    return str(n) if n >= 0 else errno.errorcode[ctypes.get_errno()]
+p = subprocess.Popen(["sleep", "30"])
+addr = int(open("/proc/%d/maps" % p.pid).readline().split("-")[0], 16)
+print("child", call(libc.process_vm_readv, p.pid, addr))
+print("pid1", call(libc.process_vm_readv, 1, addr), call(libc.process_vm_writev, 1, addr))
+p.kill()'
+    expect_ok; expect_out $'child 16\npid1 EPERM EPERM'
 }
 t_ulimit() {   # docker run --ulimit: soft:hard, -1, one name at a time
     x "$(P bb)" --boxcar-ulimit=nofile=100:200 --boxcar-ulimit=core=0 --boxcar-ulimit=stack=-1 \
