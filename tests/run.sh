@@ -51,8 +51,11 @@ if [ "${1:-}" = --inner ]; then
         [ $selected = 0 ] && [ "$ph" != artifact ] && continue
         T=$TMPDIR/t$i
         rm -rf "$T"; mkdir -p "$T"
+        t0=$(date +%s%N)
         ( cd "$T" && export T && "${T_FN[$i]}" ) > "$T/.log" 2>&1 </dev/null
         rc=$?
+        # each test's seconds, for the driver's slowest-tests lines (CI's time)
+        [ $selected = 1 ] && printf '%d\t%s\n' $((($(date +%s%N) - t0) / 1000000000)) "$name" >> "$TMPDIR/durations.tsv"
         stop_leftovers "$T" >> "$T/.log" 2>&1
         [ $selected = 0 ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; continue; }
         if [ $rc = 0 ]; then
@@ -222,7 +225,7 @@ if [ "$(id -u)" = 0 ]; then
     prepare_config_dir flat "$TUID:$TGID"
     echo "# runtime tests as $TEST_USER on the flat root (BOXCAR_ROOT=flat)"
     common_env user flat
-    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] (build|gpu|cluster-cache|slurm|spank|trace): ' \
+    env -i "${ENVV[@]}" LABEL=user+flat BOXCAR_ROOT=flat EXCLUDE='^\[user\+flat\] (build|gpu|cluster-cache|slurm|slurm spank|trace): ' \
         FILTER="${BOXCAR_TEST_FLAT_FILTER:-$FILTER}" setpriv --reuid="$TUID" --regid="$TGID" --init-groups \
         bash "$TOP/tests/run.sh" --inner run 2>&1 | report
     fi
@@ -234,6 +237,9 @@ else
     common_env self; env -i "${ENVV[@]}" bash "$TOP/tests/run.sh" --inner run 2>&1 | report
 fi
 
+# the slowest tests of every pass (where CI's time goes)
+cat "$TW"/*/tmp/durations.tsv 2>/dev/null | sort -rn | head -n "${BOXCAR_TEST_SLOWEST:-10}" |
+    while IFS=$'\t' read -r sec name; do echo "# slow: ${sec}s $name"; done
 echo "# took $(( $(date +%s) - START ))s"
 if [ "$FAILED" -gt 0 ]; then
     echo "# failed:"
