@@ -266,12 +266,28 @@ static unsigned long scratch_put(struct scratch *s, const void *buf, size_t n)
 
 /* ---- paths ---- */
 
+/* What pid's /proc link for dirfd names (its cwd for AT_FDCWD, else fd/N),
+ * NUL-terminated: its length, or -1 (no such fd, or too long to be whole). */
+static ssize_t proc_fd_link(pid_t pid, long dirfd, char host[PATH_MAX])
+{
+	char link[64];
+	if ((int)dirfd == AT_FDCWD)
+		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	else
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)dirfd);
+	ssize_t k = readlink(link, host, PATH_MAX - 1);
+	if (k < 0 || k >= PATH_MAX - 1)
+		return -1;
+	host[k] = 0;
+	return k;
+}
+
 /* The host path for a path argument (relative to dirfd, or the cwd).
  * Returns enum tp_where, 0x100 to leave the argument alone, or -errno. */
 static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, int follow, int fast,
 		     char host[PATH_MAX])
 {
-	char guest[PATH_MAX * 2], link[64], base[PATH_MAX], gbase[PATH_MAX];
+	char guest[PATH_MAX * 2], base[PATH_MAX], gbase[PATH_MAX];
 	if (!*in)
 		return 0x100;   /* AT_EMPTY_PATH, or ENOENT from the kernel */
 	/* one name, not followed, read only, beside a directory the kernel already
@@ -282,14 +298,8 @@ static int translate(struct tracer *t, pid_t pid, long dirfd, const char *in, in
 	t->root.pid = pid;   /* (reset by the caller's next translate; no other resolve uses it) */
 	if (in[0] == '/')
 		return tp_resolve(&t->root, in, follow, host);
-	if ((int)dirfd == AT_FDCWD)
-		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-	else
-		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)dirfd);
-	ssize_t k = readlink(link, base, sizeof base - 1);
-	if (k < 0)
+	if (proc_fd_link(pid, dirfd, base) < 0)
 		return 0x100;
-	base[k] = 0;
 	if (tp_to_guest(&t->root, base, gbase) < 0)
 		return 0x100;   /* a directory outside the tree: as the kernel resolves it */
 	if (snprintf(guest, sizeof guest, "%s/%s", gbase, in) >= (int)sizeof guest)
@@ -609,12 +619,9 @@ static int proc_exe(struct tracer *t, pid_t pid, const char *path, char out[PATH
  * path, when it is in the tree or a bind. 0, or -1 (left to the kernel). */
 static int fd_guest(struct tracer *t, pid_t pid, long fd, char guest[PATH_MAX])
 {
-	char link[64], host[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)fd);
-	ssize_t k = readlink(link, host, sizeof host - 1);
-	if (k <= 0 || host[0] != '/')
+	char host[PATH_MAX];
+	if (proc_fd_link(pid, fd, host) <= 0 || host[0] != '/')
 		return -1;
-	host[k] = 0;
 	return tp_to_guest(&t->root, host, guest);
 }
 
@@ -737,13 +744,8 @@ static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r,
 /* 1 if fd of pid names a file of the tree (not a bind's). */
 static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
 {
-	char link[64], host[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)fd);
-	ssize_t k = readlink(link, host, sizeof host - 1);
-	if (k < 0)
-		return 0;
-	host[k] = 0;
-	return tp_in_tree(&t->root, host);
+	char host[PATH_MAX];
+	return proc_fd_link(pid, fd, host) >= 0 && tp_in_tree(&t->root, host);
 }
 
 /* bind/connect/sendto on a unix socket with a path (not an abstract name):
@@ -786,12 +788,10 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
  * tree and the binds, or a deleted one, whose ENOENT is the kernel's). */
 static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
 {
-	char link[64], host[PATH_MAX], guest[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-	ssize_t k = readlink(link, host, sizeof host - 1);
-	if (k <= 0 || k >= (ssize_t)sizeof host - 1 || host[0] != '/')
+	char host[PATH_MAX], guest[PATH_MAX];
+	ssize_t k = proc_fd_link(pid, AT_FDCWD, host);
+	if (k <= 0 || host[0] != '/')
 		return 0;
-	host[k] = 0;
 	if ((k > 10 && !strcmp(host + k - 10, " (deleted)")) || tp_to_guest(&t->root, host, guest) < 0)
 		return 0;
 	size_t gl = strlen(guest);
