@@ -13,7 +13,8 @@
 #           -n 2): 8-byte latency and 1 MiB bandwidth, built with the host's
 #           mpicc, on the host and inside the MPI image (tests/mpich-image.sh,
 #           Debian's mpich), same round; and through the SPANK plugin
-#           (srun --boxcar=FILE: the node's ranks in one container) where built
+#           (srun --boxcar=FILE: the node's ranks in one container) where built,
+#           and with --boxcar-share=step (the same container, no plugin)
 #   bench/hpc.sh [ROUNDS] [SRUNS]    (default 10 rounds, 10 sruns per contender a round)
 #   bench/hpc.sh --report            the tables again, from the last run's rounds
 #   results: build/bench/hpc.md
@@ -68,7 +69,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     printf 'plain %s\nboxcar %s\nchrun %s\nboxcar1 %s\nflat1 %s\n' "$(per_srun true)" "$(per_srun "$W/app" true)" \
         "$(per_srun ch-run "$W/chroot" -- true)" "$(per_srun "$W/app" --boxcar-userns=root true)" \
         "$(per_srun "$W/app" --boxcar-userns=root --boxcar-root=flat true)" >> "$W/srun.txt"
-    printf 'host %s\nboxcar %s\n' "$(pingpong "$W/mpi-pingpong")" "$(pingpong "$W/mpi-app" mpi-pingpong)" >> "$W/mpi.txt"
+    printf 'host %s\nboxcar %s\nshared %s\n' "$(pingpong "$W/mpi-pingpong")" "$(pingpong "$W/mpi-app" mpi-pingpong)" \
+        "$(pingpong "$W/mpi-app" --boxcar-share=step mpi-pingpong)" >> "$W/mpi.txt"
     [ ${#spank[@]} = 0 ] || printf 'plugin %s\n' "$(pingpong --boxcar="$W/mpi-app" mpi-pingpong)" >> "$W/mpi.txt"
     echo "round $r/$ROUNDS done" >&2
 done
@@ -86,7 +88,7 @@ b1=$(m boxcar1 2 "$W/srun.txt") f1=$(m flat1 2 "$W/srun.txt")
 hl=$(m host 2 "$W/mpi.txt") bl=$(m boxcar 2 "$W/mpi.txt") hb=$(m host 3 "$W/mpi.txt") bb=$(m boxcar 3 "$W/mpi.txt")
 hl1=$(best host 2 "$W/mpi.txt") bl1=$(best boxcar 2 "$W/mpi.txt")
 hb1=$(best host 3 "$W/mpi.txt" -r) bb1=$(best boxcar 3 "$W/mpi.txt" -r)
-pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt")
+pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt") sl=$(m shared 2 "$W/mpi.txt") sb=$(m shared 3 "$W/mpi.txt")
 {
     echo "# bench/hpc.sh: $(cat "$W/when" 2>/dev/null)"
     echo
@@ -106,6 +108,14 @@ pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt")
         printf "| latency, 8 bytes, best (us) | %.2f | %.2f | %.2fx |\n", hl1, bl1, hl1 / bl1
         printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, bb, bb / hb
         printf "| bandwidth, 1 MiB, best (MB/s) | %.0f | %.0f | %.2fx |\n", hb1, bb1, bb1 / hb1 }'
+    if [ -n "$sl" ]; then
+        echo
+        echo "| ping-pong, --boxcar-share=step (one container for the node's ranks, no plugin) | host | shared | shared / host |"
+        echo "|---|---|---|---|"
+        awk -v hl="$hl" -v sl="$sl" -v hb="$hb" -v sb="$sb" 'BEGIN {
+            printf "| latency, 8 bytes, median (us) | %.2f | %.2f | %.2fx (host / shared) |\n", hl, sl, hl / sl
+            printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, sb, sb / hb }'
+    fi
     if [ -n "$pl" ]; then
         echo
         echo "| ping-pong through the SPANK plugin (one container for the node's ranks) | host | plugin | plugin / host |"

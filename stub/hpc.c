@@ -19,6 +19,14 @@ int hpc_env_passed(const char *kv)
 	return strchr(kv, '=') && (strncmp(kv, "SLURM", 5) == 0 || strncmp(kv, "PMI", 3) == 0);
 }
 
+int hpc_step_key(char *buf, size_t len)
+{
+	const char *job = getenv("SLURM_JOB_ID"), *step = getenv("SLURM_STEP_ID");
+	if (!job || !*job || !step || !*step)
+		return -1;
+	return snprintf(buf, len, "%s.%s", job, step) < (int)len ? 0 : -1;
+}
+
 int hpc_pmi_fd(void)
 {
 	const char *s = getenv("PMI_FD");

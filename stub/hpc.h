@@ -19,6 +19,10 @@ int hpc_env_passed(const char *kv);
  * an open fd above stderr; else -1. */
 int hpc_pmi_fd(void);
 
+/* "JOB.STEP" of the Slurm job step this runs in, written to buf: 0, or -1
+ * when not in a step (SLURM_JOB_ID or SLURM_STEP_ID unset). */
+int hpc_step_key(char *buf, size_t len);
+
 /* The caller's working directory as the container sees it through one of
  * the volumes (the deepest whose host path holds it), written to buf;
  * returns buf, or NULL when no volume shows it (or it does not fit). */

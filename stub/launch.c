@@ -169,6 +169,16 @@ static int build_argv(const cJSON *cfg, const struct run_opts *o, const char *id
 	return 0;
 }
 
+char **launch_command(const struct payload *p, const struct run_opts *o, struct err *e)
+{
+	struct strv argv = { 0 };
+	if (build_argv(cJSON_GetObjectItemCaseSensitive(p->config, "config"), o, NULL, &argv, e) < 0) {
+		free(argv.v);
+		return NULL;
+	}
+	return argv.v;
+}
+
 /* Each layer's directory (topmost first), as a path for the overlay and
  * as an fd for reading the image's /etc/passwd. */
 /* The image's Volumes: {"/data": {}, ...} -> absolute paths */

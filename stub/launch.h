@@ -17,4 +17,9 @@
 int launch(const struct payload *p, const struct cache *c, const struct run_opts *o,
 	   const struct userns *u, const char *keep, const char *flat, struct err *e);
 
+/* The command a launch of p runs: the image's Entrypoint and Cmd with
+ * docker's rules for o's --boxcar-entrypoint and arguments. A malloc'd
+ * array (free it, not its strings, which live in p and o), or NULL with e. */
+char **launch_command(const struct payload *p, const struct run_opts *o, struct err *e);
+
 #endif

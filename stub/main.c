@@ -277,8 +277,8 @@ int main(int argc, char **argv)
 			: cache_seed(&p, self, o.cache_seed, &e);
 	else if (o.extract)
 		rc = flatten(&p, o.extract, &e) < 0 ? -1 : 0;
-	else if (o.join)
-		rc = shared_join(&o, argc, argv, &e);
+	else if (o.join || o.share)
+		rc = shared_join(&p, &o, argc, argv, &e);
 	else if (o.hold && shared_hold_opts(&o, &e) < 0)
 		rc = -1;
 	else if ((rc = run(&p, &o, self, argc, argv, &e)) > 0 && e.code)

@@ -194,6 +194,14 @@ static int set_caps(struct run_opts *o, const char *val, int add, struct err *e)
 static int set_cap_add(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 1, e); }
 static int set_cap_drop(struct run_opts *o, const char *val, struct err *e) { return set_caps(o, val, 0, e); }
 
+static int set_share(struct run_opts *o, const char *val, struct err *e)
+{
+	if (strcmp(val, "step"))
+		return err_set(e, EXIT_SETUP, "bad --boxcar-share '%s' (step: the node's tasks of a Slurm job step)", val);
+	o->share = 1;
+	return 0;
+}
+
 static int set_ipc(struct run_opts *o, const char *val, struct err *e)
 {
 	if ((o->ipc = value_ipc(val)) < 0)
@@ -279,6 +287,9 @@ const struct opt_def opt_table[] = {
 	  "the host's network (default), loopback only, or loopback plus published ports" },
 	{ "ipc", OPT_VALUE, "host|private", "--ipc", set_ipc,
 	  "the host's IPC namespace and /dev/shm (default in a Slurm job), or the container's own" },
+	{ "share", OPT_VALUE, "step", NULL, set_share,
+	  "in a Slurm job step, the node's tasks share one container (one PID namespace: MPI's single-copy "
+	  "transfers), as srun --boxcar does" },
 	{ "publish", OPT_VALUE, "[IP:]HOSTPORT:CTRPORT[/udp]", "-p --publish", add_port,
 	  "relay a host port into the container (implies --boxcar-net=private)" },
 	{ "memory", OPT_VALUE, "SIZE", "-m --memory", set_memory, "cgroup v2 memory limit (a delegated subtree)" },

@@ -20,6 +20,7 @@ struct run_opts {
 	int rm;                      /* --boxcar-rm: no record or kept layer after it ends */
 	const char *name;            /* --boxcar-name */
 	const char *join, *hold;     /* hidden: the SPANK plugin's shared container (shared.h) */
+	int share;                   /* --boxcar-share=step: that container without the plugin */
 	int userns;                  /* enum userns_mode (userns.h) */
 	int root;                    /* enum root_mode: --boxcar-root, else $BOXCAR_ROOT */
 	int engine;                  /* enum engine_mode: --boxcar-engine */

@@ -16,6 +16,7 @@
 #include "../runner/init.h"
 #include "../runner/join.h"
 #include "hpc.h"
+#include "launch.h"
 #include "state.h"
 
 #define READY_WAIT_MS 120000   /* a holder's first launch may extract the layers */
@@ -177,9 +178,22 @@ static int holder_failed(int sfd, const char *name, int status, struct err *e)
 	return -1;
 }
 
+/* One of a task's options the holder takes: all of them (volumes, env, ids,
+ * root, GPUs...) but those that make it a task or name it. */
+static int holder_option(const char *arg)
+{
+	static const char *const not[] = { "--boxcar-join=", "--boxcar-share=", "--boxcar-hold=",
+					   "--boxcar-name=", "--boxcar-rm", "--boxcar-detach" };
+	for (size_t i = 0; i < sizeof not / sizeof not[0]; i++)
+		if (!strncmp(arg, not[i], strlen(not[i])))
+			return 0;
+	return 1;
+}
+
 /* The packed file again as the holder, in a session of its own: our
- * --boxcar-volume and --boxcar-env options (those before the entrypoint),
- * stdout /dev/null, stderr the log. Returns its pid, or -1 with e. */
+ * --boxcar options (those before the entrypoint or the arguments, but
+ * holder_option's), stdout /dev/null, stderr the log. Returns its pid, or
+ * -1 with e. */
 static pid_t start_holder(int sfd, int argc, char **argv, const char *key, const char *name, struct err *e)
 {
 	char hold[64], **hargv = calloc((size_t)argc + 2, sizeof *hargv);
@@ -194,8 +208,9 @@ static pid_t start_holder(int sfd, int argc, char **argv, const char *key, const
 	snprintf(hold, sizeof hold, "--boxcar-hold=%s", key);
 	hargv[n++] = argv[0];
 	hargv[n++] = hold;
-	for (int i = 1; i < argc && strncmp(argv[i], "--boxcar-entrypoint=", 20) && strcmp(argv[i], "--boxcar--"); i++)
-		if (!strncmp(argv[i], "--boxcar-volume=", 16) || !strncmp(argv[i], "--boxcar-env=", 13))
+	for (int i = 1; i < argc && !strncmp(argv[i], "--boxcar-", 9) && strcmp(argv[i], "--boxcar--") &&
+			strncmp(argv[i], "--boxcar-entrypoint=", 20); i++)
+		if (holder_option(argv[i]))
 			hargv[n++] = argv[i];
 	fflush(NULL);
 	pid_t pid = fork();
@@ -265,32 +280,31 @@ static const char **task_env(int *n)
 	return out;
 }
 
-int shared_join(const struct run_opts *o, int argc, char **argv, struct err *e)
+int shared_join(const struct payload *p, const struct run_opts *o, int argc, char **argv, struct err *e)
 {
-	char name[64];
+	char name[64], step[48];
 	static const char *const drop[] = { "SLURM", "PMI" };
-	if (step_name(o->join, name, sizeof name, e) < 0)
+	const char *key = o->join;
+	if (!key && hpc_step_key(step, sizeof step) < 0)
+		return err_set(e, EXIT_SETUP, "--boxcar-share=step: not in a Slurm job step (no SLURM_JOB_ID and "
+			       "SLURM_STEP_ID); run it with srun");
+	if (!key)
+		key = step;
+	char **cmd = NULL;
+	if (step_name(key, name, sizeof name, e) < 0 || !(cmd = launch_command(p, o, e)))
 		return -1;
-	if (!o->entrypoint)
-		return err_set(e, EXIT_SETUP, "--boxcar-join needs --boxcar-entrypoint=CMD");
-	int sfd = state_open(e);
-	if (sfd < 0)
-		return -1;
-	pid_t app = holder(sfd, argc, argv, o->join, name, e);
-	close(sfd);
-	if (!app)
-		return -1;
-	int n = 0, rc = -1;
-	const char **add = task_env(&n);
-	char **cmd = calloc((size_t)o->nargs + 2, sizeof *cmd);
+	int sfd = state_open(e), n = 0, rc = -1;
+	pid_t app = sfd < 0 ? 0 : holder(sfd, argc, argv, key, name, e);
+	if (sfd >= 0)
+		close(sfd);
+	const char **add = app ? task_env(&n) : NULL;
 	struct security sec = o->sec;
-	if (!add || !cmd) {
+	if (!app)
+		goto out;
+	if (!add) {
 		err_set(e, EXIT_SETUP, "out of memory");
 		goto out;
 	}
-	cmd[0] = (char *)o->entrypoint;
-	for (int i = 0; i < o->nargs; i++)
-		cmd[i + 1] = o->args[i];
 	struct runner_join j = {
 		.ns_pid = app, .app_pid = app, .argv = cmd, .env_drop = drop, .ndrop = 2,
 		.env_add = add, .nenv = n, .sec = &sec,

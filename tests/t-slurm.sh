@@ -212,3 +212,29 @@ t_slurm_mpi() {
     expect_err_has 'shared memory'
 }
 test_case run "slurm: MPI (Debian's mpich in the image): srun --mpi=pmi2 -n 4: ranks 0-3 of 4, allreduce" t_slurm_mpi
+
+# --boxcar-share=step: the node's tasks of a step in one container without the
+# plugin (stub/shared.h): one PID namespace, the image's command, each task's
+# rank; MPI across them; outside a step, one line and 125
+t_slurm_share() {
+    sl_ready
+    local F M i; F=$(P bb); M=$(P mpich)
+    sl_run srun -n 3 -l "$F" --boxcar-share=step --boxcar-env=FOO=shared sh -c \
+        'echo "$(readlink /proc/self/ns/pid) rank=$SLURM_PROCID foo=$FOO holder=$(grep -c boxcar-hold /proc/1/cmdline)"'
+    expect_ok
+    [ "$(grep -c '' <<<"$OUT")" = 3 ] || { ctx; fail "want 3 lines, one per task"; }
+    [ "$(sed 's/^[0-9]*: //; s/ .*//' <<<"$OUT" | sort -u | wc -l)" = 1 ] || { ctx; fail "the tasks are not in one PID namespace"; }
+    [ "$(sed 's/^[0-9]*: //; s/ .*//' <<<"$OUT" | sort -u)" != "$(readlink /proc/self/ns/pid)" ] || { ctx; fail "the tasks ran in the host's PID namespace"; }
+    for i in 0 1 2; do grep -q "^$i: pid:.* rank=$i foo=shared holder=1$" <<<"$OUT" || { ctx; fail "task $i"; }; done
+    # the image's command (Entrypoint + Cmd) when none is given
+    TMO=120 x srun --mpi=pmi2 -n 4 "$M" --boxcar-share=step
+    expect_ok
+    for i in 0 1 2 3; do expect_out_has "rank $i of 4 on $(hostname -s)"; done
+    expect_out_has "allreduce sum 6"
+    # no holder outlives its step (its watchdog ends it)
+    for ((i = 0; i < 50; i++)); do pgrep -u "$(id -u)" -f -- '--boxcar-(hold|share)=' >/dev/null || break; sleep 0.2; done
+    pgrep -u "$(id -u)" -af -- '--boxcar-(hold|share)=' && fail "a step's container or its watchdog outlived the step by 10 s"
+    x "$F" --boxcar-share=step true; expect_error 125; expect_err_has "not in a Slurm job step"
+    x "$F" --boxcar-share=node true; expect_error 125; expect_err_has "bad --boxcar-share"
+}
+test_case run "slurm: --boxcar-share=step: the node's tasks in one container without the plugin (one PID namespace, MPI)" t_slurm_share
