@@ -88,6 +88,14 @@ b1=$(m boxcar1 2 "$W/srun.txt") f1=$(m flat1 2 "$W/srun.txt")
 hl=$(m host 2 "$W/mpi.txt") bl=$(m boxcar 2 "$W/mpi.txt") hb=$(m host 3 "$W/mpi.txt") bb=$(m boxcar 3 "$W/mpi.txt")
 hl1=$(best host 2 "$W/mpi.txt") bl1=$(best boxcar 2 "$W/mpi.txt")
 hb1=$(best host 3 "$W/mpi.txt" -r) bb1=$(best boxcar 3 "$W/mpi.txt" -r)
+# table_vs_host TITLE WHO LATENCY BANDWIDTH: a contender's medians against the host's (none measured: nothing)
+table_vs_host() {
+    [ -n "$3" ] || return 0
+    printf '\n| ping-pong, %s | host | %s | %s / host |\n|---|---|---|---|\n' "$1" "$2" "$2"
+    awk -v hl="$hl" -v l="$3" -v hb="$hb" -v b="$4" -v w="$2" 'BEGIN {
+        printf "| latency, 8 bytes, median (us) | %.2f | %.2f | %.2fx (host / %s) |\n", hl, l, hl / l, w
+        printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, b, b / hb }'
+}
 pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt") sl=$(m shared 2 "$W/mpi.txt") sb=$(m shared 3 "$W/mpi.txt")
 {
     echo "# bench/hpc.sh: $(cat "$W/when" 2>/dev/null)"
@@ -108,20 +116,6 @@ pl=$(m plugin 2 "$W/mpi.txt") pb=$(m plugin 3 "$W/mpi.txt") sl=$(m shared 2 "$W/
         printf "| latency, 8 bytes, best (us) | %.2f | %.2f | %.2fx |\n", hl1, bl1, hl1 / bl1
         printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, bb, bb / hb
         printf "| bandwidth, 1 MiB, best (MB/s) | %.0f | %.0f | %.2fx |\n", hb1, bb1, bb1 / hb1 }'
-    if [ -n "$sl" ]; then
-        echo
-        echo "| ping-pong, --boxcar-share=step (one container for the node's ranks, no plugin) | host | shared | shared / host |"
-        echo "|---|---|---|---|"
-        awk -v hl="$hl" -v sl="$sl" -v hb="$hb" -v sb="$sb" 'BEGIN {
-            printf "| latency, 8 bytes, median (us) | %.2f | %.2f | %.2fx (host / shared) |\n", hl, sl, hl / sl
-            printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, sb, sb / hb }'
-    fi
-    if [ -n "$pl" ]; then
-        echo
-        echo "| ping-pong through the SPANK plugin (one container for the node's ranks) | host | plugin | plugin / host |"
-        echo "|---|---|---|---|"
-        awk -v hl="$hl" -v pl="$pl" -v hb="$hb" -v pb="$pb" 'BEGIN {
-            printf "| latency, 8 bytes, median (us) | %.2f | %.2f | %.2fx (host / plugin) |\n", hl, pl, hl / pl
-            printf "| bandwidth, 1 MiB, median (MB/s) | %.0f | %.0f | %.2fx |\n", hb, pb, pb / hb }'
-    fi
+    table_vs_host "--boxcar-share=step (one container for the node's ranks, no plugin)" shared "$sl" "$sb"
+    table_vs_host "through the SPANK plugin (one container for the node's ranks)" plugin "$pl" "$pb"
 } | tee "$OUT/hpc.md"
