@@ -341,18 +341,18 @@ int cache_build_lock(const struct cache *c, const char *name, int wait, struct e
 	int fd = openat(c->locks, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
-	if (!wait && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		close(fd);
-		return CACHE_BUSY;
-	}
-	if (cache_lock(c, fd, LOCK_EX, lock, e) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	int rc;
+	while ((rc = flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return fd;
+	int busy = errno == EWOULDBLOCK;
+	rc = busy ? CACHE_BUSY : err_sys(e, EXIT_SETUP, "lock %s/locks/%s", c->root, lock);
+	close(fd);
+	return rc;
 }
 
-/* With the layer's in-use lock (lk) held shared: extract it unless there,
+/* With the layer's in-use lock held shared: extract it unless there,
  * waiting for a launcher extracting it now. */
 static int ensure_layer(struct cache *c, const struct payload *p, int i, struct err *e)
 {

@@ -116,14 +116,15 @@ static void watchdog(int sfd, const char *name, pid_t stepd, unsigned long long 
 	_exit(0);
 }
 
-/* stdio to /dev/null and every other fd closed but keep */
-static void detach_fds(int keep)
+/* A detached child's fds: stdin and stdout /dev/null, stderr err (-1:
+ * /dev/null too), every other fd closed but keep (-1: none). */
+static void detach_fds(int err, int keep)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err >= 0 ? err : null, 2) < 0)
 		_exit(EXIT_SETUP);
 	for (int fd = 3; fd < 1024; fd++)
-		if (fd != keep && fd != null)
+		if (fd != keep)
 			close(fd);
 }
 
@@ -137,10 +138,7 @@ static int start_watchdog(int sfd, const char *name, struct err *e)
 	if (pid == 0) {
 		if (setsid() < 0 || fork() != 0)
 			_exit(0);
-		detach_fds(sfd);
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (null >= 0)
-			dup2(null, 2);
+		detach_fds(-1, sfd);
 		watchdog(sfd, name, stepd, start);
 	}
 	child_wait(pid);
@@ -215,12 +213,10 @@ static pid_t start_holder(int sfd, int argc, char **argv, const char *key, const
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(log, 2) < 0)
+		if (setsid() < 0)
 			_exit(EXIT_SETUP);
+		detach_fds(log, -1);
 		unsetenv("PMI_FD");   /* the socket is the first task's, not the holder's */
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
 		execv("/proc/self/exe", hargv);
 		_exit(EXIT_SETUP);
 	}
