@@ -1,11 +1,11 @@
-/* The trace engine (trace.h, docs/trace-engine.md): x86-64 for now. */
+/* The trace engine (trace.h, docs/trace-engine.md): x86-64 and arm64
+ * (traceregs.c has what differs in their registers). */
 #include "trace.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <sys/user.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,12 +31,17 @@
 #include "../common/log.h"
 #include "../common/xio.h"
 #include "net.h"
+#include "traceregs.h"
 #include "tracepath.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
 #define RED_ZONE 128
+#if !defined(SYS_readlink)   /* arm64 has only the *at forms: numbers no call has */
+#define SYS_readlink (-2L)
+#define SYS_creat (-3L)
+#endif
 #define TRACE_NGROUPS 32   /* (more in setgroups: EINVAL, as past the kernel's NGROUPS_MAX) */
 #define TRACE_NDEVS (TP_MAX_BINDS + 1)
 #ifndef TMPFS_MAGIC
@@ -54,6 +58,7 @@ struct tracee {
 	unsigned groups[TRACE_NGROUPS];
 	char *exe;           /* the program run through the image's loader (guest path): /proc/PID/exe's answer */
 	char *next_exe;      /* the same for the exec under way ("" when the kernel's answer is right) */
+	unsigned long arg0;  /* the first argument of the call whose exit is awaited (arm64's x0 is its result there) */
 };
 /* A new child's first stop and its parent's fork event come in either order:
  * it runs once both were seen, with its parent's ids. */
@@ -110,36 +115,40 @@ struct sc {
 #define P1(a) { a, -1 }, { -1, -1 }
 #define AT1(d, a) { a, -1 }, { d, -1 }
 static const struct sc table[] = {
-	{ SYS_open, P1(0), 1, F_OPEN }, { SYS_creat, P1(0), -1, F_WRITE },
 	{ SYS_openat, AT1(0, 1), 2, F_OPEN }, { SYS_openat2, AT1(0, 1), 2, F_OPEN2 },
-	{ SYS_stat, P1(0), -1, F_STAT }, { SYS_lstat, P1(0), -1, F_NOFOLLOW | F_STAT },
 	{ SYS_newfstatat, AT1(0, 1), 3, F_ATFLAGS | F_STAT }, { SYS_statx, AT1(0, 1), 2, F_ATFLAGS | F_STAT },
 	{ SYS_fstat, P1(-1), -1, F_STAT },
-	{ SYS_access, P1(0), -1, F_ACCESS }, { SYS_faccessat, AT1(0, 1), -1, F_ACCESS },
-	{ SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS | F_ACCESS },
-	{ SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT }, { SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
+	{ SYS_faccessat, AT1(0, 1), -1, F_ACCESS }, { SYS_faccessat2, AT1(0, 1), 3, F_ATFLAGS | F_ACCESS },
+	{ SYS_readlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_EXIT },
 	{ SYS_execve, P1(0), -1, F_EXEC }, { SYS_execveat, AT1(0, 1), 4, F_EXEC | F_ATFLAGS },
 	{ SYS_chdir, P1(0), -1, 0 }, { SYS_getcwd, P1(-1), -1, F_EXIT },
-	{ SYS_mkdir, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_mkdirat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
-	{ SYS_mknod, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_mknodat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
-	{ SYS_unlink, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_unlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_rmdir, P1(0), -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_rename, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_mkdirat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_mknodat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_unlinkat, AT1(0, 1), -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_renameat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
 	{ SYS_renameat2, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE },
-	{ SYS_link, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE | F_MAKES },
 	{ SYS_linkat, { 1, 3 }, { 0, 2 }, -1, F_NOFOLLOW | F_WRITE | F_MAKES },
-	{ SYS_symlink, P1(1), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_symlinkat, AT1(1, 2), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
-	{ SYS_chmod, P1(0), -1, F_WRITE }, { SYS_fchmodat, AT1(0, 1), -1, F_WRITE },
-	{ SYS_chown, P1(-1), -1, F_FAKE0 }, { SYS_lchown, P1(-1), -1, F_FAKE0 },
+	{ SYS_symlinkat, AT1(1, 2), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_fchmodat, AT1(0, 1), -1, F_WRITE },
 	{ SYS_fchown, P1(-1), -1, F_FAKE0 }, { SYS_fchownat, P1(-1), -1, F_FAKE0 },
-	{ SYS_utimensat, AT1(0, 1), 3, F_ATFLAGS | F_WRITE }, { SYS_utime, P1(0), -1, F_WRITE },
-	{ SYS_utimes, P1(0), -1, F_WRITE }, { SYS_truncate, P1(0), -1, F_WRITE },
+	{ SYS_utimensat, AT1(0, 1), 3, F_ATFLAGS | F_WRITE }, { SYS_truncate, P1(0), -1, F_WRITE },
 	{ SYS_statfs, P1(0), -1, 0 }, { SYS_inotify_add_watch, P1(1), -1, 0 },
 	{ SYS_getxattr, P1(0), -1, 0 }, { SYS_lgetxattr, P1(0), -1, F_NOFOLLOW },
 	{ SYS_listxattr, P1(0), -1, 0 }, { SYS_llistxattr, P1(0), -1, F_NOFOLLOW },
 	{ SYS_setxattr, P1(0), -1, F_WRITE }, { SYS_lsetxattr, P1(0), -1, F_WRITE | F_NOFOLLOW },
 	{ SYS_removexattr, P1(0), -1, F_WRITE }, { SYS_lremovexattr, P1(0), -1, F_WRITE | F_NOFOLLOW },
+#if defined(__x86_64__)   /* (the calls arm64 has only in their *at forms) */
+	{ SYS_open, P1(0), 1, F_OPEN }, { SYS_creat, P1(0), -1, F_WRITE },
+	{ SYS_stat, P1(0), -1, F_STAT }, { SYS_lstat, P1(0), -1, F_NOFOLLOW | F_STAT },
+	{ SYS_access, P1(0), -1, F_ACCESS }, { SYS_readlink, P1(0), -1, F_NOFOLLOW | F_EXIT },
+	{ SYS_mkdir, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_mknod, P1(0), -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_unlink, P1(0), -1, F_NOFOLLOW | F_WRITE }, { SYS_rmdir, P1(0), -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_rename, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE },
+	{ SYS_link, { 0, 1 }, { -1, -1 }, -1, F_NOFOLLOW | F_WRITE | F_MAKES },
+	{ SYS_symlink, P1(1), -1, F_NOFOLLOW | F_WRITE | F_MAKES }, { SYS_chmod, P1(0), -1, F_WRITE },
+	{ SYS_chown, P1(-1), -1, F_FAKE0 }, { SYS_lchown, P1(-1), -1, F_FAKE0 },
+	{ SYS_utime, P1(0), -1, F_WRITE }, { SYS_utimes, P1(0), -1, F_WRITE },
+#endif
 	{ SYS_getuid, P1(-1), -1, F_UID }, { SYS_geteuid, P1(-1), -1, F_UID },
 	{ SYS_getgid, P1(-1), -1, F_GID }, { SYS_getegid, P1(-1), -1, F_GID },
 	{ SYS_getresuid, P1(-1), -1, F_GETRES | F_UID }, { SYS_getresgid, P1(-1), -1, F_GETRES | F_GID },
@@ -177,15 +186,6 @@ static const struct sc *sc_find(long nr)
 		if (table[i].nr == nr)
 			return &table[i];
 	return NULL;
-}
-
-/* (unsigned long in musl's sys/user.h, unsigned long long in glibc's: the ASan build's) */
-typedef __typeof__(((struct user_regs_struct *)0)->rdi) reg_t;
-
-static reg_t *arg(struct user_regs_struct *r, int i)
-{
-	reg_t *a[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
-	return a[i];
 }
 
 /* ---- the tracee's memory ---- */
@@ -385,7 +385,7 @@ static int ld_argv0(struct tracer *t, const char *host)
  * with the program (its guest path) as argument: argv rewritten
  * (argv[0] kept with --argv0 where the loader takes it). exe: the program's
  * guest path when a loader runs it, else "". */
-static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct *r, int pi, int ai,
+static int exec_fix(struct tracer *t, struct scratch *s, struct sysregs *r, int pi, int ai,
 		    const char *guest, char host[PATH_MAX], char exe[PATH_MAX])
 {
 	enum { MAXARGS = 4096 };
@@ -395,7 +395,7 @@ static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct
 	if (!av)
 		return -ENOMEM;
 	snprintf(cur, sizeof cur, "%s", guest);
-	for (unsigned long p = *arg(r, ai); p && n < MAXARGS; n++) {
+	for (unsigned long p = r->a[ai]; p && n < MAXARGS; n++) {
 		if (mem_read(s->pid, p + (unsigned long)n * sizeof *old, &old[n], sizeof *old) < 0)
 			return free(av), -EFAULT;
 		if (!old[n])
@@ -446,7 +446,7 @@ static int exec_fix(struct tracer *t, struct scratch *s, struct user_regs_struct
 		unsigned long pav = scratch_put(s, old, (size_t)(n + 1) * sizeof *old);
 		if (!pav)
 			rc = -EFAULT;
-		*arg(r, ai) = pav;
+		r->a[ai] = pav;
 	}
 	free(av);
 	(void)pi;
@@ -478,7 +478,7 @@ static struct tracee *tracee_add(struct tracer *t, pid_t pid, int st)
 	}
 	te = &t->tracees[t->ntracees++];
 	*te = (struct tracee){ pid, st, { { t->uid, t->uid, t->uid }, { t->gid, t->gid, t->gid } }, t->ngroups, { 0 },
-			       NULL, NULL };
+			       NULL, NULL, 0 };
 	memcpy(te->groups, t->groups, sizeof te->groups);
 	return te;
 }
@@ -494,19 +494,19 @@ static void tracee_drop(struct tracer *t, pid_t pid)
 
 /* The ids answered, and set: setuid as root sets all three (as the kernel
  * does with CAP_SETUID), the re/res forms those not -1. Always allowed. */
-static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct user_regs_struct *r)
+static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct sysregs *r)
 {
 	unsigned *id = te->id[c->f & F_GID ? 1 : 0];
-	long nr = (long)r->orig_rax;
+	long nr = r->nr;
 	if (c->f & F_GETRES) {
 		for (int i = 0; i < 3; i++)
-			if (mem_write(pid, *arg(r, i), &id[i], sizeof id[i]) < 0)
+			if (mem_write(pid, r->a[i], &id[i], sizeof id[i]) < 0)
 				return -EFAULT;
 		return 0;
 	}
 	if (!(c->f & F_SETID))
 		return nr == SYS_getuid || nr == SYS_getgid ? id[0] : id[1];
-	unsigned a[3] = { (unsigned)*arg(r, 0), (unsigned)*arg(r, 1), (unsigned)*arg(r, 2) };
+	unsigned a[3] = { (unsigned)r->a[0], (unsigned)r->a[1], (unsigned)r->a[2] };
 	if (nr == SYS_setuid || nr == SYS_setgid) {
 		id[0] = id[1] = id[2] = a[0];
 		return 0;
@@ -520,21 +520,21 @@ static long ids_call(pid_t pid, struct tracee *te, const struct sc *c, struct us
 
 /* getgroups(size, list) answers, and setgroups(size, list) sets, the
  * thread's faked list (the spec's at first: the image's groups for its User). */
-static long groups_call(pid_t pid, struct tracee *te, struct user_regs_struct *r)
+static long groups_call(pid_t pid, struct tracee *te, struct sysregs *r)
 {
-	long n = (long)(int)r->rdi;
-	if ((long)r->orig_rax == SYS_getgroups) {
+	long n = (long)(int)r->a[0];
+	if (r->nr == SYS_getgroups) {
 		if (n == 0)
 			return te->ngroups;
 		if (n < te->ngroups)
 			return -EINVAL;
-		return mem_write(pid, r->rsi, te->groups, (size_t)te->ngroups * sizeof *te->groups) < 0 ? -EFAULT
+		return mem_write(pid, r->a[1], te->groups, (size_t)te->ngroups * sizeof *te->groups) < 0 ? -EFAULT
 													  : te->ngroups;
 	}
 	if (n < 0 || n > TRACE_NGROUPS)
 		return -EINVAL;
 	unsigned g[TRACE_NGROUPS];
-	if (n && mem_read(pid, r->rsi, g, (size_t)n * sizeof *g) < 0)
+	if (n && mem_read(pid, r->a[1], g, (size_t)n * sizeof *g) < 0)
 		return -EFAULT;
 	memcpy(te->groups, g, (size_t)n * sizeof *g);
 	te->ngroups = (int)n;
@@ -626,17 +626,17 @@ static int fd_guest(struct tracer *t, pid_t pid, long fd, char guest[PATH_MAX])
 }
 
 /* readlink of an exe link (proc_exe): the program's guest path, cut to the buffer. */
-static int exe_exit(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+static int exe_exit(struct tracer *t, pid_t pid, struct sysregs *r)
 {
 	char path[PATH_MAX], exe[PATH_MAX];
-	int at = (long)r->orig_rax == SYS_readlinkat;
-	unsigned long buf = at ? r->rdx : r->rsi, size = at ? r->r10 : r->rdx;
-	if ((long)r->rax < 0 || mem_string(pid, at ? r->rsi : r->rdi, path) < 0 || !proc_exe(t, pid, path, exe))
+	int at = r->nr == SYS_readlinkat;
+	unsigned long buf = at ? r->a[2] : r->a[1], size = at ? r->a[3] : r->a[2];
+	if ((long)r->ret < 0 || mem_string(pid, at ? r->a[1] : r->a[0], path) < 0 || !proc_exe(t, pid, path, exe))
 		return 0;
 	size_t n = strlen(exe) < size ? strlen(exe) : size;
 	if (mem_write(pid, buf, exe, n) == 0) {
-		r->rax = n;
-		ptrace(PTRACE_SETREGS, pid, NULL, r);
+		r->ret = n;
+		regs_set(pid, r);
 	}
 	return 1;
 }
@@ -668,24 +668,30 @@ static int dev_ours(const struct tracer *t, dev_t dev)
 	return 0;
 }
 
-/* The kernel's x86-64 layouts (whatever the tracee's libc calls them):
- * struct stat's st_dev at 0, st_uid and st_gid at 28; struct statx's
- * stx_mask at 0, stx_uid and stx_gid at 20, stx_dev_major/minor at 136. */
-enum { ST_UID = 28, ST_SIZE = 36, SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_UIDGID = 0x8 | 0x10 };
+/* The kernel's layouts (whatever the tracee's libc calls them): struct
+ * stat's st_dev at 0, st_uid and st_gid at 28 on x86-64, at 24 on arm64
+ * (the generic one); struct statx's (every arch's) stx_mask at 0, stx_uid
+ * and stx_gid at 20, stx_dev_major/minor at 136. */
+#if defined(__x86_64__)
+enum { ST_UID = 28, ST_SIZE = 36 };
+#else
+enum { ST_UID = 24, ST_SIZE = 32 };
+#endif
+enum { SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_UIDGID = 0x8 | 0x10 };
 
 /* A stat result (stat, lstat, fstat, newfstatat, statx) at its exit: a file
  * of the caller's, on the tree's file system or a bind's (not /proc, /dev,
  * /sys), is the thread's (its faked euid/egid), as the one-id store lost the
  * image's owners; other owners (the host's root owning /dev/null) are kept. */
-static void stat_exit(struct tracer *t, pid_t pid, const struct user_regs_struct *r)
+static void stat_exit(struct tracer *t, pid_t pid, const struct sysregs *r)
 {
-	long nr = (long)r->orig_rax;
-	unsigned long buf = nr == SYS_newfstatat ? r->rdx : nr == SYS_statx ? r->r8 : r->rsi;
+	long nr = r->nr;
+	unsigned long buf = nr == SYS_newfstatat ? r->a[2] : nr == SYS_statx ? r->a[4] : r->a[1];
 	unsigned char b[SX_SIZE];
 	unsigned id[2];
 	uint64_t dev;
 	int sx = nr == SYS_statx, off = sx ? SX_UID : ST_UID;
-	if ((long)r->rax != 0 || mem_read(pid, buf, b, sx ? SX_SIZE : ST_SIZE) < 0)
+	if ((long)r->ret != 0 || mem_read(pid, buf, b, sx ? SX_SIZE : ST_SIZE) < 0)
 		return;
 	if (sx) {
 		uint32_t mask, mm[2];
@@ -722,22 +728,22 @@ static void owner_devs(struct tracer *t)
 
 /* ---- the stops ---- */
 
-static void skip(pid_t pid, struct user_regs_struct *r, long ret)
+static void skip(pid_t pid, struct sysregs *r, long ret)
 {
-	r->orig_rax = (unsigned long)-1;
-	r->rax = (unsigned long)ret;
-	ptrace(PTRACE_SETREGS, pid, NULL, r);
+	r->nr = -1;
+	r->ret = (unsigned long)ret;
+	regs_set(pid, r);
 }
 
-static int open_flags(pid_t pid, const struct sc *c, struct user_regs_struct *r, long *flags)
+static int open_flags(pid_t pid, const struct sc *c, struct sysregs *r, long *flags)
 {
 	if (c->f & F_OPEN2) {
 		struct open_how how;
-		if (mem_read(pid, *arg(r, c->flags), &how, sizeof how.flags) < 0)
+		if (mem_read(pid, r->a[c->flags], &how, sizeof how.flags) < 0)
 			return -1;
 		*flags = (long)how.flags;
 	} else
-		*flags = c->flags >= 0 ? (long)*arg(r, c->flags) : 0;
+		*flags = c->flags >= 0 ? (long)r->a[c->flags] : 0;
 	return 0;
 }
 
@@ -751,16 +757,16 @@ static int fd_in_tree(struct tracer *t, pid_t pid, long fd)
 /* bind/connect/sendto on a unix socket with a path (not an abstract name):
  * the path translated, the sockaddr rewritten (ENAMETOOLONG where the host
  * path does not fit in sun_path). */
-static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user_regs_struct *r)
+static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct sysregs *r)
 {
 	struct sockaddr_un sa;
 	char host[PATH_MAX];
-	int ai = (long)r->orig_rax == SYS_sendto ? 4 : 1;   /* the address and its length follow */
-	size_t len = (size_t)*arg(r, ai + 1), base = offsetof(struct sockaddr_un, sun_path);
-	if (!*arg(r, ai) || len <= base + 1 || len > sizeof sa)
+	int ai = r->nr == SYS_sendto ? 4 : 1;   /* the address and its length follow */
+	size_t len = (size_t)r->a[ai + 1], base = offsetof(struct sockaddr_un, sun_path);
+	if (!r->a[ai] || len <= base + 1 || len > sizeof sa)
 		return;
 	memset(&sa, 0, sizeof sa);
-	if (mem_read(pid, *arg(r, ai), &sa, len) < 0)
+	if (mem_read(pid, r->a[ai], &sa, len) < 0)
 		return skip(pid, r, -EFAULT);   /* (fail closed) */
 	if (sa.sun_family != AF_UNIX || !sa.sun_path[0])
 		return;
@@ -773,20 +779,20 @@ static void on_sock(struct tracer *t, pid_t pid, const struct sc *c, struct user
 		return;
 	}
 	memcpy(sa.sun_path, host, strlen(host) + 1);
-	struct scratch s = { pid, r->rsp - RED_ZONE };
+	struct scratch s = { pid, r->sp - RED_ZONE };
 	unsigned long p = scratch_put(&s, &sa, sizeof sa);
 	if (!p)
 		return skip(pid, r, -EFAULT);
-	*arg(r, ai) = p;
-	*arg(r, ai + 1) = base + strlen(host) + 1;
-	ptrace(PTRACE_SETREGS, pid, NULL, r);
+	r->a[ai] = p;
+	r->a[ai + 1] = base + strlen(host) + 1;
+	regs_set(pid, r);
 }
 
 /* getcwd answered at its entry, one stop instead of two (python asks at
  * every import): the guest path of /proc/PID/cwd. 1 when answered; 0 to
  * leave it to the kernel and map its result at the exit (a cwd outside the
  * tree and the binds, or a deleted one, whose ENOENT is the kernel's). */
-static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
+static int getcwd_enter(struct tracer *t, pid_t pid, struct sysregs *r)
 {
 	char host[PATH_MAX], guest[PATH_MAX];
 	ssize_t k = proc_fd_link(pid, AT_FDCWD, host);
@@ -795,10 +801,10 @@ static int getcwd_enter(struct tracer *t, pid_t pid, struct user_regs_struct *r)
 	if ((k > 10 && !strcmp(host + k - 10, " (deleted)")) || tp_to_guest(&t->root, host, guest) < 0)
 		return 0;
 	size_t gl = strlen(guest);
-	if (gl + 1 > r->rsi)
+	if (gl + 1 > r->a[1])
 		skip(pid, r, -ERANGE);
 	else
-		skip(pid, r, mem_write(pid, r->rdi, guest, gl + 1) < 0 ? -EFAULT : (long)gl + 1);
+		skip(pid, r, mem_write(pid, r->a[0], guest, gl + 1) < 0 ? -EFAULT : (long)gl + 1);
 	return 1;
 }
 
@@ -818,17 +824,27 @@ static int ro_error(const struct sc *c, int i, long flags, const char *host)
 	return -EROFS;
 }
 
+/* The call's exit is to be stopped at: its first argument is kept for it
+ * (on_exit_stop). 1, or 0 when out of memory (the exit goes unseen). */
+static int exit_wanted(struct tracer *t, pid_t pid, const struct sysregs *r)
+{
+	struct tracee *te = tracee_add(t, pid, T_RUNNING);
+	if (te)
+		te->arg0 = r->a[0];
+	return te != NULL;
+}
+
 /* A seccomp stop: rewrite what the call names. Returns 1 when its exit
  * must be seen too. */
 static int on_enter(struct tracer *t, pid_t pid)
 {
 	struct tracee *te;
-	struct user_regs_struct r;
+	struct sysregs r;
 	char in[PATH_MAX], host[PATH_MAX], exe[PATH_MAX] = "";
-	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
+	if (regs_get(pid, &r, 0) < 0)
 		return 0;
-	t->nenter[r.orig_rax % 512]++;
-	const struct sc *c = sc_find((long)r.orig_rax);
+	t->nenter[(unsigned long)r.nr % 512]++;
+	const struct sc *c = sc_find(r.nr);
 	if (!c)
 		return 0;
 	if (c->f & (F_UID | F_GID | F_GROUPS)) {
@@ -840,11 +856,11 @@ static int on_enter(struct tracer *t, pid_t pid)
 		on_sock(t, pid, c, &r);
 		return 0;
 	}
-	if ((long)r.orig_rax == SYS_getcwd)
-		return !getcwd_enter(t, pid, &r);
+	if (r.nr == SYS_getcwd)
+		return !getcwd_enter(t, pid, &r) && exit_wanted(t, pid, &r);
 	/* fchmod & co., and utimensat(fd, NULL) (futimens): the fd's file */
-	if (((c->f & F_FDWRITE) || ((long)r.orig_rax == SYS_utimensat && !r.rsi)) &&
-	    fd_in_tree(t, pid, (long)r.rdi)) {
+	if (((c->f & F_FDWRITE) || (r.nr == SYS_utimensat && !r.a[1])) &&
+	    fd_in_tree(t, pid, (long)r.a[0])) {
 		skip(pid, &r, -EROFS);
 		return 0;
 	}
@@ -862,23 +878,23 @@ static int on_enter(struct tracer *t, pid_t pid)
 	} else if (c->f & F_ATFLAGS)
 		follow = !(flags & AT_SYMLINK_NOFOLLOW);
 	if (c->f & F_ACCESS)   /* (the mode follows the path) */
-		write = !!(*arg(&r, c->path[0] + 1) & W_OK);
-	struct scratch s = { pid, r.rsp - RED_ZONE };
+		write = !!(r.a[c->path[0] + 1] & W_OK);
+	struct scratch s = { pid, r.sp - RED_ZONE };
 	int changed = 0;
 	if ((c->f & F_EXEC) && exec_begin(t, pid) < 0)
 		return skip(pid, &r, -ENOMEM), 0;
 	for (int i = 0; i < 2 && c->path[i] >= 0; i++) {
-		unsigned long p = *arg(&r, c->path[i]);
+		unsigned long p = r.a[c->path[i]];
 		int rd = p ? mem_string(pid, p, in) : 0;
 		if (!p)
 			continue;   /* (NULL: utimensat's fd form; else the kernel says EFAULT) */
 		if (rd < 0)   /* fail closed: never the untranslated pointer */
 			return skip(pid, &r, rd), 0;
-		long dirfd = c->dirfd[i] >= 0 ? (long)*arg(&r, c->dirfd[i]) : AT_FDCWD;
+		long dirfd = c->dirfd[i] >= 0 ? (long)r.a[c->dirfd[i]] : AT_FDCWD;
 		if (follow)
 			proc_exe(t, pid, in, in);   /* (/proc/self/exe followed: the program, not the loader) */
 		if ((c->f & F_EXEC) && !*in && (flags & AT_EMPTY_PATH) && fd_guest(t, pid, dirfd, in) == 0) {
-			*arg(&r, c->flags) &= ~(reg_t)AT_EMPTY_PATH;   /* fexecve: the fd's file by its path */
+			r.a[c->flags] &= ~(unsigned long)AT_EMPTY_PATH;   /* fexecve: the fd's file by its path */
 			changed = 1;
 		}
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
@@ -893,22 +909,22 @@ static int on_enter(struct tracer *t, pid_t pid)
 		unsigned long np = scratch_put(&s, host, strlen(host) + 1);
 		if (!np)   /* (below the stack pointer unmapped: see docs/trace-engine.md) */
 			return skip(pid, &r, -EFAULT), 0;
-		*arg(&r, c->path[i]) = np;
+		r.a[c->path[i]] = np;
 		changed = 1;
 	}
 	if (changed)
-		ptrace(PTRACE_SETREGS, pid, NULL, &r);
-	return (c->f & F_EXIT) || ((c->f & F_STAT) && owners_faked(t, pid));
+		regs_set(pid, &r);
+	return ((c->f & F_EXIT) || ((c->f & F_STAT) && owners_faked(t, pid))) && exit_wanted(t, pid, &r);
 }
 
 /* readlink(at) whose result filled the buffer: the host path may have been
  * cut, so read the link again here at full length (the tracee's /proc/self
  * as /proc/PID). 0, or -1 to keep what the kernel said. */
-static int relink(pid_t pid, const struct user_regs_struct *r, char buf[PATH_MAX + 1], size_t *len)
+static int relink(pid_t pid, const struct sysregs *r, char buf[PATH_MAX + 1], size_t *len)
 {
 	char path[PATH_MAX], host[PATH_MAX + 32];
-	int at = (long)r->orig_rax == SYS_readlinkat;
-	if (mem_string(pid, at ? r->rsi : r->rdi, path) < 0 || path[0] != '/')
+	int at = r->nr == SYS_readlinkat;
+	if (mem_string(pid, at ? r->a[1] : r->a[0], path) < 0 || path[0] != '/')
 		return -1;
 	const char *rest = !strncmp(path, "/proc/self/", 11) ? path + 10
 			 : !strncmp(path, "/proc/thread-self/", 18) ? path + 17 : NULL;
@@ -925,15 +941,15 @@ static int relink(pid_t pid, const struct user_regs_struct *r, char buf[PATH_MAX
 }
 
 /* getsockname/getpeername of a unix socket: its host path becomes the guest's. */
-static void sock_exit(struct tracer *t, pid_t pid, const struct user_regs_struct *r)
+static void sock_exit(struct tracer *t, pid_t pid, const struct sysregs *r)
 {
 	struct sockaddr_un sa;
 	char guest[PATH_MAX];
 	socklen_t len, base = offsetof(struct sockaddr_un, sun_path);
-	if ((long)r->rax != 0 || !r->rsi || mem_read(pid, r->rdx, &len, sizeof len) < 0 || len <= base)
+	if ((long)r->ret != 0 || !r->a[1] || mem_read(pid, r->a[2], &len, sizeof len) < 0 || len <= base)
 		return;
 	memset(&sa, 0, sizeof sa);
-	if (mem_read(pid, r->rsi, &sa, len < sizeof sa ? len : sizeof sa) < 0 || sa.sun_family != AF_UNIX ||
+	if (mem_read(pid, r->a[1], &sa, len < sizeof sa ? len : sizeof sa) < 0 || sa.sun_family != AF_UNIX ||
 	    !sa.sun_path[0])
 		return;
 	sa.sun_path[sizeof sa.sun_path - 1] = 0;
@@ -942,18 +958,20 @@ static void sock_exit(struct tracer *t, pid_t pid, const struct user_regs_struct
 	memset(sa.sun_path, 0, sizeof sa.sun_path);
 	memcpy(sa.sun_path, guest, strlen(guest));
 	socklen_t n = base + (socklen_t)strlen(guest) + 1;
-	if (mem_write(pid, r->rsi, &sa, len < n ? len : n) == 0)
-		mem_write(pid, r->rdx, &n, sizeof n);
+	if (mem_write(pid, r->a[1], &sa, len < n ? len : n) == 0)
+		mem_write(pid, r->a[2], &n, sizeof n);
 }
 
 /* The exit of getcwd or readlink(at): host paths in the result become the guest's. */
 static void on_exit_stop(struct tracer *t, pid_t pid)
 {
-	struct user_regs_struct r;
+	struct sysregs r;
 	char buf[PATH_MAX + 1], guest[PATH_MAX];
-	if (ptrace(PTRACE_GETREGS, pid, NULL, &r) < 0)
+	struct tracee *te = tracee_find(t, pid);
+	if (!te || regs_get(pid, &r, 1) < 0)
 		return;
-	long ret = (long)r.rax, nr = (long)r.orig_rax;
+	r.a[0] = te->arg0;
+	long ret = (long)r.ret, nr = r.nr;
 	if (nr == SYS_getsockname || nr == SYS_getpeername)
 		return sock_exit(t, pid, &r);
 	const struct sc *c = sc_find(nr);
@@ -961,8 +979,8 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 		return stat_exit(t, pid, &r);
 	if (nr != SYS_getcwd && exe_exit(t, pid, &r))
 		return;
-	unsigned long addr = nr == SYS_getcwd ? r.rdi : nr == SYS_readlink ? r.rsi : r.rdx;
-	unsigned long size = nr == SYS_getcwd ? r.rsi : nr == SYS_readlink ? r.rdx : r.r10;
+	unsigned long addr = nr == SYS_getcwd ? r.a[0] : nr == SYS_readlink ? r.a[1] : r.a[2];
+	unsigned long size = nr == SYS_getcwd ? r.a[1] : nr == SYS_readlink ? r.a[2] : r.a[3];
 	size_t len = nr == SYS_getcwd ? (size_t)ret - 1 : (size_t)ret;   /* getcwd counts its NUL */
 	if (ret <= 0 || len > PATH_MAX || mem_read(pid, addr, buf, len) < 0)
 		return;
@@ -974,16 +992,16 @@ static void on_exit_stop(struct tracer *t, pid_t pid)
 	size_t gl = strlen(guest);
 	if (nr == SYS_getcwd) {
 		if (gl + 1 > size)
-			r.rax = (unsigned long)-ERANGE;
+			r.ret = (unsigned long)-ERANGE;
 		else if (mem_write(pid, addr, guest, gl + 1) == 0)
-			r.rax = gl + 1;
+			r.ret = gl + 1;
 	} else {
 		if (gl > size)
 			gl = size;
 		if (mem_write(pid, addr, guest, gl) == 0)
-			r.rax = gl;
+			r.ret = gl;
 	}
-	ptrace(PTRACE_SETREGS, pid, NULL, &r);
+	regs_set(pid, &r);
 }
 
 /* ---- the app and the loop ---- */
@@ -1023,12 +1041,14 @@ static int install_filter(int fast_fstat)
 	struct sock_filter f[6 + 7 + FSTAT_RULES + 2 * NTABLE + 1];
 	int n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);   /* (i386 calls: not translated) */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, regs_audit_arch(), 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);   /* (i386's, arm32's calls: not translated) */
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
 	/* x32 calls (nr | 0x40000000) are other numbers for the same calls: refused, not untranslated */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+#endif
 	/* sendto stops only with an address (a datagram to a unix path): send(2), every
 	 * write to a connected socket, has none and runs without a stop */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 6);
@@ -1398,7 +1418,7 @@ out:
 	return rc;
 }
 
-#else /* not x86-64: arm64 needs PTRACE_GETREGSET (docs/trace-engine.md) */
+#else /* neither x86-64 nor arm64 (traceregs.c) */
 
 int trace_supported(void)
 {
