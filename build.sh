@@ -18,7 +18,7 @@ SRC_PKGS="libzstd zlib libarchive libseccomp nettle cjson mbedtls curl"
 # deps dir of its own; only what the stub links (no curl, no mbedtls).
 DEPS_ARM64=$TOP/build/deps-arm64
 ARM64_PKGS="libzstd zlib libarchive libseccomp nettle cjson"
-ARM64_APT="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
+ARM64_APT="gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 linux-libc-dev-arm64-cross"
 APT_PKGS="musl-tools dpkg-dev autoconf automake libtool gperf pkg-config file make gcc
           umoci skopeo buildah busybox-static mmdebstrap uidmap jq python3 runc util-linux
           postgresql-client golang-github-containers-common tmux docker-registry apache2-utils openssl
@@ -35,7 +35,7 @@ install_packages() {
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${APT_OPTS:-} "${missing[@]}" >/dev/null
 }
 
 enable_deb_src() {
@@ -215,6 +215,8 @@ deps_arm64() {
         as_root apt-get update -qq
     fi
     APT_PKGS=$ARM64_APT install_packages
+    # the arm64 VM (tests/t-arm64vm.sh): the emulator, not its GUI and firmware
+    APT_PKGS="qemu-system-arm cpio" APT_OPTS=--no-install-recommends install_packages
     kernel_headers "$DEPS_ARM64" /usr/aarch64-linux-gnu/include
     use_target arm64
     mkdir -p "$XPREFIX/lib" "$XPREFIX/include"
@@ -225,6 +227,14 @@ deps_arm64() {
         mkdir -p "$DEPS_ARM64/debs"
         (cd "$DEPS_ARM64/debs" && apt-get download busybox-static:arm64) >"$DEPS_ARM64/log.debs" 2>&1 ||
             die "cannot download busybox-static:arm64 (log: $DEPS_ARM64/log.debs)"
+    fi
+    # the arm64 VM's kernel (tests/t-arm64vm.sh): the one Debian's cloud arm64 image depends on
+    if ! ls "$DEPS_ARM64"/debs/linux-image-*_arm64.deb >/dev/null 2>&1; then
+        local k
+        k=$(apt-cache depends linux-image-cloud-arm64:arm64 | sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -1)
+        [ -n "$k" ] || die "no linux-image-cloud-arm64:arm64 in apt's lists"
+        (cd "$DEPS_ARM64/debs" && apt-get download "$k:arm64") >>"$DEPS_ARM64/log.debs" 2>&1 ||
+            die "cannot download $k:arm64 (log: $DEPS_ARM64/log.debs)"
     fi
 }
 
@@ -278,10 +288,11 @@ asan_fallback_subset() {
 
 # Under the sanitizers, Slurm's tests (and the SPANK plugin's, named "slurm
 # spank:") are left out: the daemons and the plugin are not boxcar's sanitized
-# code, and the static pass runs them as the user and as root (CI's time).
+# code, and the static pass runs them as the user and as root (CI's time). So
+# is the arm64 VM: what runs in it is the static arm64 stub either way.
 asan_exclude() {
     [ $# = 0 ] || return 0
-    echo '^\[[a-z+]*\] slurm'
+    echo '^\[[a-z+]*\] slurm|^pack: arm64 VM'
 }
 
 # The whole suite twice: against the static build, then the sanitizer build.

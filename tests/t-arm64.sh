@@ -2,7 +2,8 @@
 # image's layers behind the static aarch64 stub (build/stub-arm64, beside boxcar).
 # qemu-user cannot make user namespaces, so the arm64 stub runs under
 # qemu-aarch64-static (Debian's qemu-user-static) for what needs none: its version,
-# inspect, extract, verify-cache, signatures and the mismatch errors.
+# inspect, extract, verify-cache, signatures and the mismatch errors. Running the
+# files (both engines) is t-arm64vm.sh's, in an arm64 VM.
 # The multi-arch image is made here by independent tools: umoci builds one image
 # from Debian's busybox-static amd64 (/bin/busybox) and one from busybox-static's
 # arm64 .deb (build.sh fetches it into build/deps-arm64/debs), and jq writes the
