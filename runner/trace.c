@@ -41,6 +41,8 @@
 #if !defined(SYS_readlink)   /* arm64 has only the *at forms: numbers no call has */
 #define SYS_readlink (-2L)
 #define SYS_creat (-3L)
+#define SYS_stat (-4L)
+#define SYS_lstat (-5L)
 #endif
 #define TRACE_NGROUPS 32   /* (more in setgroups: EINVAL, as past the kernel's NGROUPS_MAX) */
 #define TRACE_NDEVS (TP_MAX_BINDS + 1)
@@ -643,6 +645,14 @@ static int exe_exit(struct tracer *t, pid_t pid, struct sysregs *r)
 
 /* ---- owners in stat results ---- */
 
+/* The call not made: it returns ret. */
+static void skip(pid_t pid, struct sysregs *r, long ret)
+{
+	r->nr = -1;
+	r->ret = (unsigned long)ret;
+	regs_set(pid, r);
+}
+
 /* 1 when pid's stat results need their owners mapped: its faked euid or
  * egid is not the caller's (root, say, where the caller is uid 1000). Else
  * the call's exit is not stopped at: a run whose ids are the caller's pays nothing. */
@@ -673,45 +683,101 @@ static int dev_ours(const struct tracer *t, dev_t dev)
  * (the generic one); struct statx's (every arch's) stx_mask at 0, stx_uid
  * and stx_gid at 20, stx_dev_major/minor at 136. */
 #if defined(__x86_64__)
-enum { ST_UID = 28, ST_SIZE = 36 };
+enum { ST_UID = 28, ST_SIZE = 36, ST_FULL = 144 };
 #else
-enum { ST_UID = 24, ST_SIZE = 32 };
+enum { ST_UID = 24, ST_SIZE = 32, ST_FULL = 128 };
 #endif
-enum { SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_UIDGID = 0x8 | 0x10 };
+enum { SX_UID = 20, SX_DEV = 136, SX_SIZE = 144, SX_FULL = 256, SX_UIDGID = 0x8 | 0x10 };
 
-/* A stat result (stat, lstat, fstat, newfstatat, statx) at its exit: a file
- * of the caller's, on the tree's file system or a bind's (not /proc, /dev,
- * /sys), is the thread's (its faked euid/egid), as the one-id store lost the
- * image's owners; other owners (the host's root owning /dev/null) are kept. */
-static void stat_exit(struct tracer *t, pid_t pid, const struct sysregs *r)
+/* The owners in a stat result b (a struct statx when sx): a file of the
+ * caller's, on the tree's file system or a bind's (not /proc, /dev, /sys),
+ * is the thread's (its faked euid/egid), as the one-id store lost the
+ * image's owners; other owners (the host's root owning /dev/null) are kept.
+ * Changed in place: 1 then, else 0. */
+static int owners_map(struct tracer *t, pid_t pid, int sx, unsigned char *b)
 {
-	long nr = r->nr;
-	unsigned long buf = nr == SYS_newfstatat ? r->a[2] : nr == SYS_statx ? r->a[4] : r->a[1];
-	unsigned char b[SX_SIZE];
-	unsigned id[2];
+	unsigned id[2], eu, eg;
 	uint64_t dev;
-	int sx = nr == SYS_statx, off = sx ? SX_UID : ST_UID;
-	if ((long)r->ret != 0 || mem_read(pid, buf, b, sx ? SX_SIZE : ST_SIZE) < 0)
-		return;
+	int off = sx ? SX_UID : ST_UID;
 	if (sx) {
 		uint32_t mask, mm[2];
 		memcpy(&mask, b, sizeof mask);
 		memcpy(mm, b + SX_DEV, sizeof mm);
 		if ((mask & SX_UIDGID) != SX_UIDGID)
-			return;
+			return 0;
 		dev = makedev(mm[0], mm[1]);
 	} else
 		memcpy(&dev, b, sizeof dev);
 	memcpy(id, b + off, sizeof id);
 	if (!dev_ours(t, (dev_t)dev) || (id[0] != t->ruid && id[1] != t->rgid))
-		return;
-	unsigned eu, eg;
+		return 0;
 	faked_eids(t, pid, &eu, &eg);
 	if (id[0] == t->ruid)
 		id[0] = eu;
 	if (id[1] == t->rgid)
 		id[1] = eg;
-	mem_write(pid, buf + (unsigned long)off, id, sizeof id);
+	memcpy(b + off, id, sizeof id);
+	return 1;
+}
+
+/* Where a stat call's result goes. */
+static unsigned long stat_buf(const struct sysregs *r)
+{
+	return r->nr == SYS_newfstatat ? r->a[2] : r->nr == SYS_statx ? r->a[4] : r->a[1];
+}
+
+/* A stat result (fstat's, and a stat of a path stat_enter left alone) at
+ * its exit: its owners mapped (owners_map). */
+static void stat_exit(struct tracer *t, pid_t pid, const struct sysregs *r)
+{
+	unsigned char b[SX_SIZE];
+	int sx = r->nr == SYS_statx;
+	if ((long)r->ret != 0 || mem_read(pid, stat_buf(r), b, sx ? SX_SIZE : ST_SIZE) < 0)
+		return;
+	if (owners_map(t, pid, sx, b))
+		mem_write(pid, stat_buf(r) + (unsigned long)(sx ? SX_UID : ST_UID), b + (sx ? SX_UID : ST_UID),
+			  2 * sizeof(unsigned));
+}
+
+/* A stat whose owners are to be mapped, made by the tracer at the entry:
+ * one stop where the kernel's call would take two (the exit's, for the
+ * owners). The same call on the host path (host), or, for a name the kernel
+ * resolves itself (host NULL), through the app's own dirfd or cwd in /proc
+ * (its magic link is the open file itself: the fd forms, fstat and an empty
+ * path with AT_EMPTY_PATH, too); the result, owners mapped, written to the
+ * app's buffer, the call skipped with its result. 1 when done; 0 to leave
+ * it to the kernel and the exit. */
+static int stat_enter(struct tracer *t, pid_t pid, struct sysregs *r, const char *host, const char *in, long dirfd,
+		      long flags)
+{
+	unsigned char b[SX_FULL];
+	char via[PATH_MAX + 64];
+	int sx = r->nr == SYS_statx;
+	if ((!*in && !(flags & AT_EMPTY_PATH)) || (!host && (strchr(in, '/') || !strcmp(in, ".."))))
+		return 0;   /* (an empty path without the flag: the kernel's ENOENT) */
+	if (!host) {
+		const char *sep = *in ? "/" : "";
+		if ((int)dirfd == AT_FDCWD)
+			snprintf(via, sizeof via, "/proc/%d/cwd%s%s", (int)pid, sep, in);
+		else
+			snprintf(via, sizeof via, "/proc/%d/fd/%d%s%s", (int)pid, (int)dirfd, sep, in);
+		host = via;
+	}
+	if (!*in)   /* (the link followed: not stat'ed itself) */
+		flags &= ~(long)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	if (r->nr == SYS_lstat)
+		flags = AT_SYMLINK_NOFOLLOW;
+	else if (r->nr == SYS_stat)
+		flags = 0;
+	long rc = sx ? syscall(SYS_statx, AT_FDCWD, host, (int)flags, (unsigned)r->a[3], b)
+		     : syscall(SYS_newfstatat, AT_FDCWD, host, b, (int)flags);
+	if (rc < 0 && errno == ENOENT && host == via && (int)dirfd != AT_FDCWD && proc_fd_link(pid, dirfd, via) < 0)
+		errno = EBADF;   /* (no such fd: the kernel's answer, not /proc's) */
+	if (rc < 0)
+		return skip(pid, r, -errno), 1;
+	owners_map(t, pid, sx, b);
+	skip(pid, r, mem_write(pid, stat_buf(r), b, sx ? SX_FULL : ST_FULL) < 0 ? -EFAULT : 0);
+	return 1;
 }
 
 /* The file systems whose files the caller's owners are mapped on: the
@@ -727,13 +793,6 @@ static void owner_devs(struct tracer *t)
 }
 
 /* ---- the stops ---- */
-
-static void skip(pid_t pid, struct sysregs *r, long ret)
-{
-	r->nr = -1;
-	r->ret = (unsigned long)ret;
-	regs_set(pid, r);
-}
 
 static int open_flags(pid_t pid, const struct sc *c, struct sysregs *r, long *flags)
 {
@@ -864,6 +923,9 @@ static int on_enter(struct tracer *t, pid_t pid)
 		skip(pid, &r, -EROFS);
 		return 0;
 	}
+	if (r.nr == SYS_fstat && (int)r.a[0] >= 0 && owners_faked(t, pid) &&
+	    stat_enter(t, pid, &r, NULL, "", (long)(int)r.a[0], AT_EMPTY_PATH))
+		return 0;
 	if (c->f & (F_FAKE0 | F_EPERM | F_ENOSYS)) {
 		skip(pid, &r, c->f & F_EPERM ? -EPERM : c->f & F_ENOSYS ? -ENOSYS : 0);
 		return 0;
@@ -898,6 +960,9 @@ static int on_enter(struct tracer *t, pid_t pid)
 			changed = 1;
 		}
 		int w = translate(t, pid, dirfd, in, follow, !write && !(c->f & F_EXEC), host);
+		if ((c->f & F_STAT) && w >= 0 && owners_faked(t, pid) &&
+		    stat_enter(t, pid, &r, w == 0x100 ? NULL : host, in, dirfd, flags))
+			return 0;
 		if (w == 0x100)
 			continue;
 		if (w < 0 || (write && w != TP_BIND_RW && !((c->f & F_ACCESS) && access(host, F_OK) < 0)))
