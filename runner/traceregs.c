@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <linux/audit.h>
+#include <stddef.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
