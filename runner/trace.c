@@ -720,6 +720,18 @@ static int owners_map(struct tracer *t, pid_t pid, int sx, unsigned char *b)
 	return 1;
 }
 
+/* 1 if host is in a verbatim bind (/proc, /dev, /sys: as the kernel has them). */
+static int host_verbatim(const struct tracer *t, const char *host)
+{
+	for (int i = 0; i < t->root.nbinds; i++) {
+		const struct tp_bind *b = &t->root.binds[i];
+		size_t n = strlen(b->host);
+		if (b->verbatim && !strncmp(host, b->host, n) && (host[n] == '/' || !host[n]))
+			return 1;
+	}
+	return 0;
+}
+
 /* Where a stat call's result goes. */
 static unsigned long stat_buf(const struct sysregs *r)
 {
@@ -752,15 +764,19 @@ static int stat_enter(struct tracer *t, pid_t pid, struct sysregs *r, const char
 {
 	unsigned char b[SX_FULL];
 	char via[PATH_MAX + 64];
-	int sx = r->nr == SYS_statx;
+	int sx = r->nr == SYS_statx, n;
 	if ((!*in && !(flags & AT_EMPTY_PATH)) || (!host && (strchr(in, '/') || !strcmp(in, ".."))))
 		return 0;   /* (an empty path without the flag: the kernel's ENOENT) */
+	if (host && host_verbatim(t, host))
+		return 0;   /* (/proc/self is the app's only in its own call; no owners to map there) */
 	if (!host) {
 		const char *sep = *in ? "/" : "";
 		if ((int)dirfd == AT_FDCWD)
-			snprintf(via, sizeof via, "/proc/%d/cwd%s%s", (int)pid, sep, in);
+			n = snprintf(via, sizeof via, "/proc/%d/cwd%s%s", (int)pid, sep, in);
 		else
-			snprintf(via, sizeof via, "/proc/%d/fd/%d%s%s", (int)pid, (int)dirfd, sep, in);
+			n = snprintf(via, sizeof via, "/proc/%d/fd/%d%s%s", (int)pid, (int)dirfd, sep, in);
+		if (n >= (int)sizeof via)
+			return 0;
 		host = via;
 	}
 	if (!*in)   /* (the link followed: not stat'ed itself) */
@@ -771,10 +787,11 @@ static int stat_enter(struct tracer *t, pid_t pid, struct sysregs *r, const char
 		flags = 0;
 	long rc = sx ? syscall(SYS_statx, AT_FDCWD, host, (int)flags, (unsigned)r->a[3], b)
 		     : syscall(SYS_newfstatat, AT_FDCWD, host, b, (int)flags);
-	if (rc < 0 && errno == ENOENT && host == via && (int)dirfd != AT_FDCWD && proc_fd_link(pid, dirfd, via) < 0)
-		errno = EBADF;   /* (no such fd: the kernel's answer, not /proc's) */
+	int err = rc < 0 ? errno : 0;
+	if (err == ENOENT && host == via && (int)dirfd != AT_FDCWD && proc_fd_link(pid, dirfd, via) < 0)
+		err = EBADF;   /* (no such fd: the kernel's answer, not /proc's) */
 	if (rc < 0)
-		return skip(pid, r, -errno), 1;
+		return skip(pid, r, -err), 1;
 	owners_map(t, pid, sx, b);
 	skip(pid, r, mem_write(pid, stat_buf(r), b, sx ? SX_FULL : ST_FULL) < 0 ? -EFAULT : 0);
 	return 1;
