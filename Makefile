@@ -114,11 +114,11 @@ clean:
 
 # libFuzzer targets (clang): make fuzz; run with tests/fuzz/run.sh
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibuild/obj
-FUZZ_SRC = $(wildcard common/*.c) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c \
+FUZZ_SRC = $(wildcard common/*.c) stub/user.c stub/layer.c stub/tree.c runner/profile.c runner/security.c runner/tracepath.c \
 	   runner/filter.c $(filter-out pack/writer.c pack/save.c,$(wildcard pack/*.c)) \
 	   builder/ignore.c builder/dockerfile.c builder/expand.c
 FUZZ_LIBS = $(LIBS) -lgmp -lcurl
-FUZZERS = payload user oci docker layer profile registry ignore dockerfile ldcache
+FUZZERS = payload user oci docker layer profile registry ignore dockerfile ldcache tracepath
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_SRC) $(HDRS) build/obj/seccomp_bpf.h build/obj/libversions.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)

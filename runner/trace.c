@@ -594,23 +594,9 @@ static void exec_done(struct tracer *t, pid_t pid)
  * program's guest path (out may be path). 1 then, else 0. */
 static int proc_exe(struct tracer *t, pid_t pid, const char *path, char out[PATH_MAX])
 {
-	const char *p = path + 6;
-	pid_t who = pid;
-	if (strncmp(path, "/proc/", 6))
-		return 0;
-	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
-		p = strchr(p, '/');
-	else {
-		char *end;
-		long n = strtol(p, &end, 10);
-		if (end == p || *end != '/' || n <= 0)
-			return 0;
-		p = end;
-		if (!strncmp(p, "/task/", 6) && (n = strtol(p + 6, &end, 10)) > 0 && end != p + 6)
-			p = end;
-		who = (pid_t)n;
-	}
-	struct tracee *te = strcmp(p, "/exe") ? NULL : tracee_find(t, who);
+	pid_t who;
+	const char *p = strncmp(path, "/proc/", 6) ? NULL : tp_proc_who(path + 5, pid, &who);
+	struct tracee *te = p && !strcmp(p, "/exe") ? tracee_find(t, who) : NULL;
 	if (!te || !te->exe)
 		return 0;
 	memmove(out, te->exe, strlen(te->exe) + 1);
@@ -1008,10 +994,10 @@ static int relink(pid_t pid, const struct sysregs *r, char buf[PATH_MAX + 1], si
 	int at = r->nr == SYS_readlinkat;
 	if (mem_string(pid, at ? r->a[1] : r->a[0], path) < 0 || path[0] != '/')
 		return -1;
-	const char *rest = !strncmp(path, "/proc/self/", 11) ? path + 10
-			 : !strncmp(path, "/proc/thread-self/", 18) ? path + 17 : NULL;
-	if (rest)
-		snprintf(host, sizeof host, "/proc/%d%s", (int)pid, rest);
+	pid_t who;
+	const char *rest = strncmp(path, "/proc/", 6) ? NULL : tp_proc_who(path + 5, pid, &who);
+	if (rest)   /* (self: the app's, not the tracer's) */
+		snprintf(host, sizeof host, "/proc/%d%s", (int)who, rest);
 	else
 		snprintf(host, sizeof host, "%s", path);
 	ssize_t k = readlink(host, buf, PATH_MAX);

@@ -137,28 +137,37 @@ static int splice(char *rest, size_t size, const char *link, const char *tail)
 	return 0;
 }
 
+const char *tp_proc_who(const char *p, pid_t self, pid_t *who)
+{
+	p += strspn(p, "/");
+	size_t d = strspn(p, "0123456789");
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12)) {
+		p = strchr(p, '/');
+		*who = self;
+	} else if (d && d <= 9 && p[d] == '/') {
+		*who = (pid_t)strtol(p, NULL, 10);
+		p += d;
+	} else
+		return NULL;
+	if (!strncmp(p, "/task/", 6) && (d = strspn(p + 6, "0123456789")) && d <= 9 && p[6 + d] == '/') {
+		*who = (pid_t)strtol(p + 6, NULL, 10);
+		p += 6 + d;
+	}
+	return p;
+}
+
 /* g is /proc and *rest names a process's root (/self/root, /thread-self/root,
  * /PID/root, /PID/task/TID/root): 1, with *rest moved past it. */
 static int proc_root(const char *g, char **rest)
 {
-	char *p = *rest;
-	if (strcmp(g, "/proc"))
+	pid_t who;
+	const char *p = strcmp(g, "/proc") ? NULL : tp_proc_who(*rest, 0, &who);
+	if (!p)
 		return 0;
-	p += strspn(p, "/");
-	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
-		p = strchr(p, '/');
-	else {
-		size_t d = strspn(p, "0123456789");
-		if (!d || p[d] != '/')
-			return 0;
-		p += d;
-		if (!strncmp(p, "/task/", 6) && (d = strspn(p + 6, "0123456789")) && p[6 + d] == '/')
-			p += 6 + d;
-	}
 	p += strspn(p, "/");
 	if (strncmp(p, "root", 4) || (p[4] && p[4] != '/'))
 		return 0;
-	*rest = p + 4;
+	*rest = (char *)p + 4;
 	return 1;
 }
 
@@ -168,30 +177,22 @@ static int proc_root(const char *g, char **rest)
  * kernel then follows the magic link itself: a pipe, a deleted file). */
 static int proc_link(const struct tp_root *r, const char *g, char **rest, char link[PATH_MAX])
 {
-	char *p = *rest, path[PATH_MAX];
-	if (strcmp(g, "/proc") || r->pid <= 0)
+	char path[64];
+	pid_t who;
+	const char *q = strcmp(g, "/proc") || r->pid <= 0 ? NULL : tp_proc_who(*rest, r->pid, &who);
+	size_t d, n;
+	if (!q)
 		return 0;
-	p += strspn(p, "/");
-	size_t d = strspn(p, "0123456789");
-	int self = !strncmp(p, "self/", 5) ? 4 : !strncmp(p, "thread-self/", 12) ? 11 : 0;
-	if (!self && (!d || p[d] != '/'))
-		return 0;
-	char *q = p + (self ? (size_t)self : d);
-	if (!strncmp(q, "/task/", 6) && (d = strspn(q + 6, "0123456789")) && q[6 + d] == '/')
-		q += 6 + d;
-	size_t n = !strncmp(q, "/cwd", 4) || !strncmp(q, "/exe", 4) ? 4
-		 : !strncmp(q, "/fd/", 4) && (d = strspn(q + 4, "0123456789")) ? 4 + d : 0;
+	n = !strncmp(q, "/cwd", 4) || !strncmp(q, "/exe", 4) ? 4
+	  : !strncmp(q, "/fd/", 4) && (d = strspn(q + 4, "0123456789")) && d <= 9 ? 4 + d : 0;
 	if (!n || q[n] != '/' || !q[n + strspn(q + n, "/")])
 		return 0;
-	if (self)
-		snprintf(path, sizeof path, "/proc/%d%.*s", (int)r->pid, (int)(q + n - p - self), p + self);
-	else
-		snprintf(path, sizeof path, "/proc/%.*s", (int)(q + n - p), p);
+	snprintf(path, sizeof path, "/proc/%d%.*s", (int)who, (int)n, q);
 	ssize_t k = readlink(path, link, PATH_MAX - 1);
 	if (k <= 0 || link[0] != '/')
 		return 0;
 	link[k] = 0;
-	*rest = q + n;
+	*rest = (char *)q + n;
 	return 1;
 }
 
@@ -224,6 +225,15 @@ static int link_of(struct tp_root *r, const char *g, char link[PATH_MAX])
 	if (w == TP_TREE && (k >= 0 || sys == EINVAL || sys == ENOENT || sys == ENOTDIR || sys == EACCES))
 		cache_put(r, g, hash, k >= 0 ? link : NULL);
 	return k >= 0;
+}
+
+/* 1 if path p has a `..` component. */
+static int dotdot_in(const char *p)
+{
+	for (const char *q = p; (q = strstr(q, "..")); q += 2)
+		if ((q == p || q[-1] == '/') && (q[2] == '/' || !q[2]))
+			return 1;
+	return 0;
 }
 
 int tp_resolve(struct tp_root *r, const char *guest, int follow, char host[PATH_MAX])
@@ -276,11 +286,13 @@ int tp_resolve(struct tp_root *r, const char *guest, int follow, char host[PATH_
 			p = rest;
 			continue;
 		}
-		if (b && b->verbatim) {   /* /proc and the like: the kernel's own links */
+		if (b && b->verbatim && !dotdot_in(p)) {   /* /proc and the like: the kernel's own links */
 			if (snprintf(host, PATH_MAX, "%s%s%s", b->host, g + bl, p) >= PATH_MAX)
 				return -ENAMETOOLONG;
 			return TP_BIND_RW;
 		}
+		if (b && b->verbatim)
+			continue;   /* a `..` further on (/dev/..): by name here too, as everywhere, not the host's */
 		if (last && !follow)
 			break;
 		int rc = link_of(r, g, link);

@@ -50,6 +50,10 @@ int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
 int tp_in_tree(const struct tp_root *r, const char *host);
 /* 1 if name is the last component of a bind's guest path ("tmp" for /tmp). */
 int tp_bind_name(const struct tp_root *r, const char *name);
+/* p, what follows "/proc" in a path ("/self/fd/3", "/12/task/13/cwd"): the
+ * process it names into who (self and thread-self: self; a task: its
+ * thread), and the rest after that ("/fd/3"); NULL when p names none. */
+const char *tp_proc_who(const char *p, pid_t self, pid_t *who);
 /* Release the cache (the rest of r is plain data). */
 void tp_free(struct tp_root *r);
 /* Add a bind (guest and host absolute). 0 or -1 when the table is full. */

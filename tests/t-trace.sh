@@ -63,6 +63,13 @@ t_trace_escapes() {
         exec 3</etc; cat /proc/self/fd/3/../../../..$T/secret 2>&1 | sed 's/.*: //'"
     expect_ok
     expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory\nbusybox fixture\nNo such file or directory\nNo such file or directory'
+    # `..` out of /proc, /dev and /sys (the host's, passed through) is the image's
+    # root too, not the host's: in a path, and as the cwd
+    x "$(P bb)" --boxcar-engine=trace sh -c "cat /proc/../etc/fixture-release /dev/../etc/fixture-release
+        cat /sys/class/../../etc/fixture-release /proc/self/../../etc/fixture-release; cat /dev/..$T/secret 2>&1 | sed 's/.*: //'
+        cd /dev/.. && pwd && cat etc/fixture-release; cd /proc/self/.. && cd .. && ls | grep -cx boot"
+    expect_rc 1   # (grep -c: no match)
+    expect_out $'busybox fixture\nbusybox fixture\nbusybox fixture\nbusybox fixture\nNo such file or directory\n/\nbusybox fixture\n0'
 }
 test_case run "trace: path escapes: .. chains, absolute and relative symlinks, /proc/PID/root, /proc/self/cwd/.. and fd/N/.. stay inside the image" t_trace_escapes
 

@@ -96,3 +96,12 @@ two = [(b"libcuda.so.1", b"/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
        (b"libnvidia-ml.so.1", b"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1")]
 put("ldcache", "two.cache", ldcache(two))
 put("ldcache", "two-compat.cache", ldcache(two, old=True))
+
+os.makedirs(os.path.join(here, "tracepath"), exist_ok=True)
+# guest paths (fuzz_tracepath): a flags byte (1: follow), then the path; the
+# escapes t-trace.sh checks, through the fuzzer's tree of links
+for i, (flags, path) in enumerate([(1, b"etc/passwd"), (1, b"../../../etc"), (1, b"abs/x"), (0, b"bin"),
+                                   (1, b"up/up/x"), (1, b"deep/a/up"), (1, b"loop"), (1, b"esc"),
+                                   (1, b"proc/self/../../etc"), (1, b"dev/../tmp/x"), (1, b"tmplink/../.."),
+                                   (1, b"proc/self/root/../../x"), (1, b"proclink/etc"), (0, b"tmp/./a/../../..")]):
+    put("tracepath", "p%02d" % i, bytes([flags]) + path)

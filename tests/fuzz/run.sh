@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-10}
 make -s fuzz || exit 1
 rc=0
-for f in payload user oci docker layer profile registry dockerfile ignore ldcache; do
+for f in payload user oci docker layer profile registry dockerfile ignore ldcache tracepath; do
     work=build/fuzz/corpus-$f
     mkdir -p "$work"
     if build/fuzz/fuzz_$f -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
