@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the arm64 VM that tests/t-arm64vm.sh boots (Debian's arm64 kernel
 # under qemu-system-aarch64, this initramfs as its root): runs the arm64 files
 # in /work as root and as uid 1000, under both engines, then with user
