@@ -706,18 +706,6 @@ static int owners_map(struct tracer *t, pid_t pid, int sx, unsigned char *b)
 	return 1;
 }
 
-/* 1 if host is in a verbatim bind (/proc, /dev, /sys: as the kernel has them). */
-static int host_verbatim(const struct tracer *t, const char *host)
-{
-	for (int i = 0; i < t->root.nbinds; i++) {
-		const struct tp_bind *b = &t->root.binds[i];
-		size_t n = strlen(b->host);
-		if (b->verbatim && !strncmp(host, b->host, n) && (host[n] == '/' || !host[n]))
-			return 1;
-	}
-	return 0;
-}
-
 /* Where a stat call's result goes. */
 static unsigned long stat_buf(const struct sysregs *r)
 {
@@ -729,12 +717,11 @@ static unsigned long stat_buf(const struct sysregs *r)
 static void stat_exit(struct tracer *t, pid_t pid, const struct sysregs *r)
 {
 	unsigned char b[SX_SIZE];
-	int sx = r->nr == SYS_statx;
+	int sx = r->nr == SYS_statx, off = sx ? SX_UID : ST_UID;
 	if ((long)r->ret != 0 || mem_read(pid, stat_buf(r), b, sx ? SX_SIZE : ST_SIZE) < 0)
 		return;
-	if (owners_map(t, pid, sx, b))
-		mem_write(pid, stat_buf(r) + (unsigned long)(sx ? SX_UID : ST_UID), b + (sx ? SX_UID : ST_UID),
-			  2 * sizeof(unsigned));
+	if (owners_map(t, pid, sx, b))   /* (the owners only: the rest is the kernel's as it was) */
+		mem_write(pid, stat_buf(r) + (unsigned long)off, b + off, 2 * sizeof(unsigned));
 }
 
 /* A stat whose owners are to be mapped, made by the tracer at the entry:
@@ -753,8 +740,10 @@ static int stat_enter(struct tracer *t, pid_t pid, struct sysregs *r, const char
 	int sx = r->nr == SYS_statx, n;
 	if ((!*in && !(flags & AT_EMPTY_PATH)) || (!host && (strchr(in, '/') || !strcmp(in, ".."))))
 		return 0;   /* (an empty path without the flag: the kernel's ENOENT) */
-	if (host && host_verbatim(t, host))
-		return 0;   /* (/proc/self is the app's only in its own call; no owners to map there) */
+	size_t bl;
+	const struct tp_bind *vb = host ? tp_bind_of_host(&t->root, host, &bl) : NULL;
+	if (vb && vb->verbatim)
+		return 0;   /* (/proc, /dev, /sys: /proc/self is the app's only in its own call; no owners to map there) */
 	if (!host) {
 		const char *sep = *in ? "/" : "";
 		if ((int)dirfd == AT_FDCWD)

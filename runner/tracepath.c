@@ -318,12 +318,8 @@ int tp_in_tree(const struct tp_root *r, const char *host)
 	return !strncmp(host, r->tree, r->ntree) && (host[r->ntree] == 0 || host[r->ntree] == '/');
 }
 
-int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
+const struct tp_bind *tp_bind_of_host(const struct tp_root *r, const char *host, size_t *len)
 {
-	if (tp_in_tree(r, host)) {
-		snprintf(guest, PATH_MAX, "%s", host[r->ntree] ? host + r->ntree : "/");
-		return 0;
-	}
 	const struct tp_bind *best = NULL;
 	size_t bl = 0;
 	for (int i = 0; i < r->nbinds; i++) {
@@ -331,6 +327,18 @@ int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
 		if (n > bl && !strncmp(host, r->binds[i].host, n) && (host[n] == 0 || host[n] == '/'))
 			best = &r->binds[i], bl = n;
 	}
+	*len = bl;
+	return best;
+}
+
+int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX])
+{
+	if (tp_in_tree(r, host)) {
+		snprintf(guest, PATH_MAX, "%s", host[r->ntree] ? host + r->ntree : "/");
+		return 0;
+	}
+	size_t bl;
+	const struct tp_bind *best = tp_bind_of_host(r, host, &bl);
 	if (!best) {
 		snprintf(guest, PATH_MAX, "%s", host);
 		return -1;

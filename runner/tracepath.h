@@ -46,6 +46,8 @@ int tp_resolve(struct tp_root *r, const char *guest, int follow, char host[PATH_
  * prefix replaced by its guest path. 0, or -1 if host is in neither
  * (guest then gets host unchanged). */
 int tp_to_guest(const struct tp_root *r, const char *host, char guest[PATH_MAX]);
+/* The bind whose host path is host's longest prefix (its length in *len), or NULL. */
+const struct tp_bind *tp_bind_of_host(const struct tp_root *r, const char *host, size_t *len);
 /* 1 if host is the tree's root or below it (not a bind's). */
 int tp_in_tree(const struct tp_root *r, const char *host);
 /* 1 if name is the last component of a bind's guest path ("tmp" for /tmp). */
